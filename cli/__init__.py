@@ -1,0 +1,1 @@
+"""keyvault's command-line face (import package ``keyvault_cli``)."""

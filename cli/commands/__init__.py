@@ -1,0 +1,1 @@
+"""One module per command group; loaded lazily by :mod:`keyvault_cli.main`."""

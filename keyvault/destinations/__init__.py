@@ -1,0 +1,1 @@
+"""Backup destinations behind one small protocol (see ``base.Destination``)."""

@@ -1,0 +1,127 @@
+"""The seam every backup destination implements, with its error contract.
+
+A destination is storage, not an authority: it stores opaque byte objects under keys
+(``/``-separated relative names such as ``keyvault/<vault-id>/objects/<id>.age``). It
+never sees plaintext or item names; everything but ``vault.json`` is age-encrypted.
+
+Error contract (every method):
+
+- :class:`~keyvault.errors.ObjectNotFoundError`: the key does not exist ("not found").
+- :class:`~keyvault.errors.RetryableDestinationError`: a temporary failure (timeout,
+  HTTP 429/503, dropped connection) that survived the implementation's own retries;
+  the caller may try again later in the run.
+- :class:`~keyvault.errors.DestinationUnavailableError`: the destination is not there
+  (drive not mounted, marker missing, filesystem UUID changed, service unreachable);
+  give up on this destination for this run, keep going with the others.
+- :class:`~keyvault.errors.DestinationFullError`,
+  :class:`~keyvault.errors.DestinationPermissionError`, other
+  :class:`~keyvault.errors.DestinationError`: permanent; give up on this operation.
+
+Implementations never raise bare ``OSError`` or library exceptions out of these methods.
+Retry, read-back verification and dry-run are wrappers around any destination, not code
+copied into each backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Literal, Protocol, runtime_checkable
+
+__all__ = [
+    "MEDIA_KINDS",
+    "Destination",
+    "MediaKind",
+    "ObjectInfo",
+    "ProgressCallback",
+]
+
+MediaKind = Literal["internal", "external", "nas", "optical", "cloud", "paper", "metal"]
+MEDIA_KINDS: tuple[str, ...] = ("internal", "external", "nas", "optical", "cloud", "paper", "metal")
+
+#: Called with (bytes done so far, total bytes or None when unknown).
+ProgressCallback = Callable[[int, "int | None"], None]
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What a destination knows about one stored object."""
+
+    key: str
+    size: int
+    #: Unix time of the last modification, when the destination knows it.
+    modified: float | None = None
+
+
+@runtime_checkable
+class Destination(Protocol):
+    """One place that holds copies: a folder on a drive, a B2 bucket prefix.
+
+    Properties describe the place for the 3-2-1 policy; methods move opaque bytes.
+    """
+
+    @property
+    def name(self) -> str:
+        """The user's name for this destination (unique in the config)."""
+        ...
+
+    @property
+    def media(self) -> MediaKind:
+        """The kind of medium, for the "2 kinds of media" rule."""
+        ...
+
+    @property
+    def offsite(self) -> bool:
+        """True when this copy is kept away from the original's building."""
+        ...
+
+    @property
+    def offline(self) -> bool:
+        """True when the medium is normally disconnected (counts for 3-2-1-1-0)."""
+        ...
+
+    @property
+    def immutable(self) -> bool:
+        """True when stored objects cannot be changed or deleted for a time (Object Lock)."""
+        ...
+
+    def location_id(self) -> str:
+        """An identity of the physical place (device id/UUID, bucket), for "one place, one copy".
+
+        Raises :class:`~keyvault.errors.DestinationUnavailableError` when not present.
+        """
+        ...
+
+    def check_available(self) -> None:
+        """Raise :class:`~keyvault.errors.DestinationUnavailableError` unless usable now."""
+        ...
+
+    def put(
+        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+    ) -> ObjectInfo:
+        """Store ``size`` bytes read from ``source`` under ``key``, replacing any old object.
+
+        Atomic: readers see the old object or the complete new one, never a part. A failed
+        put leaves no partial object (and, for B2, no unfinished large file).
+        """
+        ...
+
+    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
+        """Write the object's bytes to ``sink``. The caller checks integrity (sha256)."""
+        ...
+
+    def stat(self, key: str) -> ObjectInfo:
+        """Size and time of one object; :class:`ObjectNotFoundError` when missing."""
+        ...
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        """Every object whose key starts with ``prefix``, in key order."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove an object. Deleting a missing key is not an error (idempotent).
+
+        Immutable destinations raise :class:`~keyvault.errors.DestinationPermissionError`
+        while the object's retention lasts.
+        """
+        ...

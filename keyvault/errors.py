@@ -1,0 +1,215 @@
+"""Every error keyvault reports to a user.
+
+One root, :class:`KeyvaultError`. Each subclass's docstring is user-ready text: the CLI
+and the GUI show ``str(error)`` (which defaults to the docstring's first line) and, where
+given, the ``hint``. Messages follow age's style: lowercase, no final period.
+
+Caller mistakes (a wrong type, an impossible argument) raise ``ValueError`` or
+``TypeError`` instead, never a ``KeyvaultError``. No message may contain a secret: build
+messages from positions, counts, names and paths only.
+
+The CLI maps errors to exit codes through :attr:`KeyvaultError.exit_code`.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AgeFormatError",
+    "AlreadyExistsError",
+    "ArmorError",
+    "ConfigError",
+    "DamagedFileError",
+    "DestinationError",
+    "DestinationFullError",
+    "DestinationPermissionError",
+    "DestinationUnavailableError",
+    "ExitCode",
+    "HeaderError",
+    "InvalidMnemonicError",
+    "InvalidShareError",
+    "KeyvaultError",
+    "LockedError",
+    "NoMatchingIdentityError",
+    "NotAnAgeFileError",
+    "NotFoundError",
+    "ObjectNotFoundError",
+    "PayloadError",
+    "PolicyNotMetError",
+    "RetryableDestinationError",
+    "RollbackError",
+    "SeedQRError",
+    "UnsupportedRecipientError",
+    "VaultNotInitializedError",
+    "WeakPassphraseError",
+    "WorkFactorTooHighError",
+    "WrongPassphraseError",
+]
+
+
+class ExitCode:
+    """Process exit codes shared by the CLI and scripts (ARCHITECTURE.md)."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    POLICY_NOT_MET = 3
+    COPY_MISSING_OR_DAMAGED = 4
+
+
+class KeyvaultError(Exception):
+    """something went wrong"""
+
+    exit_code: int = ExitCode.ERROR
+
+    def __init__(self, message: str | None = None, *, hint: str | None = None) -> None:
+        if message is None:
+            message = (type(self).__doc__ or "error").strip().splitlines()[0]
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    @property
+    def type_name(self) -> str:
+        """The stable name used in ``--json`` error output."""
+        return type(self).__name__
+
+
+# --- seed phrases -----------------------------------------------------------------------
+
+
+class InvalidMnemonicError(KeyvaultError):
+    """the phrase is not a valid mnemonic"""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        hint: str | None = None,
+        position: int | None = None,
+        suggestions: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, hint=hint)
+        #: 1-based word position the error is about, if any.
+        self.position = position
+        #: Wordlist words that could be meant (closest matches, or checksum completions).
+        self.suggestions = suggestions
+
+
+class InvalidShareError(KeyvaultError):
+    """the SLIP-39 shares are invalid or do not belong together"""
+
+
+class SeedQRError(KeyvaultError):
+    """this phrase or QR code is not a valid SeedQR"""
+
+
+# --- encryption -------------------------------------------------------------------------
+
+
+class AgeFormatError(KeyvaultError):
+    """the encrypted file cannot be read"""
+
+
+class NotAnAgeFileError(AgeFormatError):
+    """this is not an age-encrypted file"""
+
+
+class DamagedFileError(AgeFormatError):
+    """the encrypted file is damaged or was tampered with"""
+
+
+class HeaderError(DamagedFileError):
+    """the encrypted file's header is damaged or malformed"""
+
+
+class PayloadError(DamagedFileError):
+    """the encrypted file is damaged, truncated or was tampered with"""
+
+
+class ArmorError(DamagedFileError):
+    """the armored (text) encrypted file is damaged or malformed"""
+
+
+class UnsupportedRecipientError(AgeFormatError):
+    """the file is encrypted to a recipient type keyvault does not support"""
+
+
+class WorkFactorTooHighError(HeaderError):
+    """the passphrase-encrypted file asks for a scrypt work factor above the limit of 22"""
+
+
+class NoMatchingIdentityError(KeyvaultError):
+    """no identity matched any of the file's recipients"""
+
+
+class WrongPassphraseError(NoMatchingIdentityError):
+    """incorrect passphrase"""
+
+
+class WeakPassphraseError(KeyvaultError):
+    """the passphrase is too weak"""
+
+
+# --- vault and configuration ------------------------------------------------------------
+
+
+class ConfigError(KeyvaultError):
+    """the keyvault configuration is invalid"""
+
+
+class VaultNotInitializedError(KeyvaultError):
+    """no vault here yet"""
+
+    def __init__(self, message: str | None = None, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint or "run 'keyvault init' first")
+
+
+class AlreadyExistsError(KeyvaultError):
+    """it already exists"""
+
+
+class NotFoundError(KeyvaultError):
+    """not found"""
+
+
+class LockedError(KeyvaultError):
+    """another keyvault run holds the lock"""
+
+
+class RollbackError(KeyvaultError):
+    """a manifest is older than one already seen, or not authentic"""
+
+
+class PolicyNotMetError(KeyvaultError):
+    """the 3-2-1 backup policy is not met"""
+
+    exit_code = ExitCode.POLICY_NOT_MET
+
+
+# --- destinations -----------------------------------------------------------------------
+
+
+class DestinationError(KeyvaultError):
+    """the backup destination failed"""
+
+
+class DestinationUnavailableError(DestinationError):
+    """the backup destination is not available (drive not mounted or service unreachable)"""
+
+
+class RetryableDestinationError(DestinationError):
+    """the backup destination failed temporarily; trying again may work"""
+
+
+class DestinationFullError(DestinationError):
+    """the backup destination is full"""
+
+
+class DestinationPermissionError(DestinationError):
+    """permission denied at the backup destination"""
+
+
+class ObjectNotFoundError(DestinationError):
+    """the object is missing at the backup destination"""
+
+    exit_code = ExitCode.COPY_MISSING_OR_DAMAGED

@@ -1,0 +1,1 @@
+"""Paper: sheet layout, PDF rendering, QR scanning."""

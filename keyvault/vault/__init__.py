@@ -1,0 +1,1 @@
+"""Local vault state: the config dir, the config file, items, copies, destinations."""
