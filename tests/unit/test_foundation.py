@@ -78,3 +78,35 @@ def test_atomic_write_no_overwrite(tmp_path: Path) -> None:
         atomic_write(target, b"second", overwrite=False)
     assert target.read_bytes() == b"first"
     assert os.listdir(tmp_path) == ["f"]
+
+
+def test_config_round_trip(tmp_path: Path) -> None:
+    from keyvault.vault.config import (
+        Config,
+        DestinationConfig,
+        ItemConfig,
+        VaultSection,
+        load_config,
+        save_config,
+    )
+
+    assert load_config(tmp_path).vault is None
+    config = Config(
+        vault=VaultSection(id="v1", recipient="age1xyz", created="2026-01-01T00:00:00Z")
+    )
+    config.destinations.append(
+        DestinationConfig(name="usb", type="local", media="external", options={"path": "/mnt/usb"})
+    )
+    config.items.append(ItemConfig(name="w", kind="file", added="2026-01-01", path="/x"))
+    save_config(tmp_path, config)
+    assert stat.S_IMODE((tmp_path / "config.toml").stat().st_mode) == 0o600
+    again = load_config(tmp_path)
+    assert again == config
+
+
+def test_config_damaged_is_typed_error(tmp_path: Path) -> None:
+    from keyvault.vault.config import load_config
+
+    (tmp_path / "config.toml").write_text("vault = [[[")
+    with pytest.raises(errors.ConfigError):
+        load_config(tmp_path)
