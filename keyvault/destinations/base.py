@@ -34,6 +34,7 @@ __all__ = [
     "MediaKind",
     "ObjectInfo",
     "ProgressCallback",
+    "check_key",
 ]
 
 MediaKind = Literal["internal", "external", "nas", "optical", "cloud", "paper", "metal"]
@@ -125,3 +126,22 @@ class Destination(Protocol):
         while the object's retention lasts.
         """
         ...
+
+
+def check_key(key: str) -> str:
+    """Return ``key`` if it is a valid object key, else raise ``ValueError`` (a caller mistake).
+
+    A key is a relative, ``/``-separated name: non-empty segments, none of them ``.`` or
+    ``..``, no leading or trailing ``/``, no backslash, no NUL. Every implementation
+    checks keys with this function so that a key means the same object everywhere.
+    """
+    if not isinstance(key, str):
+        raise TypeError("an object key must be a str")
+    if not key or key.startswith("/") or key.endswith("/"):
+        raise ValueError(f"invalid object key {key!r}: must be a relative name")
+    if "\\" in key or "\x00" in key:
+        raise ValueError(f"invalid object key {key!r}: backslash or NUL")
+    for segment in key.split("/"):
+        if segment in ("", ".", ".."):
+            raise ValueError(f"invalid object key {key!r}: empty, '.' or '..' segment")
+    return key

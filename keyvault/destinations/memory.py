@@ -1,0 +1,200 @@
+"""An in-memory destination, for tests of everything that sits above the protocol.
+
+It keeps the full :class:`~keyvault.destinations.base.Destination` contract (atomic put,
+key order, idempotent delete, typed errors) and adds knobs that real storage offers only
+by accident: make it unavailable, give it a capacity, queue an error for the next call of
+an operation, or flip a byte of a stored object.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from typing import BinaryIO, Literal
+
+from keyvault.errors import (
+    DestinationError,
+    DestinationFullError,
+    DestinationPermissionError,
+    DestinationUnavailableError,
+    ObjectNotFoundError,
+)
+
+from .base import MEDIA_KINDS, MediaKind, ObjectInfo, ProgressCallback, check_key
+
+__all__ = ["CHUNK_SIZE", "MemoryDestination", "Operation"]
+
+CHUNK_SIZE = 1 << 20
+
+Operation = Literal["put", "get", "stat", "list", "delete", "location_id", "check_available"]
+
+_counter = itertools.count(1)
+
+
+class MemoryDestination:
+    """A destination whose objects live in a dict (lost when the process ends)."""
+
+    def __init__(
+        self,
+        name: str = "mem",
+        media: MediaKind = "internal",
+        offsite: bool = False,
+        *,
+        offline: bool = False,
+        immutable: bool = False,
+        location: str | None = None,
+        capacity: int | None = None,
+    ) -> None:
+        """``location`` names the physical place (two destinations sharing it count once);
+        by default every instance is a place of its own. ``capacity`` limits the total
+        stored bytes (a put beyond it raises :class:`DestinationFullError`)."""
+        if media not in MEDIA_KINDS:
+            raise ValueError(f"unknown media kind {media!r}")
+        self._name = name
+        self._media: MediaKind = media
+        self._offsite = offsite
+        self._offline = offline
+        self._immutable = immutable
+        self._location = location or f"memory:{next(_counter)}"
+        self.capacity = capacity
+        self.available = True
+        self._objects: dict[str, tuple[bytes, float]] = {}
+        self._faults: dict[str, deque[DestinationError]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"MemoryDestination(name={self._name!r}, objects={len(self._objects)})"
+
+    # --- properties -----------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def media(self) -> MediaKind:
+        return self._media
+
+    @property
+    def offsite(self) -> bool:
+        return self._offsite
+
+    @property
+    def offline(self) -> bool:
+        return self._offline
+
+    @property
+    def immutable(self) -> bool:
+        return self._immutable
+
+    # --- test knobs -----------------------------------------------------------------
+
+    def fail_next(self, operation: Operation, error: DestinationError) -> None:
+        """Raise ``error`` from the next call of ``operation`` (queued, one per call)."""
+        self._faults.setdefault(operation, deque()).append(error)
+
+    def corrupt(self, key: str, offset: int = 0) -> None:
+        """Flip one bit of a stored object, as bit rot would (the size stays the same)."""
+        data, modified = self._objects[check_key(key)]
+        if not data:
+            raise ValueError("cannot corrupt an empty object")
+        changed = bytearray(data)
+        changed[offset % len(changed)] ^= 0x01
+        self._objects[key] = (bytes(changed), modified)
+
+    def used_bytes(self) -> int:
+        """The total size of the stored objects."""
+        return sum(len(data) for data, _ in self._objects.values())
+
+    # --- the protocol ---------------------------------------------------------------
+
+    def _enter(self, operation: Operation) -> None:
+        queue = self._faults.get(operation)
+        if queue:
+            raise queue.popleft()
+        if not self.available:
+            raise DestinationUnavailableError(f"destination {self._name!r} is not available")
+
+    def location_id(self) -> str:
+        self._enter("location_id")
+        return self._location
+
+    def check_available(self) -> None:
+        self._enter("check_available")
+
+    def put(
+        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+    ) -> ObjectInfo:
+        check_key(key)
+        if size < 0:
+            raise ValueError("size must not be negative")
+        self._enter("put")
+        parts: list[bytes] = []
+        done = 0
+        while done < size:
+            chunk = source.read(min(CHUNK_SIZE, size - done))
+            if not chunk:
+                raise ValueError(f"the source ended after {done} of {size} bytes")
+            parts.append(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, size)
+        if progress is not None and size == 0:
+            progress(0, 0)
+        data = b"".join(parts)
+        with self._lock:
+            # An immutable store (B2 Object Lock) accepts a new version of a name; only
+            # deleting is refused, so overwriting is allowed here too.
+            old = self._objects.get(key)
+            if self.capacity is not None:
+                in_use = self.used_bytes() - (len(old[0]) if old else 0)
+                if in_use + len(data) > self.capacity:
+                    raise DestinationFullError(f"destination {self._name!r} is full")
+            modified = time.time()
+            self._objects[key] = (data, modified)
+        return ObjectInfo(key, len(data), modified)
+
+    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
+        check_key(key)
+        self._enter("get")
+        try:
+            data, modified = self._objects[key]
+        except KeyError:
+            raise ObjectNotFoundError(f"object {key} is missing at {self._name!r}") from None
+        for start in range(0, len(data), CHUNK_SIZE):
+            sink.write(data[start : start + CHUNK_SIZE])
+            if progress is not None:
+                progress(min(start + CHUNK_SIZE, len(data)), len(data))
+        if progress is not None and not data:
+            progress(0, 0)
+        return ObjectInfo(key, len(data), modified)
+
+    def stat(self, key: str) -> ObjectInfo:
+        check_key(key)
+        self._enter("stat")
+        try:
+            data, modified = self._objects[key]
+        except KeyError:
+            raise ObjectNotFoundError(f"object {key} is missing at {self._name!r}") from None
+        return ObjectInfo(key, len(data), modified)
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        self._enter("list")
+        with self._lock:
+            found = [
+                ObjectInfo(key, len(data), modified)
+                for key, (data, modified) in self._objects.items()
+                if key.startswith(prefix)
+            ]
+        return iter(sorted(found, key=lambda info: info.key))
+
+    def delete(self, key: str) -> None:
+        check_key(key)
+        self._enter("delete")
+        with self._lock:
+            if self._immutable and key in self._objects:
+                raise DestinationPermissionError(f"object {key} is immutable at {self._name!r}")
+            self._objects.pop(key, None)
