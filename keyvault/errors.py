@@ -30,6 +30,7 @@ __all__ = [
     "KeyvaultError",
     "LockedError",
     "NoMatchingIdentityError",
+    "NodeRpcError",
     "NotAnAgeFileError",
     "NotFoundError",
     "ObjectNotFoundError",
@@ -37,9 +38,12 @@ __all__ = [
     "PolicyNotMetError",
     "RetryableDestinationError",
     "RollbackError",
+    "SchedulerError",
     "SeedQRError",
     "UnsupportedRecipientError",
     "VaultNotInitializedError",
+    "WalletBusyError",
+    "WalletCheckError",
     "WeakPassphraseError",
     "WorkFactorTooHighError",
     "WrongPassphraseError",
@@ -213,3 +217,22 @@ class ObjectNotFoundError(DestinationError):
     """the object is missing at the backup destination"""
 
     exit_code = ExitCode.COPY_MISSING_OR_DAMAGED
+
+
+# --- wallet discovery, wallet copies and schedules --------------------------------------
+
+
+class WalletBusyError(KeyvaultError):
+    """the wallet file is in use and could not be copied consistently"""
+
+
+class WalletCheckError(KeyvaultError):
+    """the copy of the wallet file failed its format check; nothing was written"""
+
+
+class NodeRpcError(KeyvaultError):
+    """the wallet's node refused or failed the backup request"""
+
+
+class SchedulerError(KeyvaultError):
+    """the scheduled backup could not be installed or removed"""

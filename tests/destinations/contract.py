@@ -1,15 +1,18 @@
 """The one contract every Destination implementation must keep (keyvault.destinations.base).
 
 Use it by subclassing :class:`DestinationContract` in a ``test_*.py`` module and defining
-the ``destination`` fixture, which returns a fresh, empty, available destination::
+the ``destination`` fixture, which returns a fresh, available destination that holds
+nothing but, at most, its ``keyvault/<vault-id>/vault.json`` marker::
 
     class TestB2Contract(DestinationContract):
         @pytest.fixture
         def destination(self, ...) -> Destination:
             return open_b2_destination(...)
 
-Class attributes tune sizes for slow back ends (``LARGE_SIZE``). Every test here is a
-real round trip through the implementation; nothing is mocked.
+Keys follow :func:`keyvault.destinations.base.check_key`; as in a folder, no key is used
+both as an object and as the folder of another key. Class attributes tune sizes for slow
+back ends (``LARGE_SIZE``). Every test here is a real round trip through the
+implementation; nothing is mocked.
 """
 
 from __future__ import annotations
@@ -60,9 +63,15 @@ def get_bytes(destination: Destination, key: str) -> bytes:
     return sink.getvalue()
 
 
+def is_marker(key: str) -> bool:
+    """True for a destination marker key, ``keyvault/<vault-id>/vault.json``."""
+    parts = key.split("/")
+    return len(parts) == 3 and parts[0] == "keyvault" and parts[2] == "vault.json"
+
+
 def keys(destination: Destination, prefix: str = "") -> list[str]:
-    """The keys listed under ``prefix``, in the order the destination gives them."""
-    return [info.key for info in destination.list(prefix)]
+    """The keys listed under ``prefix`` in the destination's order, markers left out."""
+    return [info.key for info in destination.list(prefix) if not is_marker(info.key)]
 
 
 class DestinationContract:
@@ -90,6 +99,8 @@ class DestinationContract:
 
     def test_fresh_destination_is_empty(self, destination: Destination) -> None:
         assert keys(destination) == []
+        for info in destination.list(""):
+            assert is_marker(info.key)
 
     # --- put / get / stat ------------------------------------------------------------
 
@@ -185,15 +196,16 @@ class DestinationContract:
     # --- list ------------------------------------------------------------------------
 
     def test_list_in_key_order_with_prefix(self, destination: Destination) -> None:
-        names = ["b/2", "a/1", "ab", "a/3/x", "a", "c", "a/2"]
+        # A folder cannot hold a file "a" and a folder "a": no key is another key's folder.
+        names = ["b/2", "a/1", "ab", "a/3/x", "a0", "c", "a/2", "a.b"]
         for index, name in enumerate(names):
             put_bytes(destination, name, bytes(index + 1))
-        assert keys(destination) == sorted(names)
+        assert keys(destination) == ["a.b", "a/1", "a/2", "a/3/x", "a0", "ab", "b/2", "c"]
         assert keys(destination, "a/") == ["a/1", "a/2", "a/3/x"]
-        assert keys(destination, "a") == ["a", "a/1", "a/2", "a/3/x", "ab"]
+        assert keys(destination, "a") == ["a.b", "a/1", "a/2", "a/3/x", "a0", "ab"]
         assert keys(destination, "a/3/") == ["a/3/x"]
         assert keys(destination, "zzz") == []
-        sizes = {info.key: info.size for info in destination.list("")}
+        sizes = {info.key: info.size for info in destination.list("") if not is_marker(info.key)}
         assert sizes == {name: index + 1 for index, name in enumerate(names)}
 
     def test_list_prefix_inside_a_name(self, destination: Destination) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from keyvault.destinations.base import Destination
+from keyvault.destinations.local import LocalDestination, create_marker
 from keyvault.destinations.memory import MemoryDestination
 
 from .contract import DestinationContract
@@ -64,3 +67,12 @@ def test_memory_corrupt_flips_one_bit() -> None:
     sink = io.BytesIO()
     dest.get("a", sink)
     assert sink.getvalue() == b"\x00\x01\x00"
+
+
+class TestLocalContract(DestinationContract):
+    @pytest.fixture
+    def destination(self, tmp_path: Path) -> Destination:
+        root = tmp_path / "drive"
+        root.mkdir()
+        create_marker(root, "vault-1", "2026-01-01T00:00:00Z")
+        return LocalDestination("usb", root, vault_id="vault-1", media="external")

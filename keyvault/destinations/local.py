@@ -1,0 +1,458 @@
+"""A destination in a folder: an internal disk, a USB drive, a NAS mount.
+
+Objects live at ``<folder>/<key>``. Writes follow restic's ``local.Save``: a temp file in
+the target directory, write, fsync, close, rename, fsync the directory
+(:func:`keyvault.atomic.atomic_writer`), so readers and crashes see the old object or the
+whole new one.
+
+Presence: a folder counts as this destination only while its marker
+``keyvault/<vault-id>/vault.json`` (written by ``keyvault dest add``) is there and, when
+one was recorded, the filesystem UUID is the same. An unmounted drive leaves an empty
+mount point on the internal disk; every operation then raises
+:class:`~keyvault.errors.DestinationUnavailableError` before touching anything, so no
+backup is ever written into the bare mount point.
+
+OS errors are classified: ENOSPC/EDQUOT -> :class:`~keyvault.errors.DestinationFullError`,
+EACCES/EPERM/EROFS -> :class:`~keyvault.errors.DestinationPermissionError`, a vanished
+device -> unavailable, timeouts -> retryable, anything else -> ``DestinationError``.
+Errors raised by the caller's own ``source`` or ``sink`` streams propagate unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import stat as stat_module
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from keyvault.atomic import TEMP_PREFIX, atomic_write, atomic_writer, fsync_directory
+from keyvault.errors import (
+    DestinationError,
+    DestinationFullError,
+    DestinationPermissionError,
+    DestinationUnavailableError,
+    NotFoundError,
+    ObjectNotFoundError,
+    RetryableDestinationError,
+)
+
+from . import mounts
+from .base import MEDIA_KINDS, MediaKind, ObjectInfo, ProgressCallback, check_key
+
+__all__ = [
+    "MARKER_FORMAT",
+    "MARKER_NAME",
+    "LocalDestination",
+    "Marker",
+    "create_marker",
+    "find_vaults",
+    "marker_document",
+    "marker_key",
+    "parse_marker",
+    "vault_prefix",
+]
+
+MARKER_NAME = "vault.json"
+#: The layout version written into every marker.
+MARKER_FORMAT = 1
+CHUNK_SIZE = 1 << 20
+
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
+_GONE = {
+    code
+    for code in (
+        errno.ENODEV,
+        errno.ENXIO,
+        errno.ENOTCONN,
+        getattr(errno, "ESTALE", None),
+        getattr(errno, "ENOMEDIUM", None),
+        getattr(errno, "EHOSTDOWN", None),
+        errno.EHOSTUNREACH,
+    )
+    if code is not None
+}
+_TRANSIENT = {errno.ETIMEDOUT, errno.EAGAIN, errno.EINTR, errno.ECONNRESET, errno.EBUSY}
+_MISSING = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
+
+
+def vault_prefix(vault_id: str) -> str:
+    """The key prefix of everything one vault stores: ``keyvault/<vault-id>/``."""
+    check_key(vault_id)
+    if "/" in vault_id:
+        raise ValueError("a vault id is a single key segment")
+    return f"keyvault/{vault_id}/"
+
+
+def marker_key(vault_id: str) -> str:
+    """The key of the vault's marker: ``keyvault/<vault-id>/vault.json``."""
+    return vault_prefix(vault_id) + MARKER_NAME
+
+
+@dataclass(frozen=True)
+class Marker:
+    """The public facts in ``vault.json``."""
+
+    format: int
+    vault_id: str
+    created: str
+
+
+def marker_document(vault_id: str, created: str) -> bytes:
+    """The bytes of a marker: public facts only (format version, vault id, created)."""
+    document = {"keyvault": "destination marker", "format": MARKER_FORMAT}
+    document |= {"vault_id": vault_id, "created": created}
+    return (json.dumps(document, indent=2) + "\n").encode("utf-8")
+
+
+def parse_marker(data: bytes) -> Marker:
+    """Read a marker; ``ValueError`` when it is not one (the caller decides what that means)."""
+    try:
+        document: Any = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError("not a keyvault marker") from None
+    if not isinstance(document, dict):
+        raise ValueError("not a keyvault marker")
+    version, vault_id, created = (document.get(k) for k in ("format", "vault_id", "created"))
+    if not isinstance(version, int) or not isinstance(vault_id, str) or not vault_id:
+        raise ValueError("not a keyvault marker")
+    return Marker(version, vault_id, created if isinstance(created, str) else "")
+
+
+def create_marker(root: Path, vault_id: str, created: str) -> Path:
+    """Mark the existing folder ``root`` as holding ``vault_id``; return the marker's path.
+
+    This is the one place where keyvault creates directories in a destination folder, and
+    only on the user's explicit request (``dest add``). ``root`` itself must exist: a
+    missing folder may be a drive that is not mounted. An existing marker of the same
+    vault is kept (its creation date stays).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise NotFoundError(
+            f"folder {root} does not exist",
+            hint="create the folder first, or connect and mount the drive",
+        )
+    path = root.joinpath(*marker_key(vault_id).split("/"))
+    try:
+        existing = parse_marker(path.read_bytes())
+    except FileNotFoundError:
+        existing = None
+    except ValueError:
+        raise DestinationError(f"{path} exists but is not a keyvault marker") from None
+    if existing is not None:
+        if existing.vault_id != vault_id:
+            raise DestinationError(f"{path} belongs to another vault")
+        return path
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        atomic_write(path, marker_document(vault_id, created), mode=0o644)
+    except OSError as exc:
+        raise _classify(exc, f"cannot write the marker in {root}") from None
+    return path
+
+
+def find_vaults(root: Path) -> list[str]:
+    """The ids of the vaults with a valid marker in folder ``root`` (for recovery)."""
+    found: list[str] = []
+    try:
+        candidates = sorted((Path(root) / "keyvault").iterdir())
+    except OSError:
+        return []
+    for folder in candidates:
+        try:
+            marker = parse_marker((folder / MARKER_NAME).read_bytes())
+        except (OSError, ValueError):
+            continue
+        if marker.vault_id == folder.name:
+            found.append(marker.vault_id)
+    return found
+
+
+def _classify(exc: OSError, what: str) -> DestinationError:
+    reason = exc.strerror or str(exc)
+    if exc.errno in _FULL:
+        return DestinationFullError(
+            f"{what}: the destination is full", hint="free space there or use a larger drive"
+        )
+    if exc.errno in _DENIED:
+        return DestinationPermissionError(f"{what}: permission denied ({reason})")
+    if exc.errno in _GONE:
+        return DestinationUnavailableError(f"{what}: the drive went away ({reason})")
+    if exc.errno in _TRANSIENT:
+        return RetryableDestinationError(f"{what}: {reason}")
+    return DestinationError(f"{what}: {reason}")
+
+
+class _StreamError(Exception):
+    """Carries an exception raised by the caller's own stream past the OSError mapping."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__("stream failed")
+        self.original = original
+
+
+class LocalDestination:
+    """A folder that holds copies; present only while its marker (and UUID) say so."""
+
+    def __init__(
+        self,
+        name: str,
+        path: Path | str,
+        *,
+        vault_id: str,
+        media: MediaKind = "internal",
+        offsite: bool = False,
+        offline: bool = False,
+        fs_uuid: str | None = None,
+    ) -> None:
+        """``fs_uuid`` is the filesystem UUID recorded when the destination was added."""
+        if media not in MEDIA_KINDS:
+            raise ValueError(f"unknown media kind {media!r}")
+        self._name = name
+        self._root = Path(path).absolute()
+        self._vault_id = vault_id
+        self._marker = self._root.joinpath(*marker_key(vault_id).split("/"))
+        self._media: MediaKind = media
+        self._offsite = offsite
+        self._offline = offline
+        self._fs_uuid = fs_uuid.lower() if fs_uuid else None
+        # The fingerprint at the last full check: while it stays the same, the same
+        # filesystem and marker are there and the UUID need not be asked again.
+        self._checked: tuple[int, int, int, int] | None = None
+
+    def __repr__(self) -> str:
+        return f"LocalDestination(name={self._name!r}, path={str(self._root)!r})"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def path(self) -> Path:
+        """The destination folder."""
+        return self._root
+
+    @property
+    def vault_id(self) -> str:
+        """The vault whose marker this folder must hold."""
+        return self._vault_id
+
+    @property
+    def media(self) -> MediaKind:
+        return self._media
+
+    @property
+    def offsite(self) -> bool:
+        return self._offsite
+
+    @property
+    def offline(self) -> bool:
+        return self._offline
+
+    @property
+    def immutable(self) -> bool:
+        return False
+
+    # --- presence -------------------------------------------------------------------
+
+    def _unavailable(self, why: str) -> DestinationUnavailableError:
+        return DestinationUnavailableError(
+            f"destination {self._name!r} is not available: {why}",
+            hint="connect and mount the drive, then try again",
+        )
+
+    def _fingerprint(self) -> tuple[int, int, int, int]:
+        """What identifies the mounted filesystem and its marker right now (cheap stats)."""
+        try:
+            root_info = os.stat(self._root)
+        except OSError:
+            raise self._unavailable(f"folder {self._root} is not there") from None
+        if not stat_module.S_ISDIR(root_info.st_mode):
+            raise self._unavailable(f"{self._root} is not a folder")
+        try:
+            marker_info = os.stat(self._marker)
+        except OSError:
+            raise self._unavailable(
+                f"no keyvault marker in {self._root} (drive not mounted?)"
+            ) from None
+        # f_fsid tells filesystems apart even when a new drive gets the old device number
+        # (ext4 derives it from the UUID); Windows has no statvfs and checks in full.
+        fsid = os.statvfs(self._root).f_fsid if hasattr(os, "statvfs") else -1
+        return (root_info.st_dev, fsid, marker_info.st_ino, marker_info.st_mtime_ns)
+
+    def check_available(self) -> None:
+        fingerprint = self._fingerprint()
+        if fingerprint == self._checked and fingerprint[1] != -1:
+            return
+        try:
+            marker = parse_marker(self._marker.read_bytes())
+        except FileNotFoundError:
+            raise self._unavailable(
+                f"no keyvault marker in {self._root} (drive not mounted?)"
+            ) from None
+        except (OSError, ValueError):
+            raise self._unavailable(f"the keyvault marker in {self._root} is unreadable") from None
+        if marker.vault_id != self._vault_id:
+            raise self._unavailable(f"{self._root} belongs to another vault")
+        if self._fs_uuid is not None:
+            current = mounts.filesystem_uuid(self._root)
+            if current is None or current.lower() != self._fs_uuid:
+                raise self._unavailable(
+                    f"{self._root} is on another filesystem than the one added "
+                    f"(UUID {current or 'unknown'}, expected {self._fs_uuid})"
+                )
+        self._checked = fingerprint
+
+    def location_id(self) -> str:
+        self.check_available()
+        try:
+            return mounts.location_id(self._root)
+        except OSError as exc:
+            raise _classify(exc, f"destination {self._name!r}") from None
+
+    # --- objects --------------------------------------------------------------------
+
+    def _path(self, key: str) -> Path:
+        check_key(key)
+        if any(part.startswith(TEMP_PREFIX) for part in key.split("/")):
+            raise ValueError(f"invalid object key {key!r}: reserved temp-file name")
+        return self._root.joinpath(*key.split("/"))
+
+    def put(
+        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+    ) -> ObjectInfo:
+        target = self._path(key)
+        if size < 0:
+            raise ValueError("size must not be negative")
+        self.check_available()
+        what = f"cannot write {key} to {self._name!r}"
+        try:
+            # The marker was just seen, so the folder is on the real drive.
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with atomic_writer(target, mode=0o600) as handle:
+                done = 0
+                while done < size:
+                    chunk = _read(source, min(CHUNK_SIZE, size - done))
+                    if not chunk:
+                        raise ValueError(f"the source ended after {done} of {size} bytes")
+                    handle.write(chunk)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, size)
+                if progress is not None and size == 0:
+                    progress(0, 0)
+            info = os.stat(target)
+        except _StreamError as failed:
+            raise failed.original from None
+        except OSError as exc:
+            raise _classify(exc, what) from None
+        return ObjectInfo(key, info.st_size, info.st_mtime)
+
+    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
+        path = self._path(key)
+        self.check_available()
+        try:
+            with open(path, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if not stat_module.S_ISREG(info.st_mode):
+                    raise IsADirectoryError(errno.EISDIR, "not a file")
+                done = 0
+                while chunk := handle.read(CHUNK_SIZE):
+                    _write(sink, chunk)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, info.st_size)
+                if progress is not None and done == 0:
+                    progress(0, 0)
+        except _MISSING:
+            raise ObjectNotFoundError(f"object {key} is missing at {self._name!r}") from None
+        except _StreamError as failed:
+            raise failed.original from None
+        except OSError as exc:
+            raise _classify(exc, f"cannot read {key} from {self._name!r}") from None
+        return ObjectInfo(key, done, info.st_mtime)
+
+    def stat(self, key: str) -> ObjectInfo:
+        path = self._path(key)
+        self.check_available()
+        try:
+            info = os.stat(path)
+        except _MISSING:
+            raise ObjectNotFoundError(f"object {key} is missing at {self._name!r}") from None
+        except OSError as exc:
+            raise _classify(exc, f"cannot stat {key} at {self._name!r}") from None
+        if not stat_module.S_ISREG(info.st_mode):
+            raise ObjectNotFoundError(f"object {key} is missing at {self._name!r}")
+        return ObjectInfo(key, info.st_size, info.st_mtime)
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        folder, _, _ = prefix.rpartition("/")
+        base = self._root.joinpath(*check_key(folder).split("/")) if folder else self._root
+        self.check_available()
+        found: list[ObjectInfo] = []
+        try:
+            for directory, subdirs, files in os.walk(base):
+                subdirs[:] = [d for d in subdirs if not d.startswith(TEMP_PREFIX)]
+                relative = Path(directory).relative_to(self._root).as_posix()
+                for file_name in files:
+                    if file_name.startswith(TEMP_PREFIX):
+                        continue
+                    key = file_name if relative == "." else f"{relative}/{file_name}"
+                    if not key.startswith(prefix):
+                        continue
+                    with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
+                        info = os.stat(Path(directory, file_name))
+                        if stat_module.S_ISREG(info.st_mode):
+                            found.append(ObjectInfo(key, info.st_size, info.st_mtime))
+        except OSError as exc:
+            raise _classify(exc, f"cannot list {self._name!r}") from None
+        found.sort(key=lambda item: item.key)
+        return iter(found)
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        self.check_available()
+        try:
+            if not stat_module.S_ISREG(os.lstat(path).st_mode):
+                return
+            os.unlink(path)
+            fsync_directory(path.parent)
+        except _MISSING:
+            return
+        except OSError as exc:
+            raise _classify(exc, f"cannot delete {key} at {self._name!r}") from None
+
+    def remove_stale_temp_files(self, older_than_seconds: float = 24 * 3600) -> int:
+        """Delete temp files a crashed run left behind; returns how many were removed."""
+        self.check_available()
+        limit = time.time() - older_than_seconds
+        removed = 0
+        for directory, _, files in os.walk(self._root / "keyvault"):
+            for file_name in files:
+                path = Path(directory, file_name)
+                with contextlib.suppress(OSError):
+                    if file_name.startswith(TEMP_PREFIX) and path.stat().st_mtime < limit:
+                        path.unlink()
+                        removed += 1
+        return removed
+
+
+def _read(source: BinaryIO, size: int) -> bytes:
+    try:
+        return source.read(size)
+    except Exception as exc:
+        raise _StreamError(exc) from exc
+
+
+def _write(sink: BinaryIO, data: bytes) -> None:
+    try:
+        sink.write(data)
+    except Exception as exc:
+        raise _StreamError(exc) from exc
