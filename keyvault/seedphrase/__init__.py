@@ -1,1 +1,23 @@
-"""Seed phrases: BIP39, SLIP-39, SeedQR and wallet inspection. Pure formats, no I/O."""
+"""Seed phrases: BIP39, SLIP-39, SeedQR and wallet inspection. Pure formats, no I/O.
+
+- :mod:`.bip39`: ``generate``, ``check`` (precise errors), ``from_entropy``, ``to_seed``.
+- :mod:`.slip39`: ``split``/``combine`` Shamir shares; ``split_bip39``/``combine_to_bip39``.
+- :mod:`.seedqr`: SeedSigner's Standard and Compact SeedQR payloads.
+- :mod:`.wallet`: master fingerprint, account xpub and first addresses (embit).
+
+The submodules are the API; this package re-exports the names most callers need.
+"""
+
+from __future__ import annotations
+
+from .bip39 import LANGUAGES, WORD_COUNTS, Phrase, check, from_entropy, generate, to_seed
+
+__all__ = [
+    "LANGUAGES",
+    "WORD_COUNTS",
+    "Phrase",
+    "check",
+    "from_entropy",
+    "generate",
+    "to_seed",
+]
