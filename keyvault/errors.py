@@ -18,13 +18,19 @@ __all__ = [
     "AlreadyExistsError",
     "ArmorError",
     "ConfigError",
+    "CopyDamagedError",
     "DamagedFileError",
+    "DamagedObjectError",
+    "DestinationConflictError",
+    "DestinationCredentialsError",
     "DestinationError",
     "DestinationFullError",
     "DestinationPermissionError",
     "DestinationUnavailableError",
     "ExitCode",
     "HeaderError",
+    "HeaderMacError",
+    "InvalidKeyError",
     "InvalidMnemonicError",
     "InvalidShareError",
     "KeyvaultError",
@@ -40,6 +46,8 @@ __all__ = [
     "RollbackError",
     "SchedulerError",
     "SeedQRError",
+    "SourceChangedError",
+    "SourceUnreadableError",
     "UnsupportedRecipientError",
     "VaultNotInitializedError",
     "WalletBusyError",
@@ -215,6 +223,51 @@ class DestinationPermissionError(DestinationError):
 
 class ObjectNotFoundError(DestinationError):
     """the object is missing at the backup destination"""
+
+    exit_code = ExitCode.COPY_MISSING_OR_DAMAGED
+
+
+# --- encryption (added by the crypto module) --------------------------------------------
+
+
+class HeaderMacError(HeaderError):
+    """the encrypted file's header failed its integrity check (damaged or tampered with)"""
+
+
+class InvalidKeyError(KeyvaultError):
+    """this is not a valid age recipient or identity"""
+
+
+# --- backups ----------------------------------------------------------------------------
+
+
+class SourceChangedError(KeyvaultError):
+    """the item changed while it was being read; run the backup again"""
+
+
+class SourceUnreadableError(KeyvaultError):
+    """cannot read the item's file or folder"""
+
+
+class CopyDamagedError(KeyvaultError):
+    """a stored copy is missing or damaged"""
+
+    exit_code = ExitCode.COPY_MISSING_OR_DAMAGED
+
+
+class DestinationConflictError(DestinationError):
+    """another keyvault wrote a newer manifest at this destination; it was not overwritten"""
+
+
+# --- Backblaze B2 (added by the B2 destination) -----------------------------------------
+
+
+class DestinationCredentialsError(DestinationUnavailableError):
+    """the backup destination's credentials are missing or were rejected"""
+
+
+class DamagedObjectError(DestinationError):
+    """a stored copy is damaged: its checksum does not match what was uploaded"""
 
     exit_code = ExitCode.COPY_MISSING_OR_DAMAGED
 
