@@ -30,6 +30,8 @@ __all__ = [
     "ExitCode",
     "HeaderError",
     "HeaderMacError",
+    "ImageReadError",
+    "InvalidExtendedKeyError",
     "InvalidKeyError",
     "InvalidMnemonicError",
     "InvalidShareError",
@@ -289,3 +291,14 @@ class NodeRpcError(KeyvaultError):
 
 class SchedulerError(KeyvaultError):
     """the scheduled backup could not be installed or removed"""
+
+
+# --- seed phrases: QR images and wallet keys (added by the seed phrase part) -------------
+
+
+class ImageReadError(KeyvaultError):
+    """the file cannot be read as an image"""
+
+
+class InvalidExtendedKeyError(KeyvaultError):
+    """this is not a valid extended key (xpub/xprv)"""
