@@ -11,6 +11,9 @@ The submodules are the API; this package re-exports the names most callers need.
 from __future__ import annotations
 
 from .bip39 import LANGUAGES, WORD_COUNTS, Phrase, check, from_entropy, generate, to_seed
+from .seedqr import from_payload as from_seedqr
+from .seedqr import to_compact as to_compact_seedqr
+from .seedqr import to_standard as to_seedqr
 
 __all__ = [
     "LANGUAGES",
@@ -18,6 +21,9 @@ __all__ = [
     "Phrase",
     "check",
     "from_entropy",
+    "from_seedqr",
     "generate",
+    "to_compact_seedqr",
     "to_seed",
+    "to_seedqr",
 ]
