@@ -44,6 +44,7 @@ __all__ = [
     "ObjectNotFoundError",
     "PayloadError",
     "PolicyNotMetError",
+    "ReadBackMismatchError",
     "RetryableDestinationError",
     "RollbackError",
     "SchedulerError",
@@ -302,3 +303,10 @@ class ImageReadError(KeyvaultError):
 
 class InvalidExtendedKeyError(KeyvaultError):
     """this is not a valid extended key (xpub/xprv)"""
+
+
+# --- destinations: read-back verification (added by the destinations part) ---------------
+
+
+class ReadBackMismatchError(DestinationError):
+    """the copy read back from the backup destination does not match what was written"""

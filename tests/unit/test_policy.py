@@ -90,7 +90,7 @@ def test_three_copies_two_media_one_offsite_holds() -> None:
 
 
 def test_too_few_copies() -> None:
-    verdict = evaluate("wallet", good_set()[:2] + [], POLICY, now=NOW)
+    verdict = evaluate("wallet", good_set()[:2], POLICY, now=NOW)
     assert verdict.state == "not-met"
     assert "only 2 of 3 copies count" in verdict.problems
     assert "no offsite copy" in verdict.problems
