@@ -20,6 +20,7 @@ from .x25519 import X25519Identity, X25519Recipient
 
 __all__ = [
     "UNSUPPORTED_STANZA_TYPES",
+    "is_age_file",
     "parse_identity",
     "parse_identity_file",
     "parse_recipient",
@@ -113,3 +114,12 @@ def parse_identity_file(text: Secret) -> list[X25519Identity]:
     if not identities:
         raise InvalidKeyError("the identity file has no identity")
     return identities
+
+
+def is_age_file(data: bytes) -> bool:
+    """True when ``data`` starts like an age file, binary or armored (e.g. a key.age).
+
+    Lets a face tell an encrypted key file from a plain one before asking for a passphrase.
+    """
+    head = data.lstrip(b" \t\r\n")
+    return head.startswith((b"age-encryption.org/", b"-----BEGIN AGE ENCRYPTED FILE-----"))
