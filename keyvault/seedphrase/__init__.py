@@ -14,15 +14,20 @@ from .bip39 import LANGUAGES, WORD_COUNTS, Phrase, check, from_entropy, generate
 from .seedqr import from_payload as from_seedqr
 from .seedqr import to_compact as to_compact_seedqr
 from .seedqr import to_standard as to_seedqr
+from .slip39 import combine, combine_to_bip39, split, split_bip39
 
 __all__ = [
     "LANGUAGES",
     "WORD_COUNTS",
     "Phrase",
     "check",
+    "combine",
+    "combine_to_bip39",
     "from_entropy",
     "from_seedqr",
     "generate",
+    "split",
+    "split_bip39",
     "to_compact_seedqr",
     "to_seed",
     "to_seedqr",
