@@ -2,34 +2,71 @@
 
 Opening never touches the storage: a drive that is not mounted still opens, and its
 operations raise :class:`~keyvault.errors.DestinationUnavailableError`.
+
+The core's layers keep ``keyvault.destinations`` from importing ``keyvault.vault``, so the
+entry is taken structurally (:class:`DestinationSpec`; ``keyvault.vault.config``'s
+``DestinationConfig`` is one) and the vault id is read from the entry's options, else
+from the config file's ``[vault]`` table.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import cast
+from typing import Any, Protocol, cast
 
-from keyvault.errors import ConfigError
-from keyvault.vault.config import DestinationConfig, load_config
+from keyvault.errors import ConfigError, VaultNotInitializedError
 
 from .base import MEDIA_KINDS, Destination, MediaKind
 from .local import LocalDestination
 
-__all__ = ["DESTINATION_TYPES", "open_destination"]
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["DESTINATION_TYPES", "DestinationSpec", "open_destination"]
 
 DESTINATION_TYPES = ("local", "b2")
 
 
-def _vault_id(cfg: DestinationConfig, home: Path) -> str:
-    # options["vault_id"] lets recovery open a destination before any vault is configured.
+class DestinationSpec(Protocol):
+    """The fields of a destination's config entry that opening it needs."""
+
+    name: str
+    type: str
+    media: str
+    offsite: bool
+    offline: bool
+    options: dict[str, Any]
+
+
+def _configured_vault_id(home: Path) -> str:
+    try:
+        raw: Mapping[str, Any] = tomllib.loads((home / "config.toml").read_text("utf-8"))
+    except FileNotFoundError:
+        raise VaultNotInitializedError() from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read the config in {home}: {exc}") from None
+    vault = raw.get("vault")
+    vault_id = vault.get("id") if isinstance(vault, dict) else None
+    if not isinstance(vault_id, str) or not vault_id:
+        raise VaultNotInitializedError()
+    return vault_id
+
+
+def _vault_id(cfg: DestinationSpec, home: Path) -> str:
+    # options["vault_id"] (written by 'dest add', or set by recovery before any vault is
+    # configured) wins over the config file.
     explicit = cfg.options.get("vault_id")
     if isinstance(explicit, str) and explicit:
         return explicit
-    return load_config(home).require_vault().id
+    return _configured_vault_id(home)
 
 
-def open_destination(cfg: DestinationConfig, home: Path) -> Destination:
+def open_destination(cfg: DestinationSpec, home: Path) -> Destination:
     """The destination described by ``cfg`` (``home`` is the config dir).
 
     ``local``: options ``path`` and, when recorded, ``fs_uuid``. ``b2``: handled by
