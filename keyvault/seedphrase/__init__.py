@@ -15,17 +15,21 @@ from .seedqr import from_payload as from_seedqr
 from .seedqr import to_compact as to_compact_seedqr
 from .seedqr import to_standard as to_seedqr
 from .slip39 import combine, combine_to_bip39, split, split_bip39
+from .wallet import WalletInfo, inspect, master_fingerprint
 
 __all__ = [
     "LANGUAGES",
     "WORD_COUNTS",
     "Phrase",
+    "WalletInfo",
     "check",
     "combine",
     "combine_to_bip39",
     "from_entropy",
     "from_seedqr",
     "generate",
+    "inspect",
+    "master_fingerprint",
     "split",
     "split_bip39",
     "to_compact_seedqr",
