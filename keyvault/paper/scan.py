@@ -31,7 +31,10 @@ def decode_qr_images(path: Path | str) -> list[bytes]:
     except FileNotFoundError:
         raise NotFoundError(f"no such file: {path}") from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ImageReadError(f"{path} cannot be read as an image") from exc
+        hint = None
+        if path.suffix.lower() == ".svg":
+            hint = "SVG is a drawing, not a picture: print it, or convert it to PNG, and scan that"
+        raise ImageReadError(f"{path} cannot be read as an image", hint=hint) from exc
     found = zxingcpp.read_barcodes(
         image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
     )

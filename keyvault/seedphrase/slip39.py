@@ -78,6 +78,11 @@ def _groups_spec(
     for t, n in spec:
         if not 1 <= t <= n <= 16:
             raise ValueError("each group needs 1 <= threshold <= shares <= 16")
+        if t == 1 and n > 1:
+            raise ValueError(
+                "SLIP-39 does not allow 1-of-N shares (each would be a full copy): "
+                "use 1-of-1, or a threshold of 2 or more"
+            )
     return spec
 
 

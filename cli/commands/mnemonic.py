@@ -1,0 +1,401 @@
+"""``keyvault mnemonic``: create, check, inspect, split and combine seed phrases.
+
+Phrases and shares come from stdin (when piped) or a no-echo prompt, never from argv.
+``check`` exits 0 for a valid phrase and 1 for an invalid one, with the precise reason
+(the word position, the closest words, or the words that would complete the checksum).
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from keyvault.errors import InvalidMnemonicError
+from keyvault.secret import Secret
+from keyvault.seedphrase import bip39, slip39
+
+from ..context import get_app
+from ..options import bip39_passphrase_options
+from ..secrets_input import (
+    read_bip39_passphrase,
+    read_secret_lines,
+    read_secret_text,
+    stdin_is_terminal,
+)
+
+__all__ = ["mnemonic"]
+
+_LANGUAGE = click.Choice(bip39.LANGUAGES)
+_SCRIPTS = ("p2wpkh", "p2tr", "p2sh-p2wpkh")
+
+
+def _fingerprint(phrase: bip39.Phrase, passphrase: Secret | None = None) -> str:
+    from keyvault.seedphrase import wallet
+
+    return wallet.master_fingerprint(bip39.to_seed(phrase, passphrase))
+
+
+def _read_phrase(language: str | None) -> bip39.Phrase:
+    return bip39.check(read_secret_text("seed phrase"), language)
+
+
+def _bip39_passphrase(prompt: bool, passphrase_file: str | None) -> Secret | None:
+    if passphrase_file == "-" and not stdin_is_terminal():
+        raise click.UsageError("stdin carries the phrase; give the passphrase in a real file")
+    if passphrase_file or prompt:
+        return read_bip39_passphrase(passphrase_file)
+    return None
+
+
+def _slip39_passphrase(prompt: bool, passphrase_file: str | None) -> Secret | None:
+    """The optional SLIP-39 passphrase (it protects the shares; not the BIP39 passphrase)."""
+    if passphrase_file:
+        try:
+            text = Path(passphrase_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise click.UsageError(
+                f"cannot read the passphrase file {passphrase_file}: {exc.strerror}"
+            ) from None
+        return Secret(text.removesuffix("\n").removesuffix("\r"), label="SLIP-39 passphrase")
+    if not prompt:
+        return None
+    try:
+        return Secret(getpass.getpass("SLIP-39 passphrase: "), label="SLIP-39 passphrase")
+    except (EOFError, OSError):
+        raise click.UsageError(
+            "no terminal to ask for the passphrase; use --slip39-passphrase-file"
+        ) from None
+
+
+def _slip39_passphrase_options(func: Any) -> Any:
+    func = click.option(
+        "--slip39-passphrase-file",
+        metavar="FILE",
+        default=None,
+        help="Read the optional SLIP-39 passphrase (printable ASCII) from FILE.",
+    )(func)
+    return click.option(
+        "--slip39-passphrase",
+        "slip39_passphrase_prompt",
+        is_flag=True,
+        help="Ask for an optional SLIP-39 passphrase that protects the shares.",
+    )(func)
+
+
+@click.group("mnemonic")
+def mnemonic() -> None:
+    """Create, check, inspect, split and combine seed phrases (BIP39, SLIP-39)."""
+
+
+@mnemonic.command("new")
+@click.option(
+    "--words",
+    "word_count",
+    type=click.Choice([str(n) for n in bip39.WORD_COUNTS]),
+    default="24",
+    show_default=True,
+    help="Number of words.",
+)
+@click.option("--language", type=_LANGUAGE, default="english", show_default=True)
+@click.option(
+    "--dice",
+    is_flag=True,
+    help="Also type dice rolls (1-6); they are mixed with the system's random generator.",
+)
+def new(word_count: str, language: str, dice: bool) -> None:
+    """Create a new random BIP39 phrase from the operating system's CSPRNG."""
+    app = get_app()
+    words = int(word_count)
+    full = bip39.DICE_ROLLS_FOR_FULL_STRENGTH[words]
+    rolls: str | None = None
+    if dice:
+        if stdin_is_terminal():
+            app.output.info(
+                f"type your dice rolls (digits 1-6); {full} rolls alone would give full "
+                f"strength for {words} words, and fewer still add to the system's randomness"
+            )
+        rolls = read_secret_text("dice rolls").reveal_text()
+        try:
+            created = bip39.generate(words, language, dice=rolls)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+    else:
+        created = bip39.generate(words, language)
+    phrase = bip39.check(created, language)
+    fingerprint = _fingerprint(phrase)
+    payload: dict[str, Any] = {
+        "mnemonic": phrase.words.reveal_text(),
+        "words": words,
+        "language": language,
+        "fingerprint": fingerprint,
+    }
+    if rolls is not None:
+        count = sum(c in "123456" for c in rolls)
+        payload["dice"] = {"rolls": count, "rolls_for_full_strength": full}
+
+    def human() -> None:
+        sys.stdout.write(phrase.words.reveal_text() + "\n")
+        app.output.info(f"fingerprint {fingerprint} (without a BIP39 passphrase)")
+        if rolls is not None:
+            app.output.info(
+                f"mixed {payload['dice']['rolls']} dice rolls into the system's random bytes "
+                f"({full} rolls alone would give full strength)"
+            )
+        app.output.info("write the words down on paper; never store them unencrypted")
+
+    app.output.emit(payload, human)
+
+
+@mnemonic.command("check")
+@click.option("--language", type=_LANGUAGE, default=None, help="Wordlist (default: detect).")
+def check(language: str | None) -> None:
+    """Check a phrase: exit 0 if valid, 1 with the precise reason if not.
+
+    Accepts any case and spacing and 4-letter prefixes; type ? for a word you cannot read
+    to list the words that fit there.
+    """
+    app = get_app()
+    try:
+        phrase = _read_phrase(language)
+    except InvalidMnemonicError as error:
+        payload: dict[str, Any] = {
+            "valid": False,
+            "reason": error.message,
+            "position": error.position,
+            "suggestions": list(error.suggestions),
+            "error": {"type": error.type_name, "message": error.message},
+        }
+        if error.hint:
+            payload["hint"] = error.hint
+            payload["error"]["hint"] = error.hint
+        lines = [f"invalid: {error.message}"]
+        if error.suggestions:
+            lines.append("suggestions: " + ", ".join(error.suggestions))
+        if error.hint:
+            lines.append(f"hint: {error.hint}")
+        app.output.emit(payload, "\n".join(lines))
+        raise click.exceptions.Exit(1) from None
+    fingerprint = _fingerprint(phrase)
+    app.output.emit(
+        {
+            "valid": True,
+            "words": phrase.word_count,
+            "language": phrase.language,
+            "fingerprint": fingerprint,
+        },
+        f"valid: {phrase.word_count} {phrase.language} words, fingerprint {fingerprint} "
+        "(without a BIP39 passphrase)",
+    )
+
+
+@mnemonic.command("inspect")
+@bip39_passphrase_options
+@click.option(
+    "--script",
+    type=click.Choice(_SCRIPTS),
+    default="p2wpkh",
+    show_default=True,
+    help="p2wpkh: native segwit (BIP84); p2tr: taproot (BIP86); "
+    "p2sh-p2wpkh: nested segwit (BIP49).",
+)
+@click.option("--testnet", is_flag=True, help="Testnet keys and addresses.")
+@click.option(
+    "--count",
+    type=click.IntRange(0, 1000),
+    default=5,
+    show_default=True,
+    help="How many receive addresses to show.",
+)
+@click.option("--account", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True)
+@click.option("--language", type=_LANGUAGE, default=None, help="Wordlist (default: detect).")
+def inspect(
+    bip39_passphrase_prompt: bool,
+    bip39_passphrase_file: str | None,
+    script: str,
+    testnet: bool,
+    count: int,
+    account: int,
+    language: str | None,
+) -> None:
+    """Show the wallet a phrase opens: fingerprint, account xpub, first addresses."""
+    from keyvault.seedphrase import wallet
+
+    app = get_app()
+    phrase = _read_phrase(language)
+    passphrase = _bip39_passphrase(bip39_passphrase_prompt, bip39_passphrase_file)
+    info = wallet.inspect(
+        phrase,
+        passphrase,
+        script=script,  # type: ignore[arg-type]  # a click.Choice of wallet.SCRIPTS
+        testnet=testnet,
+        count=count,
+        account=account,
+    )
+    payload = {
+        "fingerprint": info.fingerprint,
+        "script": info.script,
+        "network": info.network,
+        "derivation_path": info.derivation_path,
+        "account_xpub": info.account_xpub,
+        "descriptor": info.descriptor,
+        "addresses": list(info.addresses),
+        "bip39_passphrase": passphrase is not None and not passphrase.is_empty(),
+        "words": phrase.word_count,
+        "language": phrase.language,
+    }
+    lines = [
+        f"fingerprint:  {info.fingerprint}",
+        f"script:       {info.script} ({info.network})",
+        f"path:         {info.derivation_path}",
+        f"account key:  {info.account_xpub}",
+        f"descriptor:   {info.descriptor}",
+    ]
+    lines += [f"address {i}:    {a}" for i, a in enumerate(info.addresses)]
+    app.output.emit(payload, "\n".join(lines))
+
+
+_GROUP = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+def _parse_group(text: str) -> tuple[int, int]:
+    match = _GROUP.match(text)
+    if not match:
+        raise click.BadParameter(f"{text!r} is not T/N (for example 2/3)", param_hint="--group")
+    return int(match.group(1)), int(match.group(2))
+
+
+@mnemonic.command("split")
+@click.option("--threshold", type=int, default=None, help="Shares needed (one group).")
+@click.option("--shares", "share_count", type=int, default=None, help="Shares made (one group).")
+@click.option(
+    "--group",
+    "group_specs",
+    multiple=True,
+    metavar="T/N",
+    help="A group of N shares of which T are needed; repeat for several groups.",
+)
+@click.option(
+    "--group-threshold", type=int, default=1, show_default=True, help="Groups needed, with --group."
+)
+@_slip39_passphrase_options
+def split(
+    threshold: int | None,
+    share_count: int | None,
+    group_specs: tuple[str, ...],
+    group_threshold: int,
+    slip39_passphrase_prompt: bool,
+    slip39_passphrase_file: str | None,
+) -> None:
+    """Split a BIP39 phrase into SLIP-39 shares (T of N, or groups).
+
+    The shares carry the phrase's entropy: 'keyvault mnemonic combine' gives back the same
+    BIP39 phrase. A Trezor loading these shares directly as a SLIP-39 wallet would derive
+    a different wallet.
+    """
+    app = get_app()
+    groups = [_parse_group(g) for g in group_specs] or None
+    if groups is not None and (threshold is not None or share_count is not None):
+        raise click.UsageError("give --threshold/--shares or --group, not both")
+    if groups is None and (threshold is None or share_count is None):
+        raise click.UsageError("give --threshold T --shares N (or --group T/N ...)")
+    if groups is None and group_threshold != 1:
+        raise click.UsageError("--group-threshold needs --group")
+    phrase = _read_phrase(None)
+    passphrase = _slip39_passphrase(slip39_passphrase_prompt, slip39_passphrase_file)
+    try:
+        made = slip39.split_bip39(
+            phrase,
+            threshold=threshold,
+            shares=share_count,
+            groups=groups,
+            group_threshold=group_threshold,
+            passphrase=passphrase,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    spec = groups or [(int(threshold or 0), int(share_count or 0))]
+    note = (
+        "these shares restore this BIP39 phrase through keyvault (or shamir-mnemonic plus a "
+        "BIP39 conversion); a Trezor loading them as a SLIP-39 wallet derives a different wallet"
+    )
+    payload = {
+        "group_threshold": group_threshold,
+        "groups": [
+            {"threshold": t, "count": n, "shares": [s.reveal_text() for s in shares]}
+            for (t, n), shares in zip(spec, made, strict=True)
+        ],
+        "slip39_passphrase": passphrase is not None and not passphrase.is_empty(),
+        "words": phrase.word_count,
+        "language": phrase.language,
+        "note": note,
+    }
+
+    def human() -> None:
+        for number, ((t, n), shares) in enumerate(zip(spec, made, strict=True), start=1):
+            sys.stdout.write(f"group {number}: any {t} of these {n} shares\n")
+            for index, share in enumerate(shares, start=1):
+                sys.stdout.write(f"  share {index}: {share.reveal_text()}\n")
+        if len(spec) > 1:
+            sys.stdout.write(f"any {group_threshold} of the {len(spec)} groups are needed\n")
+        app.output.info(f"note: {note}")
+        if phrase.language != "english":
+            app.output.info(f"note: combine with --language {phrase.language}")
+
+    app.output.emit(payload, human)
+
+
+@mnemonic.command("combine")
+@click.option(
+    "--language",
+    type=_LANGUAGE,
+    default="english",
+    show_default=True,
+    help="Language of the BIP39 phrase to print.",
+)
+@click.option(
+    "--master-secret",
+    "print_master_secret",
+    is_flag=True,
+    help="Print the SLIP-39 master secret in hex instead of a BIP39 phrase.",
+)
+@_slip39_passphrase_options
+def combine(
+    language: str,
+    print_master_secret: bool,
+    slip39_passphrase_prompt: bool,
+    slip39_passphrase_file: str | None,
+) -> None:
+    """Combine SLIP-39 shares (stdin, one per line) into the BIP39 phrase they hold."""
+    app = get_app()
+    shares = read_secret_lines("share")
+    passphrase = _slip39_passphrase(slip39_passphrase_prompt, slip39_passphrase_file)
+    try:
+        if print_master_secret:
+            secret = slip39.combine(shares, passphrase)
+            hex_secret = secret.reveal().hex()
+            app.output.emit({"master_secret": hex_secret}, hex_secret)
+            return
+        restored = slip39.combine_to_bip39(shares, language, passphrase)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    phrase = bip39.check(restored, language)
+    fingerprint = _fingerprint(phrase)
+
+    def human() -> None:
+        sys.stdout.write(phrase.words.reveal_text() + "\n")
+        app.output.info(f"fingerprint {fingerprint} (without a BIP39 passphrase)")
+
+    app.output.emit(
+        {
+            "mnemonic": phrase.words.reveal_text(),
+            "words": phrase.word_count,
+            "language": language,
+            "fingerprint": fingerprint,
+        },
+        human,
+    )
