@@ -303,3 +303,19 @@ def test_combine_damaged_share_is_named() -> None:
     assert result.code == 1
     assert result.json()["error"]["type"] == "InvalidShareError"
     assert "share 1" in result.json()["error"]["message"]
+
+
+def test_stdin_cannot_carry_both_phrase_and_passphrase() -> None:
+    result = run_cli("mnemonic", "inspect", "--bip39-passphrase-file", "-", input=ABOUT)
+    assert result.code == 2
+    assert "stdin carries the phrase" in result.stderr
+
+
+def test_no_phrase_word_reaches_stderr_even_verbose() -> None:
+    typed = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon "
+    result = run_cli("-vv", "mnemonic", "check", input=typed + "zebra xylophone")
+    assert result.code == 1
+    assert "xylophone" not in result.stderr + result.stdout
+    assert "abandon" not in result.stderr
+    inspected = run_cli("-vv", "mnemonic", "inspect", input=ABOUT)
+    assert "abandon" not in inspected.stderr + inspected.stdout
