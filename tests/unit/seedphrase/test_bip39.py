@@ -349,7 +349,16 @@ def test_non_wordlist_word_is_rejected_naming_its_position(
 ) -> None:
     words = bip39.from_entropy(entropy, language).reveal_text().split(bip39.separator(language))
     position = data.draw(st.integers(1, len(words)))
-    words[position - 1] = data.draw(st.sampled_from(["xq", "zzzzzzz", "qwxv", "1234", "nope!"]))
+    junk = data.draw(
+        st.text(min_size=1, max_size=12).filter(
+            lambda w: (
+                unicodedata.normalize("NFKD", w).split() == [unicodedata.normalize("NFKD", w)]
+                and w != bip39.PLACEHOLDER
+                and bip39.expand_word(w, language) is None
+            )
+        )
+    )
+    words[position - 1] = junk
     error = _error(" ".join(words), language)
     assert error.position == position
     assert "not in the" in error.message
