@@ -118,7 +118,11 @@ class B2Settings:
     read_timeout: float = 128.0
     #: Part size of large files; default: the account's recommended part size.
     part_size: int | None = None
+    #: Re-authorize before a cached token gets this old (B2 tokens last 24 hours), so an
+    #: expired token never costs a failed paid call.
+    token_max_age: float = 23 * 3600
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+    clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.attempts < 1 or self.http_tries < 1:
@@ -223,8 +227,19 @@ def cache_path_for(home: Path, name: str) -> Path:
     return home / "b2-cache" / f"{digest}.sqlite"
 
 
+class _QuietMissingAccountData(logging.Filter):
+    """Drops b2sdk's error-with-traceback for reading an empty cache (an expected state)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("_get_account_info_or_raise encountered")
+
+
 def _account_info_class() -> Any:
     from b2sdk.v3 import SqliteAccountInfo
+
+    noisy = logging.getLogger("b2sdk._internal.account_info.sqlite_account_info")
+    if not any(isinstance(f, _QuietMissingAccountData) for f in noisy.filters):
+        noisy.addFilter(_QuietMissingAccountData())
 
     class KeyvaultAccountInfo(SqliteAccountInfo):  # type: ignore[misc]
         """b2sdk's SQLite account info, without the application key in the file.
@@ -234,8 +249,11 @@ def _account_info_class() -> Any:
         re-authorization) and large files that may be unfinished.
         """
 
-        def __init__(self, path: Path, credentials: B2Credentials) -> None:
+        def __init__(
+            self, path: Path, credentials: B2Credentials, clock: Callable[[], float]
+        ) -> None:
             self._kv_credentials = credentials
+            self._kv_clock = clock
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             super().__init__(file_name=str(path))
             os.chmod(path, 0o600)
@@ -248,23 +266,34 @@ def _account_info_class() -> Any:
                     "CREATE TABLE IF NOT EXISTS keyvault_pending "
                     "(marker INTEGER PRIMARY KEY AUTOINCREMENT, file_name TEXT, file_id TEXT)"
                 )
+                conn.execute("CREATE TABLE IF NOT EXISTS keyvault_auth (authorized_at REAL)")
 
         def set_auth_data(self, *args: Any, **kwargs: Any) -> None:
             # b2sdk passes these by keyword; the key itself is never written to the file.
             kwargs["application_key"] = ""
             super().set_auth_data(*args, **kwargs)
+            with self._get_connection() as conn:
+                conn.execute("DELETE FROM keyvault_auth")
+                conn.execute("INSERT INTO keyvault_auth VALUES (?)", (self._kv_clock(),))
 
         def get_application_key(self) -> str:
             return self._kv_credentials.key.reveal_text()
 
-        def has_auth_for(self, key_id: str, realm: str) -> bool:
+        def has_auth_for(self, key_id: str, realm: str, max_age: float) -> bool:
+            """True when a token for this key and realm is cached and younger than max_age."""
             # Queried directly: b2sdk's getters log an error with a traceback when empty.
-            row = (
-                self._get_connection()
-                .execute("SELECT account_auth_token, account_id_or_app_key_id, realm FROM account")
-                .fetchone()
+            conn = self._get_connection()
+            row = conn.execute(
+                "SELECT account_auth_token, account_id_or_app_key_id, realm FROM account"
+            ).fetchone()
+            when = conn.execute("SELECT authorized_at FROM keyvault_auth").fetchone()
+            return (
+                row is not None
+                and bool(row[0])
+                and (row[1], row[2]) == (key_id, realm)
+                and when is not None
+                and 0 <= self._kv_clock() - float(when[0]) < max_age
             )
-            return row is not None and bool(row[0]) and (row[1], row[2]) == (key_id, realm)
 
         def cached_bucket_id(self, name: str, account_id: str) -> str | None:
             row = (
@@ -555,7 +584,9 @@ class B2Destination:
             from b2sdk.v3 import AuthInfoCache, B2Api
 
             try:
-                self._info = _account_info_class()(self._cache_path, self._credentials)
+                self._info = _account_info_class()(
+                    self._cache_path, self._credentials, self._settings.clock
+                )
             except (OSError, sqlite3.Error) as exc:
                 raise DestinationError(
                     f"cannot open the B2 cache {self._cache_path}: {_describe(exc)}"
@@ -576,7 +607,9 @@ class B2Destination:
         with self._lock:
             self._open()
             if self._bucket_id is None:
-                if not self._info.has_auth_for(self._credentials.key_id, self._realm):
+                if not self._info.has_auth_for(
+                    self._credentials.key_id, self._realm, self._settings.token_max_age
+                ):
                     self._authorize()
                 account_id = self._info.get_account_id()
                 bucket_id = self._info.cached_bucket_id(self._bucket_name, account_id)
