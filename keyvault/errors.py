@@ -51,6 +51,7 @@ __all__ = [
     "SeedQRError",
     "SourceChangedError",
     "SourceUnreadableError",
+    "UnprintableTextError",
     "UnsupportedRecipientError",
     "VaultNotInitializedError",
     "WalletBusyError",
@@ -310,3 +311,10 @@ class InvalidExtendedKeyError(KeyvaultError):
 
 class ReadBackMismatchError(DestinationError):
     """the copy read back from the backup destination does not match what was written"""
+
+
+# --- paper (added by the paper part) ------------------------------------------------------
+
+
+class UnprintableTextError(KeyvaultError):
+    """this text cannot be printed: the font has no glyph for some of its characters"""
