@@ -18,8 +18,8 @@ whose plaintext is the *phrase record*, a small JSON document an heir can read a
     }
 
 Beside it, ``phrases/<id>.json`` holds public facts only: the record's size and sha256
-(what backups and verification compare against). The ``nonce`` keeps that hash from
-confirming guesses of a weak phrase.
+(what backups and verification compare against) and the recipient it is encrypted to.
+The ``nonce`` keeps that hash from confirming guesses of a weak phrase.
 """
 
 from __future__ import annotations
@@ -75,10 +75,12 @@ _ID = re.compile(r"^[0-9a-f]{32}$")
 
 @dataclass(frozen=True)
 class PhraseDigest:
-    """Public facts about a phrase record: its plaintext size and sha256."""
+    """Public facts about a phrase record: its plaintext size and sha256, and the
+    recipient its ``.age`` file is encrypted to."""
 
     size: int
     sha256: str
+    recipient: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -202,7 +204,11 @@ def _record_bytes(
 
 def _write_record(record_path: Path, plaintext: Secret, recipient: X25519Recipient) -> None:
     data = plaintext.reveal()
-    digest = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    digest = {
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "recipient": str(recipient),
+    }
     record_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # The digest first: a crash between the two writes leaves a digest without a record
     # (ignored) rather than a record whose digest describes another record.
@@ -266,7 +272,12 @@ def phrase_digest(home: Path, item: ItemConfig) -> PhraseDigest:
     path = _digest_path(phrase_record_path(home, item))
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        return PhraseDigest(int(document["size"]), str(document["sha256"]))
+        recipient = document.get("recipient")
+        return PhraseDigest(
+            int(document["size"]),
+            str(document["sha256"]),
+            recipient if isinstance(recipient, str) else None,
+        )
     except FileNotFoundError:
         raise NotFoundError(f"the record of phrase {item.name!r} is missing") from None
     except (OSError, ValueError, KeyError, TypeError):
@@ -322,7 +333,7 @@ def reencrypt_phrases(
         path = phrase_record_path(home, item)
         plaintext = Secret(decrypt_bytes(path.read_bytes(), identities), label="phrase record")
         try:
-            atomic_write(path, encrypt_bytes(plaintext.reveal(), [target]))
+            _write_record(path, plaintext, target)
         finally:
             plaintext.wipe()
         count += 1

@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS copies (
     PRIMARY KEY (dest, object_id));
 CREATE TABLE IF NOT EXISTS dests (
     dest TEXT PRIMARY KEY, generation INTEGER, manifest_sha256 TEXT, manifest_at TEXT,
+    manifest_content TEXT,
     manifest_ok INTEGER NOT NULL DEFAULT 1, manifest_error TEXT,
     key_sha256 TEXT, key_verified_at TEXT, key_ok INTEGER NOT NULL DEFAULT 1,
     location_id TEXT, seen_at TEXT, last_verify_at TEXT,
@@ -144,6 +145,8 @@ class DestRecord:
     generation: int | None
     manifest_sha256: str | None
     manifest_at: datetime | None
+    #: A digest of the manifest's content apart from its generation and time.
+    manifest_content: str | None
     manifest_ok: bool
     manifest_error: str | None
     key_sha256: str | None
@@ -452,9 +455,9 @@ class State:
     def dest(self, dest: str) -> DestRecord | None:
         """What this machine knows about ``dest``, if anything."""
         row = self._db.execute(
-            "SELECT dest, generation, manifest_sha256, manifest_at, manifest_ok, manifest_error, "
-            "key_sha256, key_verified_at, key_ok, location_id, seen_at, last_verify_at, "
-            "last_verify_errors FROM dests WHERE dest=?",
+            "SELECT dest, generation, manifest_sha256, manifest_at, manifest_content, "
+            "manifest_ok, manifest_error, key_sha256, key_verified_at, key_ok, location_id, "
+            "seen_at, last_verify_at, last_verify_errors FROM dests WHERE dest=?",
             (dest,),
         ).fetchone()
         if row is None:
@@ -464,25 +467,28 @@ class State:
             generation=None if row[1] is None else int(row[1]),
             manifest_sha256=row[2],
             manifest_at=_opt_time(row[3]),
-            manifest_ok=bool(row[4]),
-            manifest_error=row[5],
-            key_sha256=row[6],
-            key_verified_at=_opt_time(row[7]),
-            key_ok=bool(row[8]),
-            location_id=row[9],
-            seen_at=_opt_time(row[10]),
-            last_verify_at=_opt_time(row[11]),
-            last_verify_errors=int(row[12]),
+            manifest_content=row[4],
+            manifest_ok=bool(row[5]),
+            manifest_error=row[6],
+            key_sha256=row[7],
+            key_verified_at=_opt_time(row[8]),
+            key_ok=bool(row[9]),
+            location_id=row[10],
+            seen_at=_opt_time(row[11]),
+            last_verify_at=_opt_time(row[12]),
+            last_verify_errors=int(row[13]),
         )
 
-    def record_manifest(self, dest: str, generation: int, sha256: str, at: datetime) -> None:
+    def record_manifest(
+        self, dest: str, generation: int, sha256: str, at: datetime, content: str | None = None
+    ) -> None:
         """The manifest this machine wrote (and read back) at ``dest``."""
         with self.transaction():
             self._ensure_dest(dest)
             self._db.execute(
                 "UPDATE dests SET generation=?, manifest_sha256=?, manifest_at=?, "
-                "manifest_ok=1, manifest_error=NULL WHERE dest=?",
-                (generation, sha256, format_time(at), dest),
+                "manifest_content=?, manifest_ok=1, manifest_error=NULL WHERE dest=?",
+                (generation, sha256, format_time(at), content, dest),
             )
 
     def record_manifest_check(self, dest: str, ok: bool, error: str | None) -> None:

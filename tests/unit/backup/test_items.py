@@ -110,6 +110,7 @@ def test_phrase_is_stored_only_encrypted(vault: tuple[Path, X25519Identity]) -> 
     digest = phrase_digest(home, item)
     assert digest.sha256 == hashlib.sha256(plaintext).hexdigest()
     assert digest.size == len(plaintext)
+    assert digest.recipient == str(identity.recipient)
     record = read_phrase_record(home, item, [identity])
     assert record.phrase.reveal_text() == PHRASE
     assert "legal" not in repr(record)
@@ -168,6 +169,7 @@ def test_reencrypt_after_rotation(vault: tuple[Path, X25519Identity]) -> None:
     item = add_phrase_item(home, "p", Secret(PHRASE))
     new = X25519Identity.generate()
     assert reencrypt_phrases(home, [old], new.recipient) == 1
+    assert phrase_digest(home, item).recipient == str(new.recipient)
     assert read_phrase_record(home, item, [new]).phrase.reveal_text() == PHRASE
     with pytest.raises(NoMatchingIdentityError):
         read_phrase_record(home, item, [old])
