@@ -2,8 +2,9 @@
 
 This is how the tests drive ``age -p`` (which reads passphrases only from a terminal) and
 check what keyvault prints when stdout is a terminal. Each answer is written only after
-its prompt appeared, by which time the program has turned echo off, so passphrases never
-show up in the captured output.
+its prompt appeared *and* the terminal's echo flag went off: age prints its prompt before
+it disables echo, so answering on the prompt alone sometimes echoed the passphrase.
+``echo_off=False`` skips that wait.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ def run_in_pty(
     argv: Sequence[str],
     answers: Sequence[tuple[bytes, bytes]] = (),
     *,
+    echo_off: bool = True,
     env: Mapping[str, str] | None = None,
     cwd: str | None = None,
     timeout: float = 120,
 ) -> tuple[int, bytes]:
-    """(exit code, everything written to the terminal). ``answers``: (prompt, reply) pairs."""
+    """(exit code, everything written to the terminal). ``answers``: (prompt, reply) pairs.
+
+    With ``echo_off`` (the default) each reply waits until the program disabled echo.
+    """
     import pty
 
     pid, fd = pty.fork()
@@ -55,8 +60,20 @@ def run_in_pty(
             output += data
             while pending and output.find(pending[0][0], searched) >= 0:
                 searched = output.find(pending[0][0], searched) + len(pending[0][0])
+                if echo_off:
+                    _wait_for_echo_off(fd, deadline)
                 os.write(fd, pending.pop(0)[1])
     finally:
         os.close(fd)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), bytes(output)
+
+
+def _wait_for_echo_off(fd: int, deadline: float) -> None:
+    """Poll the pty's line discipline (shared by both sides on Linux) until ECHO is off."""
+    import termios
+
+    while termios.tcgetattr(fd)[3] & termios.ECHO:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the program never turned terminal echo off")
+        time.sleep(0.01)
