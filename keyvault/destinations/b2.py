@@ -75,6 +75,7 @@ __all__ = [
     "open_b2_destination",
     "open_b2_source",
     "parse_b2_url",
+    "realm_from_env",
 ]
 
 logger = logging.getLogger(__name__)
@@ -1220,7 +1221,8 @@ class B2Destination:
 # --- opening ----------------------------------------------------------------------------
 
 
-def _realm() -> str:
+def realm_from_env() -> str:
+    """``KEYVAULT_B2_REALM`` (a URL, for tests or another endpoint), else B2 itself."""
     return os.environ.get(ENV_REALM) or "production"
 
 
@@ -1256,7 +1258,7 @@ def open_b2_destination(cfg: Any, home: Path) -> B2Destination:
         prefix=str(options.get("prefix", "") or ""),
         credentials=credentials,
         cache_path=cache_path_for(home, cfg.name),
-        realm=_realm(),
+        realm=realm_from_env(),
         immutable_days=days,
         retention_mode=mode,
         media=media,
@@ -1298,6 +1300,6 @@ def open_b2_source(url: str, home: Path) -> B2Destination:
         prefix=prefix,
         credentials=credentials,
         cache_path=cache_path_for(home, url),
-        realm=_realm(),
+        realm=realm_from_env(),
         settings=B2Settings.from_env(),
     )
