@@ -487,6 +487,7 @@ class _Vault:
             destinations if destinations is not None else open_destinations(self.config, home)
         )
         self.spool = self.home / SPOOL_DIR / secrets.token_hex(8)
+        self.run_generation: int | None = None
 
     # keys at a destination
     def object_key(self, object_id: str) -> str:
@@ -710,7 +711,11 @@ def _ensure_key(v: _Vault, dest: Destination, result: DestResult, force: bool = 
 
 
 def _write_manifest(v: _Vault, dest: Destination, result: DestResult, floor: int = 0) -> int:
-    generation = v.state.reserve_generation(at_least=floor)
+    # One generation per run: reserved (and committed) before the first manifest is
+    # written, shared by the manifests this run writes to the other destinations.
+    if v.run_generation is None or v.run_generation <= floor:
+        v.run_generation = v.state.reserve_generation(at_least=floor)
+    generation = v.run_generation
     manifest = _build_manifest(v, dest.name, generation)
     data = encrypt_manifest(manifest, v.mac_key, v.recipient)
     sha = _sha256(data)

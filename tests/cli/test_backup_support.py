@@ -92,3 +92,63 @@ def tmpfs(path: Path, size: str = "8m") -> Iterator[Path]:
 def all_files(root: Path) -> list[Path]:
     """Every file under ``root``."""
     return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def init_vault(home: Path, workdir: Path) -> Path:
+    """``keyvault init`` through the CLI with a cheap work factor; returns the passphrase file."""
+    from .helpers import run_cli
+
+    passphrase_file = workdir / "passphrase.txt"
+    passphrase_file.write_text(PASSPHRASE + "\n")
+    done = run_cli(
+        "init",
+        "--work-factor",
+        str(TEST_WORK_FACTOR),
+        "--passphrase-file",
+        str(passphrase_file),
+        home=home,
+    )
+    assert done.code == 0, done.stderr
+    return passphrase_file
+
+
+def vault_identity(home: Path) -> X25519Identity:
+    """The vault key, unlocked with the test passphrase."""
+    from keyvault.vault.keystore import unlock_vault_key
+
+    return unlock_vault_key(home, Secret(PASSPHRASE))
+
+
+def vault_folder(dest_root: Path, home: Path) -> Path:
+    """``<dest_root>/keyvault/<vault-id>``."""
+    return dest_root / "keyvault" / load_config(home).require_vault().id
+
+
+def manifest_of(dest_root: Path, home: Path) -> dict[str, object]:
+    """The decrypted, authenticated manifest at a destination folder, as a dict."""
+    from dataclasses import asdict
+
+    from keyvault.backup.manifest import decrypt_manifest
+    from keyvault.crypto.vaultkey import derive_manifest_mac_key
+
+    identity = vault_identity(home)
+    data = (vault_folder(dest_root, home) / "manifest.age").read_bytes()
+    manifest = decrypt_manifest(data, [identity], derive_manifest_mac_key(identity))
+    return asdict(manifest)
+
+
+def object_path(dest_root: Path, home: Path, item: str) -> Path:
+    """The file of ``item``'s newest version at a destination folder."""
+    manifest = manifest_of(dest_root, home)
+    for entry in manifest["items"]:  # type: ignore[attr-defined]
+        if entry["name"] == item:
+            newest = max(entry["versions"], key=lambda v: v["version"])
+            return vault_folder(dest_root, home) / "objects" / f"{newest['object_id']}.age"
+    raise KeyError(item)
+
+
+def flip_byte(path: Path, offset: int) -> None:
+    """Flip one bit of ``path`` at ``offset`` (modulo its size), in place."""
+    data = bytearray(path.read_bytes())
+    data[offset % len(data)] ^= 0x01
+    path.write_bytes(bytes(data))
