@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from keyvault.atomic import atomic_write
 
@@ -21,6 +21,7 @@ __all__ = [
     "Matrix",
     "png_bytes",
     "qr_matrix",
+    "smallest_version",
     "svg_text",
     "write_png",
     "write_qr_image",
@@ -33,8 +34,32 @@ QUIET_ZONE = 4
 #: Rows of modules, True = dark; no quiet zone.
 Matrix = list[list[bool]]
 
-Mode = Literal["numeric", "byte"]
+Mode = Literal["numeric", "alphanumeric", "byte"]
+
+#: The characters QR alphanumeric mode can hold (upper case only).
+ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+
 ErrorLevel = Literal["L", "M", "Q", "H"]
+
+_LEVELS = {"L": 1, "M": 0, "Q": 3, "H": 2}  # qrcode.constants.ERROR_CORRECT_*
+
+
+def _chunk(data: bytes | str, mode: Mode) -> Any:
+    import qrcode.util
+
+    if mode == "numeric":
+        if not isinstance(data, str) or not data.isdigit() or not data.isascii():
+            raise ValueError("numeric mode takes a string of digits")
+        return qrcode.util.QRData(data, mode=qrcode.util.MODE_NUMBER)
+    if mode == "alphanumeric":
+        if not isinstance(data, str) or not data or not set(data) <= ALPHANUMERIC:
+            raise ValueError("alphanumeric mode takes upper case letters, digits and $%*+-./: ")
+        return qrcode.util.QRData(data, mode=qrcode.util.MODE_ALPHA_NUM)
+    if mode == "byte":
+        if not isinstance(data, bytes):
+            raise ValueError("byte mode takes bytes")
+        return qrcode.util.QRData(data, mode=qrcode.util.MODE_8BIT_BYTE)
+    raise ValueError(f"unknown QR mode {mode!r}")
 
 
 def qr_matrix(
@@ -47,36 +72,21 @@ def qr_matrix(
 ) -> Matrix:
     """The module matrix of a QR code of exactly ``version`` in ``mode`` at level ``error``.
 
-    ``mode="numeric"`` takes a digit string; ``"byte"`` takes bytes, encoded as they are
-    (no ECI, no text transcoding). ``mask`` pins the mask pattern (0-7); by default the
-    best one is chosen as the QR standard says. Raises ``ValueError`` when the data does
-    not fit the version or does not suit the mode.
+    ``mode="numeric"`` takes a digit string; ``"alphanumeric"`` a string of
+    :data:`ALPHANUMERIC` characters (upper case, digits, space and ``$%*+-./:``);
+    ``"byte"`` takes bytes, encoded as they are (no ECI, no text transcoding). ``mask``
+    pins the mask pattern (0-7); by default the best one is chosen as the QR standard
+    says. Raises ``ValueError`` when the data does not fit the version or does not suit
+    the mode.
     """
     import qrcode
-    import qrcode.constants
     import qrcode.exceptions
-    import qrcode.util
 
-    levels = {
-        "L": qrcode.constants.ERROR_CORRECT_L,
-        "M": qrcode.constants.ERROR_CORRECT_M,
-        "Q": qrcode.constants.ERROR_CORRECT_Q,
-        "H": qrcode.constants.ERROR_CORRECT_H,
-    }
     if not 1 <= version <= 40:
         raise ValueError("a QR version is 1 to 40")
-    if mode == "numeric":
-        if not isinstance(data, str) or not data.isdigit() or not data.isascii():
-            raise ValueError("numeric mode takes a string of digits")
-        chunk = qrcode.util.QRData(data, mode=qrcode.util.MODE_NUMBER)
-    elif mode == "byte":
-        if not isinstance(data, bytes):
-            raise ValueError("byte mode takes bytes")
-        chunk = qrcode.util.QRData(data, mode=qrcode.util.MODE_8BIT_BYTE)
-    else:
-        raise ValueError(f"unknown QR mode {mode!r}")
+    chunk = _chunk(data, mode)
     code = qrcode.QRCode(
-        version=version, error_correction=levels[error], border=0, mask_pattern=mask
+        version=version, error_correction=_LEVELS[error], border=0, mask_pattern=mask
     )
     code.add_data(chunk)
     try:
@@ -84,6 +94,24 @@ def qr_matrix(
     except qrcode.exceptions.DataOverflowError:
         raise ValueError(f"the data does not fit a version {version} QR code") from None
     return [[bool(cell) for cell in row] for row in code.get_matrix()]
+
+
+def smallest_version(data: bytes | str, *, mode: Mode, error: ErrorLevel = "M") -> int:
+    """The smallest QR version that holds ``data`` in ``mode`` at level ``error``.
+
+    Raises ``ValueError`` when even version 40 is too small or the data does not suit
+    the mode.
+    """
+    import qrcode
+    import qrcode.exceptions
+
+    code = qrcode.QRCode(version=None, error_correction=_LEVELS[error], border=0)
+    code.add_data(_chunk(data, mode))
+    try:
+        version: int = code.best_fit()
+    except (qrcode.exceptions.DataOverflowError, ValueError):
+        raise ValueError("the data does not fit any QR code") from None
+    return version
 
 
 def _with_quiet_zone(matrix: Sequence[Sequence[bool]], border: int) -> Matrix:
