@@ -77,7 +77,7 @@ from keyvault.vault.keystore import (
     unlock_encrypted_key,
     vault_recipient,
 )
-from keyvault.vault.lock import RunLock
+from keyvault.vault.lock import RunLock, pid_alive
 from keyvault.vault.state import State, VersionRecord, format_time, open_state, utc_now
 
 from .manifest import (
@@ -486,7 +486,7 @@ class _Vault:
         self.dests = list(
             destinations if destinations is not None else open_destinations(self.config, home)
         )
-        self.spool = self.home / SPOOL_DIR / secrets.token_hex(8)
+        self.spool = self.home / SPOOL_DIR / f"{os.getpid()}-{secrets.token_hex(8)}"
         self.run_generation: int | None = None
 
     # keys at a destination
@@ -520,11 +520,14 @@ class _Vault:
             self.spool.parent.rmdir()
 
     def clear_stale_spools(self) -> None:
-        """Remove spool folders that runs killed more than a day ago left behind."""
+        """Remove spool folders left by killed runs (their process is gone) or older than
+        a day (a reused pid). Call only while holding the run lock."""
         root = self.spool.parent
         with contextlib.suppress(OSError):
             for folder in root.iterdir():
-                if time.time() - folder.stat().st_mtime > 24 * 3600:
+                pid_text = folder.name.split("-", 1)[0]
+                stale = time.time() - folder.stat().st_mtime > 24 * 3600
+                if stale or not pid_text.isdigit() or not pid_alive(int(pid_text)):
                     shutil.rmtree(folder, ignore_errors=True)
 
     def spool_path(self) -> Path:
@@ -610,7 +613,9 @@ class _Seen:
     """The manifest found at a destination.
 
     ``status``: ``none``, ``ours`` (the one this machine last wrote), ``older`` (authentic,
-    not newer than our generation), ``ahead`` (authentic and newer: another writer),
+    older than the one this machine last wrote there: rolled back), ``interrupted``
+    (authentic, written by a run of this machine that died before recording it), ``ahead``
+    (authentic and newer than any generation this machine reserved: another writer),
     ``damaged`` (unreadable or not authentic), ``newer-format``.
     """
 
@@ -641,7 +646,10 @@ def _read_manifest(v: _Vault, dest: Destination) -> _Seen:
         return _Seen("ours", sha, manifest.generation, manifest)
     if manifest.generation > v.state.generation():
         return _Seen("ahead", sha, manifest.generation, manifest)
-    return _Seen("older", sha, manifest.generation, manifest)
+    last = record.generation if record is not None else None
+    if last is not None and manifest.generation < last:
+        return _Seen("older", sha, manifest.generation, manifest)
+    return _Seen("interrupted", sha, manifest.generation, manifest)
 
 
 def _conflict_message(dest: str, seen: _Seen, v: _Vault) -> str:
@@ -914,6 +922,8 @@ def _check_destinations(
             result.notes.append(
                 f"its manifest was an older one (generation {seen.generation}); replaced"
             )
+        if seen.status == "interrupted":
+            result.notes.append("an interrupted run had left its manifest unrecorded; replaced")
         usable.append((dest, seen))
     return usable
 
@@ -1430,13 +1440,13 @@ def _verify_destination(
     elif seen.status in ("ahead", "newer-format"):
         manifest_check.result = "conflict"
         manifest_check.message = _conflict_message(dest.name, seen, v)
-    elif seen.status == "older" and record is not None and record.generation is not None:
+    elif seen.status == "older" and record is not None:
         manifest_check.result = "damaged"
         manifest_check.message = (
             f"manifest.age was replaced by an older one (generation {seen.generation}, "
             f"expected {record.generation})"
         )
-    if identities and seen.status in ("ours", "older"):
+    if identities and seen.status in ("ours", "older", "interrupted"):
         manifest_check.level = "restorable"
         try:
             data = _get_bytes(dest, v.manifest_key)
@@ -1892,7 +1902,7 @@ def recover(
                 hint="use --force to replace them, or another -o folder",
             )
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    spool_dir = home / SPOOL_DIR / secrets.token_hex(8)
+    spool_dir = home / SPOOL_DIR / f"{os.getpid()}-{secrets.token_hex(8)}"
     report = RecoverReport(chosen, manifest.generation, [], [])
     prefix = vault_prefix(chosen)
     try:

@@ -24,7 +24,7 @@ from typing import IO, Literal
 from keyvault.atomic import atomic_write
 from keyvault.errors import LockedError
 
-__all__ = ["LockHolder", "LockMethod", "RunLock", "process_start_time"]
+__all__ = ["LockHolder", "LockMethod", "RunLock", "pid_alive", "process_start_time"]
 
 LockMethod = Literal["auto", "fcntl", "msvcrt", "pidfile"]
 
@@ -50,7 +50,8 @@ def process_start_time(pid: int) -> str | None:
     return fields[19] if len(fields) > 19 else None
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True when a process ``pid`` exists (never signals it, also on Windows)."""
     if pid <= 0:
         return False
     if os.name == "nt":  # pragma: no cover - Windows uses msvcrt; kept for completeness
@@ -200,7 +201,7 @@ class RunLock:
             return True  # unreadable: a crash cannot leave it half-written, so not ours to trust
         if holder.host != socket.gethostname():
             return False  # another machine's lock (shared config dir): obey it
-        if not _pid_alive(holder.pid):
+        if not pid_alive(holder.pid):
             return True
         current = process_start_time(holder.pid)
         return holder.started is not None and current is not None and current != holder.started
