@@ -332,6 +332,11 @@ def rotate(passphrase_file: str | None, work_factor: int) -> None:
     _can_ask(passphrase_file)
     passphrase = read_vault_passphrase(passphrase_file)
     new, old = keystore.rotate_vault_key(home, passphrase, work_factor=work_factor)
+    # Phrase items are stored only encrypted: re-encrypt them to the new key now, while
+    # the old one is open (the next backup re-encrypts files and folders from originals).
+    from keyvault.vault.items import reencrypt_phrases
+
+    reencrypt_phrases(home, [old, new])
     section = load_config(home).require_vault()
     app.output.emit(
         {"vault": _vault_dict(section), "previous_recipient": str(old.recipient)},
