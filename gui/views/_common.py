@@ -1,0 +1,72 @@
+"""Small helpers the views share: run a core call through the runner with busy state and
+error dialogs, and build simple labelled rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+from ..tasks import ErrorText, TaskHandle, TaskRunner, WorkFunction, show_error
+
+__all__ = ["heading", "note", "run_task"]
+
+
+def run_task(
+    runner: TaskRunner,
+    parent: QWidget,
+    name: str,
+    work: WorkFunction,
+    on_success: Callable[[Any], None],
+    *,
+    busy: Sequence[QWidget] = (),
+    queue: str | None = None,
+    on_error: Callable[[ErrorText], None] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    on_cancel: Callable[[], None] | None = None,
+) -> TaskHandle:
+    """Submit ``work``; disable ``busy`` widgets until it ends; errors become a dialog."""
+    for widget in busy:
+        widget.setEnabled(False)
+
+    def failed(error: ErrorText) -> None:
+        if on_error is not None:
+            on_error(error)
+        show_error(parent, error)
+
+    handle = runner.submit(
+        name,
+        work,
+        queue=queue,
+        on_success=on_success,
+        on_error=failed,
+        on_progress=on_progress,
+        on_cancel=on_cancel,
+    )
+
+    def restore() -> None:
+        for widget in busy:
+            widget.setEnabled(True)
+
+    handle.finished.connect(restore)
+    return handle
+
+
+def heading(text: str, parent: QWidget | None = None) -> QLabel:
+    """A bold section heading."""
+    label = QLabel(text, parent)
+    font = label.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.25)
+    label.setFont(font)
+    return label
+
+
+def note(text: str, parent: QWidget | None = None) -> QLabel:
+    """A wrapped explanatory paragraph."""
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label

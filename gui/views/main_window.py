@@ -1,0 +1,188 @@
+"""The main window: a list of screens on the left, the current screen on the right.
+
+It owns the :class:`~keyvault_gui.tasks.TaskRunner` the screens share, opens the
+first-run wizard when this computer has no vault yet, and keeps only window geometry
+and the last screen in the GUI settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from keyvault.crypto.scrypt import DEFAULT_WORK_FACTOR
+from keyvault.vault import keystore
+from keyvault.vault.config import load_config
+
+from ..qtcompat import emit
+from ..settings import GuiSettings
+from ..tasks import TaskContext, TaskRunner, show_error
+from ._common import note
+from .seed_phrases import SeedPhrasesView
+from .wizard import VaultWizard
+
+__all__ = ["PAGES", "MainWindow"]
+
+#: The screens, in sidebar order: (key, title).
+PAGES: tuple[tuple[str, str], ...] = (
+    ("overview", "Overview"),
+    ("phrases", "Seed phrases"),
+    ("items", "Protected items"),
+    ("destinations", "Destinations and copies"),
+    ("backup", "Back up and verify"),
+    ("restore", "Restore"),
+    ("print", "Print"),
+)
+
+
+class MainWindow(QMainWindow):
+    """keyvault's main window over the config dir ``home``."""
+
+    #: Emitted after the vault, items, destinations or copies changed (views refresh).
+    vault_changed = Signal()
+
+    def __init__(
+        self,
+        home: Path,
+        *,
+        runner: TaskRunner | None = None,
+        work_factor: int = DEFAULT_WORK_FACTOR,
+        open_wizard_if_needed: bool = True,
+    ) -> None:
+        super().__init__()
+        self.home = Path(home)
+        self.runner = runner or TaskRunner(self)
+        self.work_factor = work_factor
+        self.settings = GuiSettings(self.home)
+        self.wizard: VaultWizard | None = None
+        self.has_vault: bool | None = None
+        self.setWindowTitle("keyvault")
+        self.setObjectName("mainWindow")
+        self.resize(1100, 720)
+        self.setMinimumSize(760, 520)
+
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(210)
+        self.stack = QStackedWidget(self)
+        self.pages: dict[str, QWidget] = {}
+        for key, title in PAGES:
+            page = self._build_page(key)
+            page.setObjectName(f"page-{key}")
+            self.pages[key] = page
+            self.stack.addWidget(page)
+            QListWidgetItem(title, self.nav)
+        self.nav.currentRowChanged.connect(self._page_changed)
+
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.busy_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.busy_label)
+        self.runner.busy_changed.connect(
+            lambda busy: self.busy_label.setText("working…" if busy else "")
+        )
+        for number in range(1, len(PAGES) + 1):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
+            shortcut.activated.connect(lambda row=number - 1: self.nav.setCurrentRow(row))
+
+        geometry = self.settings.get_bytes("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self.nav.setCurrentRow(min(self.settings.get_int("window/page", 0), len(PAGES) - 1))
+        if open_wizard_if_needed:
+            QTimer.singleShot(0, self.check_vault)
+
+    # --- pages ----------------------------------------------------------------------
+
+    def _page_factories(self) -> dict[str, Callable[[], QWidget]]:
+        return {"phrases": lambda: SeedPhrasesView(self.runner, self)}
+
+    def _build_page(self, key: str) -> QWidget:
+        factory = self._page_factories().get(key)
+        if factory is not None:
+            return factory()
+        placeholder = note(f"{dict(PAGES)[key]}: not available in this build yet.", self)
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return placeholder
+
+    def page(self, key: str) -> QWidget:
+        """The screen called ``key`` (see :data:`PAGES`)."""
+        return self.pages[key]
+
+    def show_page(self, key: str) -> QWidget:
+        """Switch to the screen called ``key`` and return it."""
+        self.nav.setCurrentRow([k for k, _ in PAGES].index(key))
+        return self.pages[key]
+
+    def _page_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        self.settings.set("window/page", row)
+        refresh = getattr(self.stack.currentWidget(), "refresh", None)
+        if callable(refresh):
+            refresh()
+
+    # --- the vault ------------------------------------------------------------------
+
+    def check_vault(self) -> None:
+        """Find out (on the pool) whether a vault exists; open the wizard when not."""
+        home = self.home
+
+        def work(context: TaskContext) -> bool:
+            return keystore.has_vault_key(home) or load_config(home).vault is not None
+
+        def done(exists: bool) -> None:
+            self.has_vault = exists
+            if not exists:
+                self.open_wizard()
+            else:
+                emit(self.vault_changed)
+
+        self.runner.submit(
+            "check-vault", work, on_success=done, on_error=lambda e: show_error(self, e)
+        )
+
+    def open_wizard(self) -> VaultWizard:
+        """Show the first-run wizard (window-modal) and return it."""
+        if self.wizard is None:
+            self.wizard = VaultWizard(self.home, self.runner, self, work_factor=self.work_factor)
+            self.wizard.vault_ready.connect(self._vault_ready)
+            self.wizard.print_kit_requested.connect(lambda: self.show_page("print"))
+            self.wizard.finished.connect(self._wizard_closed)
+            self.wizard.setWindowModality(Qt.WindowModality.WindowModal)
+        self.wizard.show()
+        return self.wizard
+
+    def _vault_ready(self) -> None:
+        self.has_vault = True
+        emit(self.vault_changed)
+
+    def _wizard_closed(self, _result: int) -> None:
+        if self.wizard is not None:
+            self.wizard.deleteLater()
+        self.wizard = None
+
+    # --- closing --------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.set("window/geometry", self.saveGeometry())
+        self.settings.sync()
+        self.runner.cancel_all()
+        self.runner.wait_for_done(10_000)
+        super().closeEvent(event)

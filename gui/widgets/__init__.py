@@ -1,0 +1,1 @@
+"""Reusable widgets: masked secret fields, the clipboard that forgets, meters and grids."""

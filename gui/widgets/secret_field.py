@@ -1,0 +1,193 @@
+"""Fields for secrets: masked by default, with a reveal toggle and an explicit copy button.
+
+:class:`SecretField` is for typing a secret (a passphrase, a phrase, a share);
+:class:`SecretView` shows one the core produced (a new phrase, a share). Neither ever
+puts its content into a signal, a tooltip, an accessible description or a setting: the
+content leaves only through :meth:`SecretField.secret` / the copy button, as a
+:class:`~keyvault.secret.Secret`. Qt's password echo mode already refuses copy, cut and
+drag of the masked text.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
+
+from keyvault.secret import Secret
+
+from ..qtcompat import emit
+from .clipboard import SecretClipboard, shared_clipboard
+
+__all__ = ["SecretField", "SecretView"]
+
+_MASK = "\u2022" * 12
+
+
+class SecretField(QWidget):
+    """A masked line edit with a "Show" toggle (and, optionally, a copy button)."""
+
+    #: Emitted when the text changes; it carries no text (read it with :meth:`secret`).
+    changed = Signal()
+    #: Emitted when the user presses Enter.
+    submitted = Signal()
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        placeholder: str = "",
+        copyable: bool = False,
+        clipboard: SecretClipboard | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._clipboard = clipboard
+        self.edit = QLineEdit(self)
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.edit.setPlaceholderText(placeholder)
+        # Keep the text out of input-method prediction and history where the platform allows.
+        self.edit.setInputMethodHints(
+            Qt.InputMethodHint.ImhHiddenText
+            | Qt.InputMethodHint.ImhSensitiveData
+            | Qt.InputMethodHint.ImhNoPredictiveText
+        )
+        self.edit.textChanged.connect(lambda _text: emit(self.changed))
+        self.edit.returnPressed.connect(self.submitted)
+        self.reveal_button = QToolButton(self)
+        self.reveal_button.setText("Show")
+        self.reveal_button.setCheckable(True)
+        self.reveal_button.setToolTip("Show or hide what is typed")
+        self.reveal_button.toggled.connect(self.set_revealed)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.reveal_button)
+        self.copy_button: QToolButton | None = None
+        if copyable:
+            self.copy_button = QToolButton(self)
+            self.copy_button.setText("Copy")
+            self.copy_button.setToolTip("Copy; the clipboard is cleared after 30 seconds")
+            self.copy_button.clicked.connect(self.copy_to_clipboard)
+            layout.addWidget(self.copy_button)
+        self.setFocusProxy(self.edit)
+
+    def set_revealed(self, revealed: bool) -> None:
+        """Show the text in clear (True) or masked (False)."""
+        self.edit.setEchoMode(
+            QLineEdit.EchoMode.Normal if revealed else QLineEdit.EchoMode.Password
+        )
+        self.reveal_button.setText("Hide" if revealed else "Show")
+        if self.reveal_button.isChecked() != revealed:
+            self.reveal_button.setChecked(revealed)
+
+    @property
+    def revealed(self) -> bool:
+        """True while the text is shown in clear."""
+        return self.edit.echoMode() == QLineEdit.EchoMode.Normal
+
+    def secret(self, label: str = "secret") -> Secret:
+        """The typed text as a :class:`Secret`."""
+        return Secret(self.edit.text(), label=label)
+
+    def is_empty(self) -> bool:
+        """True when nothing (or only whitespace) is typed."""
+        return not self.edit.text().strip()
+
+    def set_secret(self, secret: Secret) -> None:
+        """Replace the text (e.g. after a suggestion is accepted)."""
+        self.edit.setText(secret.reveal_text())
+
+    def clear(self) -> None:
+        """Forget the text and mask the field again."""
+        self.edit.clear()
+        self.set_revealed(False)
+
+    def copy_to_clipboard(self) -> None:
+        """Copy the text; it is cleared from the clipboard after 30 seconds."""
+        if not self.is_empty():
+            (self._clipboard or shared_clipboard()).copy(self.secret())
+
+
+class SecretView(QWidget):
+    """Shows a secret the core produced: masked until "Show", copy on request only."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        copyable: bool = True,
+        clipboard: SecretClipboard | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._secret: Secret | None = None
+        self._clipboard = clipboard
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        # Selectable only while revealed (see set_revealed), never while masked.
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.reveal_button = QToolButton(self)
+        self.reveal_button.setText("Show")
+        self.reveal_button.setCheckable(True)
+        self.reveal_button.toggled.connect(self.set_revealed)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.reveal_button)
+        self.copy_button: QToolButton | None = None
+        if copyable:
+            self.copy_button = QToolButton(self)
+            self.copy_button.setText("Copy")
+            self.copy_button.setToolTip("Copy; the clipboard is cleared after 30 seconds")
+            self.copy_button.clicked.connect(self.copy_to_clipboard)
+            layout.addWidget(self.copy_button)
+        self.set_secret(None)
+
+    def set_secret(self, secret: Secret | None) -> None:
+        """Show ``secret`` (masked unless revealed); None empties the view."""
+        if self._secret is not None and self._secret is not secret:
+            self._secret.wipe()
+        self._secret = secret
+        self.reveal_button.setEnabled(secret is not None)
+        if self.copy_button is not None:
+            self.copy_button.setEnabled(secret is not None)
+        self.set_revealed(False)
+
+    def secret(self) -> Secret | None:
+        """The secret shown, if any."""
+        return self._secret
+
+    def set_revealed(self, revealed: bool) -> None:
+        """Show the secret in clear (True) or masked (False)."""
+        revealed = revealed and self._secret is not None
+        if self._secret is None:
+            self.label.setText("")
+        elif revealed:
+            self.label.setText(self._secret.reveal_text())
+        else:
+            self.label.setText(_MASK)
+        self.label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            if revealed
+            else Qt.TextInteractionFlag.NoTextInteraction
+        )
+        self.reveal_button.setText("Hide" if revealed else "Show")
+        if self.reveal_button.isChecked() != revealed:
+            self.reveal_button.setChecked(revealed)
+
+    @property
+    def revealed(self) -> bool:
+        """True while the secret is shown in clear."""
+        return self.reveal_button.isChecked()
+
+    def copy_to_clipboard(self) -> None:
+        """Copy the secret; it is cleared from the clipboard after 30 seconds."""
+        if self._secret is not None:
+            (self._clipboard or shared_clipboard()).copy(self._secret)
