@@ -86,7 +86,7 @@ IdentitySource = Sequence[Identity] | Callable[[HeaderInfo], Sequence[Identity]]
 
 
 class _Writable(Protocol):
-    def write(self, data: bytes, /) -> object: ...
+    def write(self, data: bytes | memoryview, /) -> object: ...
 
 
 def _check_recipients(recipients: Sequence[Recipient]) -> None:
@@ -108,7 +108,8 @@ def encrypt_stream(
 
     A passphrase (:class:`ScryptRecipient`) must be the only recipient (``ValueError``
     otherwise). ``progress`` is called with the total plaintext bytes done so far.
-    ``dst`` is written to but not closed.
+    ``dst`` is written to but not closed; like any file object, its ``write`` must have
+    used the data by the time it returns (buffers are reused).
     """
     _check_recipients(recipients)
     file_key = os.urandom(FILE_KEY_SIZE)
@@ -118,7 +119,7 @@ def encrypt_stream(
     nonce = os.urandom(NONCE_SIZE)
     sink.write(nonce)
     source = Source(src)
-    total = encrypt_payload(source.read, sink.write, file_key, nonce, progress)
+    total = encrypt_payload(source, sink.write, file_key, nonce, progress)
     if isinstance(sink, ArmorWriter):
         sink.close()
     return total
@@ -187,7 +188,7 @@ def decrypt_stream(
     nonce = source.read(NONCE_SIZE)
     if len(nonce) != NONCE_SIZE:
         raise HeaderError("the encrypted file ends before its payload")
-    return decrypt_payload(source.read, dst.write, file_key, nonce, progress)
+    return decrypt_payload(source, dst.write, file_key, nonce, progress)
 
 
 def encrypt_bytes(data: bytes, recipients: Sequence[Recipient], *, armor: bool = False) -> bytes:

@@ -6,6 +6,7 @@ then continues exactly where the header ended, even on a pipe that cannot seek.
 
 from __future__ import annotations
 
+import io
 from typing import Protocol
 
 __all__ = ["Readable", "Source"]
@@ -26,6 +27,7 @@ class Source:
         self._raw = raw
         self._buffer = bytearray()
         self._eof = False
+        self._use_readinto = hasattr(raw, "readinto")
 
     def _fill(self, size: int) -> None:
         while len(self._buffer) < size and not self._eof:
@@ -78,6 +80,36 @@ class Source:
                 return out
             start = len(self._buffer)
             self._fill(len(self._buffer) + 1)
+
+    def readinto_full(self, buffer: memoryview) -> int:
+        """Fill ``buffer`` completely, or as far as the input goes; returns the byte count.
+
+        Uses the stream's own ``readinto`` when it has one, so large payload reads land
+        straight in the caller's buffer without an intermediate copy.
+        """
+        filled = 0
+        if self._buffer:
+            filled = min(len(self._buffer), len(buffer))
+            buffer[:filled] = self._buffer[:filled]
+            del self._buffer[:filled]
+        while filled < len(buffer) and not self._eof:
+            count = self._readinto(buffer[filled:])
+            if not count:
+                self._eof = True
+            filled += count
+        return filled
+
+    def _readinto(self, target: memoryview) -> int:
+        if self._use_readinto:
+            try:
+                count = self._raw.readinto(target)  # type: ignore[attr-defined]
+            except (AttributeError, NotImplementedError, io.UnsupportedOperation):
+                self._use_readinto = False
+            else:
+                return int(count or 0)
+        data = self._raw.read(len(target))
+        target[: len(data)] = data
+        return len(data)
 
     def at_eof(self) -> bool:
         """True when no byte is left."""

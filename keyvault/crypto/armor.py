@@ -39,7 +39,7 @@ _LINE_CHARS = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
 
 
 class _Writable(Protocol):
-    def write(self, data: bytes, /) -> object: ...
+    def write(self, data: bytes | memoryview, /) -> object: ...
 
 
 def looks_armored(source: Source) -> bool:
@@ -62,7 +62,7 @@ class ArmorWriter:
         lines = [text[i : i + _COLUMNS] for i in range(0, len(text), _COLUMNS)]
         self._sink.write(b"\n".join(lines) + b"\n")
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | memoryview) -> int:
         """Buffer ``data`` and write out every complete group of lines."""
         if self._closed:
             raise ValueError("write to a closed ArmorWriter")
