@@ -82,6 +82,9 @@ FAULT_KINDS = (
     "truncate",
 )
 DOWNLOAD_ONLY_FAULTS = ("corrupt", "truncate")
+#: Not part of the fault matrices: ``bad-reply`` executes an upload (or the finish of a
+#: large file) but reports a different size in the reply, as a confused server would.
+OTHER_FAULTS = ("bad-reply",)
 
 #: B2's billing class of each call (Class A is free; B: downloads; C: lists and auth).
 CLASS_OF: dict[str, str] = {
@@ -213,7 +216,7 @@ class Fault:
     hits: int = 0
 
     def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
+        if self.kind not in FAULT_KINDS + OTHER_FAULTS:
             raise ValueError(f"unknown fault kind {self.kind!r}")
 
 
@@ -417,6 +420,11 @@ class B2TestServer:
             flipped = bytearray(reply.body)
             flipped[len(flipped) // 2] ^= 0x01
             reply.body = bytes(flipped)
+        if fault == "bad-reply" and reply.status == 200:
+            document = json.loads(reply.body)
+            document["contentLength"] = int(document.get("contentLength", 0)) + 1
+            reply.body = json.dumps(document).encode()
+            reply.headers.pop("Content-Length", None)
         if fault == "truncate" and reply.status in (200, 206) and len(reply.body) > 1:
             self._send(handler, reply, method, cut=len(reply.body) // 2)
             return

@@ -267,10 +267,26 @@ def test_a_lost_start_reply_leaves_no_orphan(world: World) -> None:
     assert world.stored(LARGE_KEY) == LARGE
 
 
+@pytest.mark.parametrize(
+    ("key", "data", "endpoint"),
+    [(SMALL_KEY, SMALL, "b2_upload_file"), (LARGE_KEY, LARGE, "b2_finish_large_file")],
+    ids=["small", "large"],
+)
+def test_an_upload_b2_records_differently_is_not_a_success(
+    world: World, key: str, data: bytes, endpoint: str
+) -> None:
+    world.server.inject("bad-reply", endpoint=endpoint)
+    with pytest.raises(DestinationError, match=r"recorded the upload .* was sent \(size\)"):
+        world.destination().put(key, io.BytesIO(data), len(data))
+    assert world.sim.unfinished_large_files() == []
+
+
 # --- corruption -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key,data", [(SMALL_KEY, SMALL), (LARGE_KEY, LARGE)])
+@pytest.mark.parametrize(
+    ("key", "data"), [(SMALL_KEY, SMALL), (LARGE_KEY, LARGE)], ids=["small", "large"]
+)
 def test_corruption_at_rest_is_retried_then_left_to_the_caller(
     world: World, key: str, data: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
