@@ -337,7 +337,7 @@ def restore(
 
 
 def _recover_identities(
-    phrase_file: str | None, identity_file: str | None
+    phrase_file: str | None, identity_file: str | None, shares_file: str | None = None
 ) -> list[X25519Identity] | None:
     from keyvault.crypto.keys import parse_identity_file
     from keyvault.crypto.vaultkey import identity_from_words
@@ -352,6 +352,18 @@ def _recover_identities(
         text = _read_text_file(identity_file, "age key")
         try:
             return parse_identity_file(text)
+        finally:
+            text.wipe()
+    if shares_file:
+        from keyvault.paper.kit import identity_from_shares
+
+        text = _read_text_file(shares_file, "shares")
+        try:
+            # One share per line, typed or from 'keyvault scan'; a page scanned twice counts once.
+            lines = dict.fromkeys(
+                " ".join(line.split()).lower() for line in text.reveal_text().splitlines()
+            )
+            return [identity_from_shares([Secret(line, label="share") for line in lines if line])]
         finally:
             text.wipe()
     return None
@@ -397,6 +409,11 @@ def _open_sources(source: str) -> list[Destination]:
     metavar="AGE_KEY_FILE",
     help="The vault key as an age key file (AGE-SECRET-KEY-1...).",
 )
+@click.option(
+    "--shares-file",
+    metavar="FILE",
+    help="SLIP-39 shares of the vault key (a split recovery kit), one per line, from FILE.",
+)
 @passphrase_file_option
 @click.option("--force", is_flag=True, help="Replace files that exist in the output folder.")
 def recover(
@@ -404,12 +421,14 @@ def recover(
     out: Path,
     phrase_file: str | None,
     identity_file: str | None,
+    shares_file: str | None,
     passphrase_file: str | None,
     force: bool,
 ) -> None:
     """Recover everything from SOURCE (a backup folder or b2://bucket/prefix) on a new machine.
 
-    The vault key comes from the 24 words, an age key file, or the vault passphrase
+    The vault key comes from the 24 words, an age key file, enough SLIP-39 shares of it
+    (--shares-file), or the vault passphrase
     (which opens the key.age stored there; asked for when nothing else is given).
     Only an authentic manifest of the newest generation is accepted.
     """
@@ -417,9 +436,11 @@ def recover(
     from keyvault.backup.engine import recover as run_recover
 
     app = get_app()
-    if sum(x is not None for x in (phrase_file, identity_file, passphrase_file)) > 1:
-        raise click.UsageError("give only one of --phrase-file, -i and --passphrase-file")
-    identities = _recover_identities(phrase_file, identity_file)
+    if sum(x is not None for x in (phrase_file, identity_file, shares_file, passphrase_file)) > 1:
+        raise click.UsageError(
+            "give only one of --phrase-file, -i, --shares-file and --passphrase-file"
+        )
+    identities = _recover_identities(phrase_file, identity_file, shares_file)
     passphrase = None if identities else read_vault_passphrase(passphrase_file)
     report: RecoverReport | None = None
     errors: list[KeyvaultError] = []

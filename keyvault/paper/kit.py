@@ -412,13 +412,13 @@ def _b2_page(keys: Sequence[B2ReadKey], config: Config) -> Page:
 
 def _with_keyvault(config: Config, split: bool) -> list[Block]:
     key_step = (
-        "Gather the shares (any enough of them). Type each share's 33 words on its own line "
-        "in a text file shares.txt, or scan the share pages' QR codes with "
-        "`keyvault scan page.png >> shares.txt`. Then run `keyvault recover --shares-file "
-        "shares.txt` and answer its questions."
+        "Gather enough shares. Type each share's 33 words on its own line in a text file "
+        "shares.txt, or scan each share page's QR code: `keyvault scan page.png >> shares.txt`. "
+        "Then run `keyvault recover BACKUP -o restored --shares-file shares.txt`."
         if split
-        else "Run `keyvault recover` and answer its questions; when it asks for the vault key, "
-        "type the 24 words from the vault key page (or scan its QR code with `keyvault scan`)."
+        else "Type the 24 words from the vault key page into a text file words.txt and run "
+        "`keyvault recover BACKUP -o restored --phrase-file words.txt` (or scan the key's QR "
+        "code into key.txt with `keyvault scan page.png > key.txt` and use `-i key.txt`)."
     )
     return [
         Heading("Recover with keyvault (easiest)"),
@@ -427,10 +427,12 @@ def _with_keyvault(config: Config, split: bool) -> list[Block]:
                 "On a computer you trust, install keyvault (see its web page; on a computer "
                 "with Python: `pip install keyvault-backup`).",
                 "Plug in one of the backup drives, or have the B2 access ready (see 'Where the "
-                "copies are').",
+                "copies are'). BACKUP below is the drive folder that holds the keyvault "
+                "folder, or b2://BUCKET/FOLDER for the cloud copy.",
                 key_step,
-                "keyvault restores every item into a folder you choose, checks each file "
-                "against its recorded fingerprint and says what it restored.",
+                "keyvault restores every item into the folder restored, checks each one "
+                "against its recorded fingerprint and lists what it restored. Then delete "
+                + ("shares.txt." if split else "words.txt."),
             )
         ),
     ]
