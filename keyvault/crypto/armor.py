@@ -36,6 +36,9 @@ _WHITESPACE = b" \t\r\n"
 #: Whitespace tolerated around the armor, as the Go reference bounds it.
 _MAX_WHITESPACE = 1024
 _LINE_CHARS = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
+#: A run of complete, full-width body lines: decoded in bulk (the common case).
+_FULL_LINES = re.compile(rb"(?:[A-Za-z0-9+/]{64}\r?\n)+")
+_BULK = 66 * 1024
 
 
 class _Writable(Protocol):
@@ -48,6 +51,12 @@ def looks_armored(source: Source) -> bool:
     return head.lstrip(_WHITESPACE).startswith(b"-----BEGIN")
 
 
+def _wrap_lines(text: bytes) -> bytes:
+    """``text`` cut into 64-column lines, each ended by LF."""
+    lines = [text[i : i + _COLUMNS] for i in range(0, len(text), _COLUMNS)]
+    return b"\n".join(lines) + b"\n"
+
+
 class ArmorWriter:
     """Wraps a binary sink; bytes written to it come out armored. Call :meth:`close`."""
 
@@ -58,9 +67,7 @@ class ArmorWriter:
         sink.write(BEGIN_LINE + b"\n")
 
     def _emit(self, data: bytes) -> None:
-        text = base64.b64encode(data)
-        lines = [text[i : i + _COLUMNS] for i in range(0, len(text), _COLUMNS)]
-        self._sink.write(b"\n".join(lines) + b"\n")
+        self._sink.write(_wrap_lines(base64.b64encode(data)))
 
     def write(self, data: bytes | memoryview) -> int:
         """Buffer ``data`` and write out every complete group of lines."""
@@ -111,6 +118,18 @@ class ArmorReader:
         if len(rest) > _MAX_WHITESPACE or rest.strip(_WHITESPACE):
             raise ArmorError("the armored file has data after its END line")
 
+    def _next_lines(self) -> None:
+        """Decode the next run of full-width lines at once, or else a single line."""
+        if not self._expect_end:
+            block = self._source.peek(_BULK)
+            match = _FULL_LINES.match(block)
+            if match:
+                text = self._source.read(match.end()).translate(None, b"\r\n")
+                # Full lines hold whole 4-character groups without padding: always canonical.
+                self._decoded += binascii.a2b_base64(text, strict_mode=True)
+                return
+        self._next_line()
+
     def _next_line(self) -> None:
         line = self._source.readline(_COLUMNS + 2)
         if line.endswith(b"\r\n"):
@@ -149,7 +168,7 @@ class ArmorReader:
         if not self._started:
             self._start()
         while not self._finished and (size < 0 or len(self._decoded) < size):
-            self._next_line()
+            self._next_lines()
         if size < 0:
             size = len(self._decoded)
         out = bytes(self._decoded[:size])
