@@ -125,19 +125,27 @@ def encrypt_stream(
     return total
 
 
+def _describe(types: Sequence[str]) -> str:
+    unique = dict.fromkeys(t[:40] for t in types)
+    return ", ".join(
+        f"{UNSUPPORTED_STANZA_TYPES[t]} ({t})" if t in UNSUPPORTED_STANZA_TYPES else t
+        for t in unique
+    )
+
+
 def _no_match(header: Header, identities: Sequence[Identity]) -> Exception:
     types = header.types
-    shown = ", ".join(dict.fromkeys(t[:40] for t in types if t not in _SUPPORTED_TYPES))
+    foreign = [t for t in types if t not in _SUPPORTED_TYPES]
     if not any(t in _SUPPORTED_TYPES for t in types):
         return UnsupportedRecipientError(
-            f"the file is encrypted to recipient types keyvault does not support: {shown}"
+            "the file is encrypted only to recipient types keyvault does not support: "
+            + _describe(foreign)
         )
-    known = [t for t in types if t in UNSUPPORTED_STANZA_TYPES]
+    known = [t for t in foreign if t in UNSUPPORTED_STANZA_TYPES]
     if known:
-        kinds = ", ".join(f"{UNSUPPORTED_STANZA_TYPES[t]} ({t})" for t in dict.fromkeys(known))
         return UnsupportedRecipientError(
-            f"no identity matched; the file is also encrypted to {kinds} recipients, "
-            "which keyvault does not support"
+            f"no identity matched; the file is also encrypted to {_describe(known)} "
+            "recipients, which keyvault does not support"
         )
     if header.types == (scrypt.STANZA_TYPE,):
         if any(isinstance(i, scrypt.ScryptIdentity) for i in identities):
