@@ -1,1 +1,12 @@
-"""Paper: sheet layout, PDF rendering, QR scanning."""
+"""Paper: print-ready PDFs of seed phrases, SLIP-39 shares and the heir's recovery kit,
+and QR codes read back from photos, scans and PDFs.
+
+- :mod:`.sheets`: the layout model (pages of blocks; no reportlab).
+- :mod:`.documents`: ``phrase_sheet``, ``share_sheets``, ``public_sheet``, ``blank_sheet``.
+- :mod:`.kit`: ``recovery_kit``, ``split_vault_key``, ``identity_from_shares``.
+- :mod:`.render`: ``render_pdf`` (vector QR codes, embedded fonts, deterministic bytes).
+- :mod:`.scan`: ``scan_file``, ``decode_qr_images``, ``decode_image`` (zxing-cpp).
+- :mod:`.qrimage`: QR matrices at an exact version and level, PNG and SVG.
+
+Documents are built in memory; the caller writes them (atomically, mode 0600).
+"""

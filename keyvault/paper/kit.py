@@ -478,7 +478,7 @@ def _without_keyvault(config: Config, split: bool) -> list[Block]:
         "words.",
         "When done, delete key.txt and the decrypted files you do not need.",
     ]
-    blocks.append(Steps(tuple(steps)))
+    blocks.append(Steps(tuple(steps), start=4 if split else 1))
     return blocks
 
 

@@ -145,6 +145,7 @@ class _Styles:
         )
         self.body = base
         self.small = ParagraphStyle("small", parent=base, fontSize=8, leading=10.5)
+        self.item = ParagraphStyle("item", parent=base, leftIndent=16, bulletIndent=3)
         self.note = ParagraphStyle(
             "note", parent=base, fontSize=8, leading=10.5, textColor=colors.HexColor("#444444")
         )
@@ -537,10 +538,10 @@ def _flowables(block: Block, styles: _Styles, width: float, *, in_cell: bool = F
         style = getattr(styles, block.style)
         return [P(_markup(block.text), style)]
     if isinstance(block, Bullets):
-        return [P(_markup(item), styles.body, bulletText="\u2022") for item in block.items]
+        return [P(_markup(item), styles.item, bulletText="\u2022") for item in block.items]
     if isinstance(block, Steps):
         return [
-            P(_markup(item), styles.body, bulletText=f"{number}.")
+            P(_markup(item), styles.item, bulletText=f"{number}.")
             for number, item in enumerate(block.items, start=block.start)
         ]
     if isinstance(block, Code):
