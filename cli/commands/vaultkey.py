@@ -254,8 +254,13 @@ def import_key(
             "a vault key already exists here; it is never replaced",
             hint="import on a new machine, or into another --config-dir",
         )
-    if source is not None:
-        data = Path(source).read_bytes() if source != "-" else sys.stdin.buffer.read()
+    if source == "-":
+        data = sys.stdin.buffer.read()
+    elif source is not None:
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise click.UsageError(f"cannot read {source}: {exc.strerror}") from None
     else:
         data = read_secret_text("the 24 words or AGE-SECRET-KEY-1...").reveal()
     stdin_used = source in (None, "-")

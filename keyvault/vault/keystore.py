@@ -111,8 +111,6 @@ def unlock_encrypted_key(data: bytes, passphrase: Secret) -> X25519Identity:
         identities = parse_identity_file(Secret(plaintext, label="vault key"))
     except UnicodeDecodeError:
         raise InvalidKeyError("the encrypted vault key does not contain an age identity") from None
-    finally:
-        plaintext = b""
     if len(identities) != 1:
         raise InvalidKeyError("the encrypted vault key holds more than one identity")
     return identities[0]

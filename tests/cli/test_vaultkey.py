@@ -315,6 +315,12 @@ def test_import_key_age_and_age_key_file(kv_home: Path, tmp_path: Path) -> None:
     assert not (third / "key.age").exists()
 
 
+def test_import_missing_file_is_a_usage_error(kv_home: Path, tmp_path: Path) -> None:
+    result = run_cli("key", "import", str(tmp_path / "missing.age"), home=kv_home)
+    assert result.code == 2
+    assert "cannot read" in result.stderr
+
+
 def test_import_rejects_garbage(kv_home: Path) -> None:
     result = run_cli(
         "--json",

@@ -1,8 +1,12 @@
-"""Fuzzing the parsers: whatever the input, only typed keyvault errors come out."""
+"""Fuzzing the parsers: whatever the input, only typed keyvault errors come out.
+
+``KEYVAULT_FUZZ_EXAMPLES`` raises the number of examples for a longer campaign.
+"""
 
 from __future__ import annotations
 
 import io
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -42,7 +46,11 @@ HEADER_TOKENS = [
     b"\xff",
     b"grease",
 ]
-FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("KEYVAULT_FUZZ_EXAMPLES", "400")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def _decrypt(data: bytes) -> None:
