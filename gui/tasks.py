@@ -110,6 +110,7 @@ class TaskHandle(QObject):
     """One submitted task, seen from the GUI thread. Keep it to cancel the task."""
 
     progressed = Signal(str, int, int)  # label, done, total (-1 when unknown)
+    posted = Signal(object)  # a core progress event, as the core made it
     succeeded = Signal(object)
     failed = Signal(object)  # ErrorText
     cancelled = Signal()
@@ -159,6 +160,17 @@ class TaskContext:
             return
         self._last_emit[label] = now
         emit(self._handle.progressed, label, int(done), -1 if total is None else int(total))
+
+    def post(self, event: object, key: object = None, *, final: bool = False) -> None:
+        """Hand a core progress event to the GUI (throttled per ``key`` unless ``final``),
+        and stop here if the user cancelled."""
+        self.check_cancelled()
+        now = time.monotonic()
+        slot = f"post:{key!r}"
+        if not final and now - self._last_emit.get(slot, 0.0) < _PROGRESS_INTERVAL:
+            return
+        self._last_emit[slot] = now
+        emit(self._handle.posted, event)
 
     def callback(self, label: str = "") -> Callable[[int, int | None], None]:
         """A core ``ProgressCallback`` (bytes done, total or None) that reports as ``label``."""
@@ -237,6 +249,7 @@ class TaskRunner(QObject):
         on_error: Callable[[ErrorText], object] | None = None,
         on_cancel: Callable[[], None] | None = None,
         on_progress: Callable[[str, int, int], None] | None = None,
+        on_event: Callable[[Any], None] | None = None,
     ) -> TaskHandle:
         """Run ``work(context)`` off the GUI thread; the callbacks run on the GUI thread.
 
@@ -252,6 +265,8 @@ class TaskRunner(QObject):
             handle.cancelled.connect(on_cancel)
         if on_progress is not None:
             handle.progressed.connect(on_progress)
+        if on_event is not None:
+            handle.posted.connect(on_event)
         was_busy = self.busy
         self._active.add(handle)
         if queue is None:

@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from ..tasks import ErrorText, TaskHandle, TaskRunner, WorkFunction, show_error
 
-__all__ = ["heading", "note", "run_task"]
+__all__ = ["ask", "heading", "note", "run_task"]
 
 
 def run_task(
@@ -26,6 +26,7 @@ def run_task(
     on_error: Callable[[ErrorText], None] | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
     on_cancel: Callable[[], None] | None = None,
+    on_event: Callable[[Any], None] | None = None,
 ) -> TaskHandle:
     """Submit ``work``; disable ``busy`` widgets until it ends; errors become a dialog."""
     for widget in busy:
@@ -44,6 +45,7 @@ def run_task(
         on_error=failed,
         on_progress=on_progress,
         on_cancel=on_cancel,
+        on_event=on_event,
     )
 
     def restore() -> None:
@@ -70,3 +72,24 @@ def note(text: str, parent: QWidget | None = None) -> QLabel:
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     return label
+
+
+def ask(parent: QWidget, title: str, text: str, on_yes: Callable[[], None]) -> QMessageBox:
+    """A non-blocking Yes/No question; ``on_yes`` runs when the user says yes."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        parent,
+    )
+    box.setObjectName("question")
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+
+    def clicked(button: object) -> None:
+        if box.standardButton(button) == QMessageBox.StandardButton.Yes:  # type: ignore[arg-type]
+            on_yes()
+
+    box.buttonClicked.connect(clicked)
+    box.open()
+    return box

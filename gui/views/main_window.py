@@ -30,6 +30,12 @@ from ..qtcompat import emit
 from ..settings import GuiSettings
 from ..tasks import TaskContext, TaskRunner, show_error
 from ._common import note
+from .backup import BackupView
+from .destinations import DestinationsView
+from .items import ItemsView
+from .overview import OverviewView
+from .print_view import PrintView
+from .restore import RestoreView
 from .seed_phrases import SeedPhrasesView
 from .wizard import VaultWizard
 
@@ -83,8 +89,15 @@ class MainWindow(QMainWindow):
             page.setObjectName(f"page-{key}")
             self.pages[key] = page
             self.stack.addWidget(page)
+            changed = getattr(page, "changed", None)
+            if changed is not None:
+                changed.connect(self.vault_changed)
             QListWidgetItem(title, self.nav)
         self.nav.currentRowChanged.connect(self._page_changed)
+        overview = self.pages["overview"]
+        if isinstance(overview, OverviewView):
+            overview.action_requested.connect(self.do_action)
+        self.vault_changed.connect(self.refresh_current)
 
         central = QWidget(self)
         layout = QHBoxLayout(central)
@@ -110,7 +123,15 @@ class MainWindow(QMainWindow):
     # --- pages ----------------------------------------------------------------------
 
     def _page_factories(self) -> dict[str, Callable[[], QWidget]]:
-        return {"phrases": lambda: SeedPhrasesView(self.runner, self)}
+        return {
+            "phrases": lambda: SeedPhrasesView(self.runner, self),
+            "items": lambda: ItemsView(self.home, self.runner, self),
+            "destinations": lambda: DestinationsView(self.home, self.runner, self),
+            "overview": lambda: OverviewView(self.home, self.runner, self),
+            "backup": lambda: BackupView(self.home, self.runner, self),
+            "restore": lambda: RestoreView(self.home, self.runner, self),
+            "print": lambda: PrintView(self.home, self.runner, self),
+        }
 
     def _build_page(self, key: str) -> QWidget:
         factory = self._page_factories().get(key)
@@ -134,9 +155,26 @@ class MainWindow(QMainWindow):
             return
         self.stack.setCurrentIndex(row)
         self.settings.set("window/page", row)
+        self.refresh_current()
+
+    def refresh_current(self) -> None:
+        """Reload the screen shown (screens load their data when shown)."""
         refresh = getattr(self.stack.currentWidget(), "refresh", None)
-        if callable(refresh):
+        if callable(refresh) and self.has_vault is not False:
             refresh()
+
+    def do_action(self, action: str, item: str) -> None:
+        """Carry out an overview row's fix (see :data:`~.overview.ACTIONS`)."""
+        if action in ("backup", "verify", "repair"):
+            view = self.show_page("backup")
+            if isinstance(view, BackupView):
+                {"backup": view.run_backup, "verify": view.run_verify, "repair": view.run_repair}[
+                    action
+                ]()
+        elif action in ("add-offsite", "add-destination", "confirm-copy"):
+            self.show_page("destinations")
+        elif action == "restore":
+            self.show_page("restore")
 
     # --- the vault ------------------------------------------------------------------
 
@@ -163,11 +201,17 @@ class MainWindow(QMainWindow):
         if self.wizard is None:
             self.wizard = VaultWizard(self.home, self.runner, self, work_factor=self.work_factor)
             self.wizard.vault_ready.connect(self._vault_ready)
-            self.wizard.print_kit_requested.connect(lambda: self.show_page("print"))
+            self.wizard.print_kit_requested.connect(self.print_kit)
             self.wizard.finished.connect(self._wizard_closed)
             self.wizard.setWindowModality(Qt.WindowModality.WindowModal)
         self.wizard.show()
         return self.wizard
+
+    def print_kit(self) -> None:
+        """Show the print screen with the recovery kit chosen."""
+        view = self.show_page("print")
+        if isinstance(view, PrintView):
+            view.choose("kit")
 
     def _vault_ready(self) -> None:
         self.has_vault = True

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from keyvault_gui.views import wizard as wiz
+from keyvault_gui.views.backup import BackupView
+from keyvault_gui.views.destinations import DestinationsView
+from keyvault_gui.views.items import ItemsView
 from keyvault_gui.views.main_window import MainWindow
+from keyvault_gui.views.overview import OverviewView
 from pytestqt.qtbot import QtBot
 
 from .conftest import PASSPHRASE, wait_idle
@@ -38,3 +44,53 @@ def create_vault_with_wizard(qtbot: QtBot, window: MainWindow) -> list[str]:
     wizard.accept()
     wait_idle(qtbot, window.runner)
     return words
+
+
+def add_file_item(qtbot: QtBot, window: MainWindow, path: Path) -> None:
+    """Protect ``path`` through the items screen."""
+    view = window.show_page("items")
+    assert isinstance(view, ItemsView)
+    view.add_path(path)
+    qtbot.waitUntil(lambda: path.name in view.item_names(), timeout=10_000)
+
+
+def add_folder_destination(
+    qtbot: QtBot,
+    window: MainWindow,
+    name: str,
+    folder: Path,
+    *,
+    media: str = "external",
+    offsite: bool = False,
+) -> None:
+    """Fill and accept the "add a folder" dialog of the destinations screen."""
+    view = window.show_page("destinations")
+    assert isinstance(view, DestinationsView)
+    dialog = view.open_add_folder()
+    dialog.name.setText(name)
+    dialog.path.setText(str(folder))
+    dialog.media.setCurrentIndex(dialog.media.findData(media))
+    dialog.offsite.setChecked(offsite)
+    dialog.accept()
+    qtbot.waitUntil(lambda: name in view.destination_names(), timeout=10_000)
+    wait_idle(qtbot, window.runner)
+
+
+def run_and_wait(qtbot: QtBot, window: MainWindow, button: str) -> BackupView:
+    """Click a button of the backup screen and wait for the run to end."""
+    view = window.show_page("backup")
+    assert isinstance(view, BackupView)
+    getattr(view, button).click()
+    qtbot.waitUntil(lambda: not view.running, timeout=60_000)
+    wait_idle(qtbot, window.runner)
+    return view
+
+
+def overview_state(qtbot: QtBot, window: MainWindow, item: str) -> tuple[str | None, str | None]:
+    """Refresh the overview and return (verdict state, verdict colour) of ``item``."""
+    view = window.show_page("overview")
+    assert isinstance(view, OverviewView)
+    view.overview = None
+    view.refresh()
+    qtbot.waitUntil(lambda: view.overview is not None, timeout=20_000)
+    return view.row_state(item), view.row_color(item)

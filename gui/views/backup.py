@@ -1,0 +1,267 @@
+"""The "Back up and verify" screen: run a backup, a verification or a repair.
+
+Each run is one engine call (:func:`keyvault.backup.engine.backup`, ``verify``,
+``repair``) on the "engine" queue of the worker pool. The engine's progress events become
+one progress bar per destination (and one for this computer: reading and encrypting).
+Cancel stops the run at its next progress event; the engine's write order leaves every
+destination with its previous good backup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from keyvault.backup.engine import (
+    BackupReport,
+    ProgressEvent,
+    RepairReport,
+    VerifyReport,
+    backup,
+    repair,
+    verify,
+)
+
+from ..qtcompat import emit
+from ..tasks import ErrorText, TaskContext, TaskHandle, TaskRunner, WorkFunction
+from ._common import heading, note, run_task
+
+__all__ = ["BackupView", "describe_backup", "describe_repair", "describe_verify"]
+
+#: Engine phases, in words.
+PHASES = {
+    "scan": "reading",
+    "encrypt": "encrypting",
+    "upload": "copying",
+    "verify": "checking",
+    "download": "fetching",
+    "decrypt": "decrypting",
+    "prune": "tidying",
+}
+#: The progress row for work done on this computer (no destination).
+LOCAL_ROW = "this computer"
+
+
+def describe_backup(report: BackupReport) -> str:
+    """The result of a backup, in a few lines."""
+    lines = []
+    for item in report.items:
+        what = {
+            "unchanged": "unchanged",
+            "new-version": f"backed up (version {item.version})",
+            "original-missing": "original missing",
+            "failed": "FAILED",
+        }.get(item.action, item.action)
+        lines.append(f"{item.name}: {what}" + (f": {item.message}" if item.message else ""))
+    for dest in report.destinations:
+        word = {"ok": "ok", "missing": "not connected"}.get(dest.state, dest.state.upper())
+        extra = f", {dest.uploaded} copied" if dest.uploaded else ""
+        lines.append(f"{dest.name}: {word}{extra}" + (f": {dest.message}" if dest.message else ""))
+    verdict = "the 3-2-1 rule holds" if report.policy_met else "the 3-2-1 rule is NOT met yet"
+    lines.append(verdict + (" (some steps failed)" if report.failed else ""))
+    return "\n".join(lines)
+
+
+def describe_verify(report: VerifyReport) -> str:
+    """The result of a verification, in a few lines."""
+    lines = [f"{len(report.checks)} copies checked, {len(report.problems)} problems"]
+    for check in report.problems:
+        what = check.item or check.what
+        lines.append(f"{check.dest}: {what} is {check.result}")
+    for dest, message in report.unavailable:
+        lines.append(f"{dest}: not connected ({message})")
+    for check in report.conflicts:
+        lines.append(f"{check.dest}: {check.message or 'written by another keyvault'}")
+    return "\n".join(lines)
+
+
+def describe_repair(report: RepairReport) -> str:
+    """The result of a repair, in a few lines."""
+    lines = [f"{len(report.repaired)} repaired, {len(report.unrepaired)} could not be"]
+    for check in report.repaired:
+        lines.append(f"{check.dest}: {check.item or check.what} copied again")
+    for check in report.unrepaired:
+        lines.append(f"{check.dest}: {check.item or check.what} still {check.result}")
+    return "\n".join(lines)
+
+
+@dataclass
+class _Bar:
+    label: QLabel
+    bar: QProgressBar
+
+
+class BackupView(QWidget):
+    """Buttons to run, a progress bar per destination, cancel, and the result."""
+
+    #: Emitted after a run changed what status reports.
+    changed = Signal()
+
+    def __init__(self, home: Path, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.home = home
+        self._runner = runner
+        self.handle: TaskHandle | None = None
+        self.last_report: BackupReport | VerifyReport | RepairReport | None = None
+        self.backup_button = QPushButton("Back up now", self)
+        self.verify_button = QPushButton("Verify copies", self)
+        self.repair_button = QPushButton("Repair", self)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setEnabled(False)
+        self.backup_button.clicked.connect(self.run_backup)
+        self.verify_button.clicked.connect(self.run_verify)
+        self.repair_button.clicked.connect(self.run_repair)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.status = QLabel(self)
+        self.status.setObjectName("runStatus")
+        self.bars: dict[str, _Bar] = {}
+        self.bar_form = QFormLayout()
+        self.result = QPlainTextEdit(self)
+        self.result.setObjectName("runResult")
+        self.result.setReadOnly(True)
+        buttons = QHBoxLayout()
+        for button in (self.backup_button, self.verify_button, self.repair_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Back up and verify", self))
+        layout.addWidget(
+            note(
+                "A backup copies every changed item to every connected destination and "
+                "reads each copy back. Verify checks that the copies are still there and "
+                "intact; repair copies missing or damaged ones again from a good copy. "
+                "None of them needs your passphrase.",
+                self,
+            )
+        )
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addLayout(self.bar_form)
+        layout.addWidget(self.result, 1)
+
+    @property
+    def running(self) -> bool:
+        """True while a run is in progress."""
+        return self.handle is not None
+
+    def run_backup(self) -> None:
+        """Back up every item to every destination."""
+        home = self.home
+
+        def work(context: TaskContext) -> BackupReport:
+            return backup(home, progress=lambda e: _post(context, e))
+
+        self._start("backing up…", work, describe_backup)
+
+    def run_verify(self) -> None:
+        """Check every copy at every connected destination."""
+        home = self.home
+
+        def work(context: TaskContext) -> VerifyReport:
+            return verify(home, progress=lambda e: _post(context, e))
+
+        self._start("verifying…", work, describe_verify)
+
+    def run_repair(self) -> None:
+        """Copy again every missing or damaged copy from a good one."""
+        home = self.home
+
+        def work(context: TaskContext) -> RepairReport:
+            return repair(home, progress=lambda e: _post(context, e))
+
+        self._start("repairing…", work, describe_repair)
+
+    def cancel(self) -> None:
+        """Stop the run at its next progress event."""
+        if self.handle is not None:
+            self.handle.cancel()
+            self.status.setText("cancelling…")
+
+    def _start(self, what: str, work: WorkFunction, describe: Callable[[Any], str]) -> None:
+        if self.handle is not None:
+            return
+        self._clear_bars()
+        self.status.setText(what)
+        self.result.setPlainText("")
+        self.cancel_button.setEnabled(True)
+
+        def done(report: BackupReport | VerifyReport | RepairReport) -> None:
+            self.last_report = report
+            self.status.setText("done")
+            self.result.setPlainText(describe(report))
+            for entry in self.bars.values():
+                if entry.bar.maximum() == 0:
+                    entry.bar.setRange(0, 1)
+                entry.bar.setValue(entry.bar.maximum())
+            emit(self.changed)
+
+        def failed(error: ErrorText) -> None:
+            self.status.setText(f"stopped: {error.message}")
+            emit(self.changed)
+
+        def cancelled() -> None:
+            self.status.setText("cancelled: every destination keeps its previous backup")
+            emit(self.changed)
+
+        self.handle = run_task(
+            self._runner,
+            self,
+            what.rstrip("…"),
+            work,
+            done,
+            busy=[self.backup_button, self.verify_button, self.repair_button],
+            queue="engine",
+            on_error=failed,
+            on_cancel=cancelled,
+            on_event=self._progress,
+        )
+        self.handle.finished.connect(self._finished)
+
+    def _finished(self) -> None:
+        self.handle = None
+        self.cancel_button.setEnabled(False)
+
+    def _clear_bars(self) -> None:
+        for entry in self.bars.values():
+            self.bar_form.removeRow(entry.label)
+        self.bars = {}
+
+    def _progress(self, event: ProgressEvent) -> None:
+        row = event.dest or LOCAL_ROW
+        entry = self.bars.get(row)
+        if entry is None:
+            label = QLabel(row, self)
+            bar = QProgressBar(self)
+            bar.setObjectName(f"progress:{row}")
+            self.bar_form.addRow(label, bar)
+            entry = self.bars[row] = _Bar(label, bar)
+        total = event.total
+        if total is None or total <= 0:
+            entry.bar.setRange(0, 0)  # busy indicator
+        else:
+            # QProgressBar counts in int; scale bytes to permille to stay within range.
+            entry.bar.setRange(0, 1000)
+            entry.bar.setValue(min(1000, event.done * 1000 // total))
+        phase = PHASES.get(event.phase, event.phase)
+        entry.bar.setFormat(f"{phase} {event.item or ''} %p%".strip())
+        self.status.setText(f"{phase} {event.item or ''}".strip() + (f" → {row}"))
+
+
+def _post(context: TaskContext, event: ProgressEvent) -> None:
+    final = event.total is not None and event.done >= event.total
+    context.post(event, (event.dest, event.phase, event.item), final=final)

@@ -1,0 +1,438 @@
+"""The "Destinations and copies" screen.
+
+Destinations: folders on drives (media kind, offsite, offline) and B2 buckets, each with
+whether it is present right now (:func:`keyvault.destinations.factory.open_destination`
+and ``check_available``, one serial queue per destination). Physical copies: the paper
+and metal copies of phrases and of the vault key, with where they are and when they were
+last confirmed. Every call runs on the worker pool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from keyvault.destinations.factory import open_destination
+from keyvault.errors import KeyvaultError
+from keyvault.vault.config import Config, DestinationConfig, PhysicalCopyConfig, load_config
+
+from .. import core_gaps
+from ..qtcompat import emit
+from ..tasks import TaskContext, TaskRunner
+from ._common import ask, heading, note, run_task
+
+__all__ = ["AddFolderDialog", "DestinationsView", "RecordCopyDialog"]
+
+
+def destination_location(cfg: DestinationConfig) -> str:
+    """Where a destination is, in words: its folder, or ``b2://bucket/prefix``."""
+    if cfg.type == "local":
+        return str(cfg.options.get("path", "?"))
+    if cfg.type == "b2":
+        prefix = str(cfg.options.get("prefix", "")).strip("/")
+        return f"b2://{cfg.options.get('bucket', '?')}" + (f"/{prefix}" if prefix else "")
+    return cfg.type
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Whether a destination answered just now, and why not."""
+
+    name: str
+    present: bool
+    reason: str | None
+
+
+class AddFolderDialog(QDialog):
+    """A folder on a drive as a destination: name, folder, media kind, offsite, offline."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add a folder destination")
+        self.setObjectName("addFolderDialog")
+        self.name = QLineEdit(self)
+        self.name.setPlaceholderText("e.g. usb-stick")
+        self.path = QLineEdit(self)
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        self.media = QComboBox(self)
+        for kind in core_gaps.LOCAL_MEDIA:
+            self.media.addItem(kind, kind)
+        self.media.setCurrentIndex(core_gaps.LOCAL_MEDIA.index("external"))
+        self.offsite = QCheckBox("kept away from home (offsite)", self)
+        self.offline = QCheckBox("normally disconnected (offline)", self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(
+            note(
+                "Connect and mount the drive first. keyvault marks the folder so that an "
+                "unplugged drive is never mistaken for an empty folder.",
+                self,
+            )
+        )
+        form.addRow("Name", self.name)
+        form.addRow("Folder", row)
+        form.addRow("Medium", self.media)
+        form.addRow("", self.offsite)
+        form.addRow("", self.offline)
+        form.addRow(buttons)
+
+    def _browse(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "The folder on the drive")
+        if name:
+            self.path.setText(name)
+
+
+class RecordCopyDialog(QDialog):
+    """A paper or metal copy: of what, what it is, where it is kept."""
+
+    def __init__(self, phrase_items: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Record a physical copy")
+        self.setObjectName("recordCopyDialog")
+        self.item = QComboBox(self)
+        self.item.addItem("the vault key (recovery kit)", core_gaps.VAULT_KEY_ITEM)
+        for name in phrase_items:
+            self.item.addItem(name, name)
+        self.kind = QComboBox(self)
+        for kind in core_gaps.PHYSICAL_KINDS:
+            self.kind.addItem(kind, kind)
+        self.location = QLineEdit(self)
+        self.location.setPlaceholderText("where it is kept, e.g. bank safe deposit box")
+        self.offsite = QCheckBox("kept away from home (offsite)", self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(note("Never type the words here: only where the copy is and what it is.", self))
+        form.addRow("Copy of", self.item)
+        form.addRow("Kind", self.kind)
+        form.addRow("Location", self.location)
+        form.addRow("", self.offsite)
+        form.addRow(buttons)
+
+
+def _confirmed_days_ago(entry: PhysicalCopyConfig, now: datetime) -> int | None:
+    try:
+        confirmed = datetime.fromisoformat(entry.confirmed)
+    except ValueError:
+        return None
+    if confirmed.tzinfo is None:
+        confirmed = confirmed.replace(tzinfo=timezone.utc)
+    return max(0, (now - confirmed).days)
+
+
+class DestinationsView(QWidget):
+    """Destinations (with presence) and recorded physical copies."""
+
+    #: Emitted after a destination or a copy was added, removed or confirmed.
+    changed = Signal()
+
+    def __init__(self, home: Path, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.home = home
+        self._runner = runner
+        self.config: Config | None = None
+        self.presence: dict[str, Presence] = {}
+
+        self.dest_table = _table(self, ["Name", "Where", "Medium", "Flags", "Present"])
+        self.dest_table.setObjectName("destinationsTable")
+        self.add_folder_button = QPushButton("Add a folder…", self)
+        self.add_b2_button = QPushButton("Add Backblaze B2…", self)
+        self.remove_dest_button = QPushButton("Remove", self)
+        self.check_button = QPushButton("Check presence", self)
+        self.add_folder_button.clicked.connect(self.open_add_folder)
+        self.add_b2_button.clicked.connect(self._b2_hint)
+        self.remove_dest_button.clicked.connect(self._confirm_remove_destination)
+        self.check_button.clicked.connect(self.check_presence)
+
+        self.copy_table = _table(self, ["Copy of", "Kind", "Location", "Confirmed", "Counts"])
+        self.copy_table.setObjectName("copiesTable")
+        self.record_button = QPushButton("Record a copy…", self)
+        self.confirm_button = QPushButton("It is still there", self)
+        self.remove_copy_button = QPushButton("Forget", self)
+        self.record_button.clicked.connect(self.open_record_copy)
+        self.confirm_button.clicked.connect(self._confirm_selected_copy)
+        self.remove_copy_button.clicked.connect(self._confirm_remove_copy)
+
+        dest_buttons = QHBoxLayout()
+        for button in (self.add_folder_button, self.add_b2_button, self.check_button):
+            dest_buttons.addWidget(button)
+        dest_buttons.addStretch(1)
+        dest_buttons.addWidget(self.remove_dest_button)
+        copy_buttons = QHBoxLayout()
+        for button in (self.record_button, self.confirm_button):
+            copy_buttons.addWidget(button)
+        copy_buttons.addStretch(1)
+        copy_buttons.addWidget(self.remove_copy_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Destinations", self))
+        layout.addWidget(
+            note(
+                "Where encrypted copies go. 3-2-1: three copies, on two kinds of media, "
+                "one of them away from home.",
+                self,
+            )
+        )
+        layout.addLayout(dest_buttons)
+        layout.addWidget(self.dest_table, 3)
+        layout.addWidget(heading("Paper and metal copies", self))
+        layout.addWidget(
+            note(
+                "Copies keyvault cannot read: confirm at least once a year that each is "
+                "still where you put it and readable.",
+                self,
+            )
+        )
+        layout.addLayout(copy_buttons)
+        layout.addWidget(self.copy_table, 2)
+        self.folder_dialog: AddFolderDialog | None = None
+        self.copy_dialog: RecordCopyDialog | None = None
+
+    # --- reading ----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the config, then check which destinations are present."""
+        home = self.home
+
+        def work(context: TaskContext) -> Config:
+            return load_config(home)
+
+        def show(config: Config) -> None:
+            self.config = config
+            self._show()
+            self.check_presence()
+
+        run_task(self._runner, self, "load-config", work, show)
+
+    def check_presence(self) -> None:
+        """Ask each destination whether it is there (one serial queue per destination)."""
+        if self.config is None:
+            return
+        home = self.home
+        for entry in self.config.destinations:
+
+            def work(context: TaskContext, entry: DestinationConfig = entry) -> Presence:
+                try:
+                    open_destination(entry, home).check_available()
+                except KeyvaultError as exc:
+                    return Presence(entry.name, False, exc.message)
+                return Presence(entry.name, True, None)
+
+            self._runner.submit(
+                f"presence:{entry.name}",
+                work,
+                queue=f"dest:{entry.name}",
+                on_success=self._presence_known,
+            )
+
+    def _presence_known(self, presence: Presence) -> None:
+        self.presence[presence.name] = presence
+        self._show()
+
+    def _show(self) -> None:
+        config = self.config
+        if config is None:
+            return
+        dests = config.destinations
+        self.dest_table.setRowCount(len(dests))
+        for row, entry in enumerate(dests):
+            flags = [f for f, on in (("offsite", entry.offsite), ("offline", entry.offline)) if on]
+            known = self.presence.get(entry.name)
+            present = "checking…" if known is None else "yes" if known.present else "MISSING"
+            cells = [entry.name, destination_location(entry), entry.media, ", ".join(flags)]
+            for column, value in enumerate([*cells, present]):
+                cell = QTableWidgetItem(value)
+                if column == 4 and known is not None and known.reason:
+                    cell.setToolTip(known.reason)
+                self.dest_table.setItem(row, column, cell)
+        now = datetime.now(timezone.utc)
+        limit = config.policy.physical_max_age_days
+        self.copy_table.setRowCount(len(config.copies))
+        for row, copy in enumerate(config.copies):
+            days = _confirmed_days_ago(copy, now)
+            when = "never" if days is None else "today" if days == 0 else f"{days} days ago"
+            counts = days is not None and timedelta(days=days) <= timedelta(days=limit)
+            what = "vault key" if copy.item == core_gaps.VAULT_KEY_ITEM else copy.item
+            place = copy.location + (" (offsite)" if copy.offsite else "")
+            cells = [what, copy.kind, place, when, "yes" if counts else "confirm it now"]
+            for column, value in enumerate(cells):
+                self.copy_table.setItem(row, column, QTableWidgetItem(value))
+
+    def destination_names(self) -> list[str]:
+        """The destinations shown, in order."""
+        return [d.name for d in self.config.destinations] if self.config else []
+
+    # --- destinations -----------------------------------------------------------------
+
+    def open_add_folder(self) -> AddFolderDialog:
+        """Open the "add a folder" dialog (non-blocking) and return it."""
+        dialog = AddFolderDialog(self)
+        dialog.accepted.connect(
+            lambda: self.add_folder(
+                dialog.name.text().strip(),
+                Path(dialog.path.text().strip()),
+                media=str(dialog.media.currentData()),
+                offsite=dialog.offsite.isChecked(),
+                offline=dialog.offline.isChecked(),
+            )
+        )
+        self.folder_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def add_folder(
+        self, name: str, path: Path, *, media: str, offsite: bool, offline: bool
+    ) -> None:
+        """Add the folder ``path`` as destination ``name``."""
+        home = self.home
+
+        def work(context: TaskContext) -> DestinationConfig:
+            return core_gaps.add_local_destination(
+                home, name, path, media=media, offsite=offsite, offline=offline
+            )
+
+        run_task(self._runner, self, "add-destination", work, self._changed, queue="config")
+
+    def _b2_hint(self) -> None:
+        from ..tasks import ErrorText, show_error
+
+        show_error(
+            self,
+            ErrorText(
+                "adding a B2 bucket is done with 'keyvault dest add b2' for now",
+                hint="it checks the key and the bucket, then the bucket shows here",
+                title="Backblaze B2",
+            ),
+        )
+
+    def _selected(self, table: QTableWidget) -> int | None:
+        rows = table.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def _confirm_remove_destination(self) -> None:
+        row = self._selected(self.dest_table)
+        if row is None or self.config is None:
+            return
+        name = self.config.destinations[row].name
+        ask(
+            self,
+            "Remove destination",
+            f"Stop backing up to {name!r}? The copies already there are left in place.",
+            lambda: self.remove_destination(name),
+        )
+
+    def remove_destination(self, name: str) -> None:
+        """Stop backing up to ``name``."""
+        home = self.home
+
+        def work(context: TaskContext) -> DestinationConfig:
+            return core_gaps.remove_destination(home, name)
+
+        run_task(self._runner, self, "remove-destination", work, self._changed, queue="config")
+
+    # --- physical copies --------------------------------------------------------------
+
+    def open_record_copy(self) -> RecordCopyDialog:
+        """Open the "record a physical copy" dialog (non-blocking) and return it."""
+        phrases = [i.name for i in self.config.items if i.kind == "phrase"] if self.config else []
+        dialog = RecordCopyDialog(phrases, self)
+        dialog.accepted.connect(
+            lambda: self.record_copy(
+                str(dialog.item.currentData()),
+                str(dialog.kind.currentData()),
+                dialog.location.text(),
+                offsite=dialog.offsite.isChecked(),
+            )
+        )
+        self.copy_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def record_copy(self, item: str, kind: str, location: str, *, offsite: bool) -> None:
+        """Record a paper or metal copy of ``item``."""
+        home = self.home
+
+        def work(context: TaskContext) -> PhysicalCopyConfig:
+            return core_gaps.record_physical_copy(home, item, kind, location, offsite=offsite)
+
+        run_task(self._runner, self, "record-copy", work, self._changed, queue="config")
+
+    def _confirm_selected_copy(self) -> None:
+        row = self._selected(self.copy_table)
+        if row is not None and self.config is not None:
+            self.confirm_copy(self.config.copies[row].id)
+
+    def confirm_copy(self, copy_id: str) -> None:
+        """Record that copy ``copy_id`` is still there today."""
+        home = self.home
+
+        def work(context: TaskContext) -> PhysicalCopyConfig:
+            return core_gaps.confirm_physical_copy(home, copy_id)
+
+        run_task(self._runner, self, "confirm-copy", work, self._changed, queue="config")
+
+    def _confirm_remove_copy(self) -> None:
+        row = self._selected(self.copy_table)
+        if row is None or self.config is None:
+            return
+        copy_id = self.config.copies[row].id
+        ask(
+            self,
+            "Forget copy",
+            "Forget this copy (destroyed or lost)?",
+            lambda: self.remove_copy(copy_id),
+        )
+
+    def remove_copy(self, copy_id: str) -> None:
+        """Forget copy ``copy_id``."""
+        home = self.home
+
+        def work(context: TaskContext) -> PhysicalCopyConfig:
+            return core_gaps.remove_physical_copy(home, copy_id)
+
+        run_task(self._runner, self, "remove-copy", work, self._changed, queue="config")
+
+    def _changed(self, _entry: object) -> None:
+        emit(self.changed)
+        self.refresh()
+
+
+def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().setVisible(False)
+    return table

@@ -1,0 +1,305 @@
+"""The "Overview" screen: one row per protected item with its 3-2-1 verdict.
+
+Each row shows the verdict of :func:`keyvault.backup.engine.status` (green: the rule
+holds; amber: back up now; red: not met), the copies that count, the media kinds, the
+offsite and immutable/offline counts, when the item was last backed up and last
+verified, and the one action that fixes it. A banner appears when something needs
+attention or when the last backup is older than the policy allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from keyvault.backup.engine import status
+from keyvault.backup.policy import Verdict
+from keyvault.vault.config import load_config
+from keyvault.vault.state import open_state, utc_now
+
+from ..qtcompat import emit
+from ..tasks import TaskContext, TaskRunner
+from ._common import heading, run_task
+
+__all__ = ["ACTIONS", "OverviewView", "StatusRow", "action_for"]
+
+#: Verdict state -> (word shown, colour).
+STATE_LOOK: dict[str, tuple[str, str]] = {
+    "ok": ("safe", "#2e7d32"),
+    "backup-now": ("back up now", "#ef6c00"),
+    "not-met": ("NOT SAFE", "#c62828"),
+}
+
+#: GUI actions: key -> button text. The overview emits ``action_requested(key, item)``.
+ACTIONS: dict[str, str] = {
+    "backup": "Back up now",
+    "repair": "Repair",
+    "verify": "Verify",
+    "add-offsite": "Add an offsite destination",
+    "add-destination": "Add a destination",
+    "confirm-copy": "Confirm a copy",
+    "restore": "Restore",
+}
+
+
+def action_for(verdict: Verdict) -> str | None:
+    """The GUI action for the core's one next step (None when nothing is to be done).
+
+    The core words its advice for people (and names the CLI command); the GUI offers the
+    matching button, and shows the core's words beside it.
+    """
+    text = verdict.action
+    rules = (
+        ("nothing to do", None),
+        ("run 'keyvault backup'", "backup"),
+        ("run 'keyvault repair'", "repair"),
+        ("run 'keyvault verify", "verify"),
+        ("restore the original", "restore"),
+        ("keep a copy offsite", "add-offsite"),
+        ("add an offsite destination", "add-offsite"),
+        ("check the ", "confirm-copy"),
+    )
+    for prefix, action in rules:
+        if text.startswith(prefix):
+            return action
+    return "add-destination" if text.startswith(("add ", "move ")) else None
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One overview row: the verdict plus the times the core keeps in local state."""
+
+    verdict: Verdict
+    last_backup: datetime | None
+    last_verified: datetime | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the screen shows."""
+
+    rows: list[StatusRow]
+    warnings: list[str] = field(default_factory=list)
+    last_backup_run: datetime | None = None
+    backup_max_age: timedelta = timedelta(days=30)
+    now: datetime | None = None
+
+
+def load_overview(home: Path) -> Overview:
+    """The status report and the last-backup times (core calls; runs on the pool)."""
+    report = status(home)
+    policy = load_config(home).policy
+    rows: list[StatusRow] = []
+    with open_state(home) as state:
+        for verdict in report.verdicts:
+            newest = state.newest_version(verdict.item)
+            checked = [
+                c.verified_at
+                for c in (*verdict.counted, *(n.copy for n in verdict.not_counted))
+                if c.kind == "destination" and c.verified_at is not None
+            ]
+            rows.append(
+                StatusRow(verdict, newest.created if newest else None, max(checked, default=None))
+            )
+        last = state.last_run("backup")
+    return Overview(
+        rows,
+        list(report.warnings),
+        last[1] if last else None,
+        timedelta(days=policy.verify_max_age_days),
+        utc_now(),
+    )
+
+
+def _when(moment: datetime | None, now: datetime | None) -> str:
+    if moment is None:
+        return "never"
+    if now is not None:
+        age = now - moment
+        if age < timedelta(minutes=1):
+            return "just now"
+        if age < timedelta(hours=1):
+            return f"{int(age.total_seconds() // 60)} min ago"
+        if age < timedelta(days=1):
+            return f"{int(age.total_seconds() // 3600)} h ago"
+        if age < timedelta(days=60):
+            return f"{age.days} days ago"
+    return moment.strftime("%Y-%m-%d")
+
+
+class OverviewView(QWidget):
+    """The verdict table and the attention banner."""
+
+    #: A row's fix button: (action key from :data:`ACTIONS`, item name).
+    action_requested = Signal(str, str)
+
+    COLUMNS = ("Item", "Verdict", "Copies", "Media", "Badges", "Last backup", "Last verified")
+
+    def __init__(self, home: Path, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.home = home
+        self._runner = runner
+        self.overview: Overview | None = None
+        self.banner = QLabel(self)
+        self.banner.setObjectName("attentionBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.table = QTableWidget(0, len(self.COLUMNS) + 1, self)
+        self.table.setObjectName("overviewTable")
+        self.table.setHorizontalHeaderLabels([*self.COLUMNS, "What to do"])
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(len(self.COLUMNS), QHeaderView.ResizeMode.ResizeToContents)
+        self.advice = QLabel(self)
+        self.advice.setWordWrap(True)
+        self.refresh_button = QPushButton("Refresh", self)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.action_buttons: dict[str, QPushButton] = {}
+        top = QHBoxLayout()
+        top.addWidget(heading("Are my keys safe?", self), 1)
+        top.addWidget(self.refresh_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.advice)
+
+    def refresh(self) -> None:
+        """Reload the verdicts (on the pool)."""
+        home = self.home
+
+        def work(context: TaskContext) -> Overview | None:
+            if load_config(home).vault is None:
+                return None
+            return load_overview(home)
+
+        run_task(
+            self._runner,
+            self,
+            "status",
+            work,
+            self._show,
+            busy=[self.refresh_button],
+            queue="engine",
+        )
+
+    def row_state(self, item: str) -> str | None:
+        """The verdict state shown for ``item`` (``ok``, ``backup-now``, ``not-met``)."""
+        if self.overview is None:
+            return None
+        for row in self.overview.rows:
+            if row.verdict.item == item:
+                return row.verdict.state
+        return None
+
+    def row_color(self, item: str) -> str | None:
+        """The colour (``#rrggbb``) of ``item``'s verdict cell."""
+        for index in range(self.table.rowCount()):
+            name = self.table.item(index, 0)
+            if name is not None and name.text() == _label(item):
+                cell = self.table.item(index, 1)
+                return cell.background().color().name() if cell is not None else None
+        return None
+
+    def _show(self, overview: Overview | None) -> None:
+        self.overview = overview
+        self.action_buttons = {}
+        if overview is None:
+            self.table.setRowCount(0)
+            self.banner.setText("No vault yet: finish the setup first.")
+            self.banner.setVisible(True)
+            return
+        self.table.setRowCount(len(overview.rows))
+        for index, row in enumerate(overview.rows):
+            self._fill(index, row, overview.now)
+        self._banner(overview)
+        advice = [
+            f"{_label(r.verdict.item)}: {r.verdict.action}"
+            for r in overview.rows
+            if not r.verdict.ok
+        ]
+        self.advice.setText("\n".join(advice))
+
+    def _fill(self, index: int, row: StatusRow, now: datetime | None) -> None:
+        verdict = row.verdict
+        word, color = STATE_LOOK.get(verdict.state, (verdict.state, "#757575"))
+        badges = []
+        if verdict.offsite:
+            badges.append(f"offsite ×{verdict.offsite}")
+        if verdict.immutable_or_offline:
+            badges.append(f"offline/immutable ×{verdict.immutable_or_offline}")
+        cells = [
+            _label(verdict.item),
+            word,
+            f"{verdict.copies} of {verdict.required.min_copies}",
+            ", ".join(verdict.media_kinds) or "—",
+            ", ".join(badges) or "—",
+            _when(row.last_backup, now),
+            _when(row.last_verified, now),
+        ]
+        for column, text in enumerate(cells):
+            cell = QTableWidgetItem(text)
+            if column == 1:
+                cell.setBackground(QBrush(QColor(color)))
+                cell.setForeground(QBrush(QColor("#ffffff")))
+                cell.setToolTip("\n".join(verdict.problems) or "the 3-2-1 rule holds")
+            self.table.setItem(index, column, cell)
+        action = action_for(verdict)
+        if action is None:
+            self.table.setCellWidget(index, len(self.COLUMNS), QLabel("—"))
+            return
+        button = QPushButton(ACTIONS[action], self.table)
+        button.setToolTip(verdict.action)
+        item = verdict.item
+        button.clicked.connect(lambda _c=False, a=action, i=item: self._request(a, i))
+        self.table.setCellWidget(index, len(self.COLUMNS), button)
+        self.action_buttons[item] = button
+
+    def _request(self, action: str, item: str) -> None:
+        emit(self.action_requested, action, item)
+
+    def _banner(self, overview: Overview) -> None:
+        lines = []
+        bad = [r for r in overview.rows if r.verdict.state == "not-met"]
+        soon = [r for r in overview.rows if r.verdict.state == "backup-now"]
+        if bad:
+            lines.append(f"{len(bad)} of {len(overview.rows)} are not safe yet.")
+        if soon:
+            lines.append(f"{len(soon)} changed since the last backup: back up now.")
+        if overview.now is not None and (
+            overview.last_backup_run is None
+            or overview.now - overview.last_backup_run > overview.backup_max_age
+        ):
+            lines.append(
+                "No backup has run yet."
+                if overview.last_backup_run is None
+                else f"The last backup ran {_when(overview.last_backup_run, overview.now)}, "
+                f"longer ago than the policy allows ({overview.backup_max_age.days} days)."
+            )
+        lines += overview.warnings
+        self.banner.setText("\n".join(lines))
+        style = "#fdecea" if bad else "#fff4e5"
+        self.banner.setStyleSheet(f"background: {style}; padding: 8px; border-radius: 4px;")
+        self.banner.setVisible(bool(lines))
+
+
+def _label(item: str) -> str:
+    return "vault key" if item == "vault-key" else item

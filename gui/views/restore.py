@@ -1,0 +1,340 @@
+"""The "Restore" screen.
+
+Restore an item: pick the item, a version, where to read it from and where to write it;
+the vault passphrase unlocks the vault key (:func:`keyvault.vault.keystore.unlock_vault_key`,
+and earlier keys after a rotation), then :func:`keyvault.backup.engine.restore` writes a
+new file or folder (never over an existing one).
+
+Recover on a new computer: a backup folder (or ``b2://bucket/prefix``) and the 24 words
+or the vault passphrase; :func:`keyvault.backup.engine.recover` restores every item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from keyvault.backup.engine import (
+    ProgressEvent,
+    RecoverReport,
+    RestoreResult,
+    recover,
+    restore,
+)
+from keyvault.crypto.vaultkey import identity_from_words
+from keyvault.errors import KeyvaultError, NoMatchingIdentityError, RollbackError
+from keyvault.secret import Secret
+from keyvault.vault import keystore
+from keyvault.vault.config import load_config
+from keyvault.vault.state import VersionRecord, open_state
+
+from .. import core_gaps
+from ..qtcompat import emit
+from ..tasks import TaskContext, TaskRunner
+from ..widgets.secret_field import SecretField
+from ._common import heading, note, run_task
+
+__all__ = ["RestoreChoices", "RestoreView"]
+
+
+@dataclass(frozen=True)
+class RestoreChoices:
+    """What can be restored: items with their stored versions, and the destinations."""
+
+    versions: dict[str, list[VersionRecord]]
+    destinations: list[str]
+
+
+def load_choices(home: Path) -> RestoreChoices:
+    """Items, versions and destinations from the config and local state (on the pool)."""
+    config = load_config(home)
+    with open_state(home) as state:
+        versions = {item.name: state.versions(item.name) for item in config.items}
+    return RestoreChoices(versions, [d.name for d in config.destinations])
+
+
+def _progress_to(bar: QProgressBar, event: ProgressEvent) -> None:
+    if event.total:
+        bar.setRange(0, 1000)
+        bar.setValue(min(1000, event.done * 1000 // event.total))
+    else:
+        bar.setRange(0, 0)
+
+
+class RestoreView(QWidget):
+    """Restore one item, or recover everything on a new computer."""
+
+    #: Emitted after a recovery changed local state.
+    changed = Signal()
+
+    def __init__(self, home: Path, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.home = home
+        self._runner = runner
+        self.choices: RestoreChoices | None = None
+        self.last_result: RestoreResult | RecoverReport | None = None
+
+        self.item = QComboBox(self)
+        self.version = QComboBox(self)
+        self.source = QComboBox(self)
+        self.target = QLineEdit(self)
+        self.target.setPlaceholderText("a new file or folder name (never an existing one)")
+        browse = QPushButton("Choose…", self)
+        browse.clicked.connect(self._choose_target)
+        self.passphrase = SecretField(self, placeholder="vault passphrase")
+        self.restore_button = QPushButton("Restore", self)
+        self.restore_button.clicked.connect(self.run_restore)
+        self.restore_progress = QProgressBar(self)
+        self.item.currentIndexChanged.connect(lambda _i: self._fill_versions())
+        target_row = QHBoxLayout()
+        target_row.addWidget(self.target, 1)
+        target_row.addWidget(browse)
+        restore_box = QGroupBox("Restore an item", self)
+        form = QFormLayout(restore_box)
+        form.addRow("Item", self.item)
+        form.addRow("Version", self.version)
+        form.addRow("From", self.source)
+        form.addRow("Into", target_row)
+        form.addRow("Passphrase", self.passphrase)
+        form.addRow(self.restore_button, self.restore_progress)
+
+        self.recover_source = QLineEdit(self)
+        self.recover_source.setPlaceholderText("a backup folder, or b2://bucket/prefix")
+        source_browse = QPushButton("Choose…", self)
+        source_browse.clicked.connect(self._choose_source)
+        self.with_words = QRadioButton("the 24 words", self)
+        self.with_passphrase = QRadioButton("the vault passphrase", self)
+        self.with_words.setChecked(True)
+        self.recover_words = SecretField(self, placeholder="the vault's 24 recovery words")
+        self.recover_passphrase = SecretField(self, placeholder="vault passphrase")
+        self.recover_out = QLineEdit(self)
+        self.recover_out.setPlaceholderText("a folder to restore everything into")
+        out_browse = QPushButton("Choose…", self)
+        out_browse.clicked.connect(self._choose_out)
+        self.recover_button = QPushButton("Recover everything", self)
+        self.recover_button.clicked.connect(self.run_recover)
+        self.recover_progress = QProgressBar(self)
+        source_row = QHBoxLayout()
+        source_row.addWidget(self.recover_source, 1)
+        source_row.addWidget(source_browse)
+        out_row = QHBoxLayout()
+        out_row.addWidget(self.recover_out, 1)
+        out_row.addWidget(out_browse)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.with_words)
+        key_row.addWidget(self.with_passphrase)
+        key_row.addStretch(1)
+        recover_box = QGroupBox("Recover on a new computer", self)
+        rform = QFormLayout(recover_box)
+        rform.addRow(
+            note(
+                "Restores every item from one backup (a drive or B2) when this computer "
+                "has nothing yet. Only an authentic, newest backup is accepted.",
+                recover_box,
+            )
+        )
+        rform.addRow("Backup", source_row)
+        rform.addRow("Open with", key_row)
+        rform.addRow("24 words", self.recover_words)
+        rform.addRow("Passphrase", self.recover_passphrase)
+        rform.addRow("Into", out_row)
+        rform.addRow(self.recover_button, self.recover_progress)
+
+        self.result = QPlainTextEdit(self)
+        self.result.setObjectName("restoreResult")
+        self.result.setReadOnly(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Restore", self))
+        layout.addWidget(restore_box)
+        layout.addWidget(recover_box)
+        layout.addWidget(QLabel("Result", self))
+        layout.addWidget(self.result, 1)
+
+    # --- choices ----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload items, versions and destinations (on the pool)."""
+        home = self.home
+
+        def work(context: TaskContext) -> RestoreChoices | None:
+            if load_config(home).vault is None:
+                return None
+            return load_choices(home)
+
+        run_task(self._runner, self, "restore-choices", work, self._show_choices)
+
+    def _show_choices(self, choices: RestoreChoices | None) -> None:
+        self.choices = choices
+        current = self.item.currentData()
+        self.item.clear()
+        self.source.clear()
+        if choices is None:
+            return
+        for name, versions in choices.versions.items():
+            self.item.addItem(f"{name} ({len(versions)} versions)", name)
+        if current is not None:
+            self.item.setCurrentIndex(max(0, self.item.findData(current)))
+        self.source.addItem("any destination holding an intact copy", None)
+        for name in choices.destinations:
+            self.source.addItem(name, name)
+        self._fill_versions()
+
+    def _fill_versions(self) -> None:
+        self.version.clear()
+        name = self.item.currentData()
+        if self.choices is None or name is None:
+            return
+        self.version.addItem("the newest", None)
+        for record in reversed(self.choices.versions.get(str(name), [])):
+            when = record.created.strftime("%Y-%m-%d %H:%M")
+            self.version.addItem(f"version {record.version}, {when}", record.version)
+
+    def _choose_target(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Restore into")
+        if name:
+            self.target.setText(name)
+
+    def _choose_source(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "The backup folder")
+        if name:
+            self.recover_source.setText(name)
+
+    def _choose_out(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "Restore everything into")
+        if name:
+            self.recover_out.setText(name)
+
+    # --- restore one item -------------------------------------------------------------
+
+    def run_restore(self) -> None:
+        """Restore the chosen item version into the chosen target."""
+        home = self.home
+        name = self.item.currentData()
+        if name is None or not self.target.text().strip():
+            self.result.setPlainText("choose an item and a new file or folder name first")
+            return
+        version = self.version.currentData()
+        from_dest = self.source.currentData()
+        target = Path(self.target.text().strip()).expanduser()
+        passphrase = self.passphrase.secret("passphrase")
+        self.passphrase.clear()
+
+        def work(context: TaskContext) -> RestoreResult:
+            try:
+                identities = [
+                    keystore.unlock_vault_key(home, passphrase),
+                    *keystore.previous_identities(home, passphrase),
+                ]
+            finally:
+                passphrase.wipe()
+            return restore(
+                home,
+                str(name),
+                target,
+                identities=identities,
+                version=version,
+                from_dest=from_dest,
+                progress=lambda e: context.post(e, "restore"),
+            )
+
+        def done(result: RestoreResult) -> None:
+            self.last_result = result
+            self.restore_progress.setRange(0, 1)
+            self.restore_progress.setValue(1)
+            self.result.setPlainText(
+                f"restored {result.name} version {result.version} from {result.source}\n"
+                f"into {result.path} ({result.size} bytes, checked against its sha256)"
+            )
+
+        run_task(
+            self._runner,
+            self,
+            "restore",
+            work,
+            done,
+            busy=[self.restore_button],
+            queue="engine",
+            on_event=lambda e: _progress_to(self.restore_progress, e),
+        )
+
+    # --- recover everything -----------------------------------------------------------
+
+    def run_recover(self) -> None:
+        """Recover every item from the chosen backup into the chosen folder."""
+        home = self.home
+        source = self.recover_source.text().strip()
+        out = self.recover_out.text().strip()
+        if not source or not out:
+            self.result.setPlainText("choose the backup and a folder to restore into first")
+            return
+        words: Secret | None = None
+        passphrase: Secret | None = None
+        if self.with_words.isChecked():
+            words = self.recover_words.secret("words")
+        else:
+            passphrase = self.recover_passphrase.secret("passphrase")
+        self.recover_words.clear()
+        self.recover_passphrase.clear()
+        out_dir = Path(out).expanduser()
+
+        def work(context: TaskContext) -> RecoverReport:
+            try:
+                identity = identity_from_words(words) if words is not None else None
+                errors: list[KeyvaultError] = []
+                for candidate in core_gaps.open_recovery_sources(home, source):
+                    try:
+                        return recover(
+                            candidate,
+                            out_dir,
+                            home=home,
+                            identity=identity,
+                            passphrase=passphrase,
+                            vault_id=getattr(candidate, "vault_id", None),
+                            progress=lambda e: context.post(e, "recover"),
+                        )
+                    except (NoMatchingIdentityError, RollbackError) as exc:
+                        errors.append(exc)
+                rollback = next((e for e in errors if isinstance(e, RollbackError)), None)
+                raise rollback or errors[0]
+            finally:
+                for secret in (words, passphrase):
+                    if secret is not None:
+                        secret.wipe()
+
+        def done(report: RecoverReport) -> None:
+            self.last_result = report
+            self.recover_progress.setRange(0, 1)
+            self.recover_progress.setValue(1)
+            lines = [f"vault {report.vault_id}, backup generation {report.generation}"]
+            lines += [f"restored {r.name} version {r.version} -> {r.path}" for r in report.restored]
+            lines += [f"FAILED {name}: {message}" for name, message in report.failed]
+            self.result.setPlainText("\n".join(lines))
+            emit(self.changed)
+
+        run_task(
+            self._runner,
+            self,
+            "recover",
+            work,
+            done,
+            busy=[self.recover_button],
+            queue="engine",
+            on_event=lambda e: _progress_to(self.recover_progress, e),
+        )
