@@ -63,7 +63,7 @@ from keyvault.errors import (
 )
 
 from .b2_credentials import B2Credentials, credentials_from_env, load_credentials
-from .base import MEDIA_KINDS, MediaKind, ObjectInfo, ProgressCallback, check_key
+from .base import MEDIA_KINDS, Destination, MediaKind, ObjectInfo, ProgressCallback, check_key
 
 __all__ = [
     "ENV_REALM",
@@ -899,7 +899,17 @@ class B2Destination:
             return reply
 
         retries_before = self._http_retries()
-        started = self._run(f"start of large file {file_name}", start)
+        try:
+            started = self._run(f"start of large file {file_name}", start)
+        except DestinationError:
+            # The server may have started it even so; look once, else the next run will.
+            try:
+                self._cancel_unfinished_named(file_name)
+            except Exception as exc:
+                logger.warning("could not check for an unfinished B2 upload: %s", _describe(exc))
+            else:
+                info.pending_remove(marker)
+            raise
         file_id = str(started["fileId"])
         # A start call that was repeated may have created a large file whose id we never
         # saw: then the marker keeps no id, and the file name is swept once we are done.
@@ -1328,3 +1338,8 @@ def open_b2_source(url: str, home: Path) -> B2Destination:
         realm=realm_from_env(),
         settings=B2Settings.from_env(),
     )
+
+
+def _conforms(destination: B2Destination) -> Destination:
+    # mypy checks here that B2Destination keeps the Destination protocol.
+    return destination

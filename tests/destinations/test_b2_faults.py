@@ -324,3 +324,14 @@ def test_missing_object_and_missing_bucket(world: World) -> None:
     )
     with pytest.raises(DestinationUnavailableError, match="no bucket named 'no-such-bucket'"):
         other.check_available()
+
+
+def test_a_start_that_keeps_losing_its_reply_is_cleaned_up(world: World) -> None:
+    dest = world.destination(replace(SETTINGS, attempts=1, http_tries=2))
+    dest.check_available()
+    world.server.inject("drop-after", endpoint="b2_start_large_file", times=10_000)
+    with pytest.raises(DestinationUnavailableError):
+        dest.put(LARGE_KEY, io.BytesIO(LARGE), len(LARGE))
+    # Both started files exist at B2, their ids never seen: found by name and cancelled.
+    assert world.server.endpoints().count("b2_start_large_file") == 2
+    assert world.sim.unfinished_large_files() == []
