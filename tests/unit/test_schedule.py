@@ -152,9 +152,8 @@ def test_task_scheduler_xml(tmp_path: Path, frequency: str) -> None:
         "schedule",
         "run",
     ]
-    data = task_scheduler_xml(
-        "keyvault-backup", argv, ScheduleSettings(frequency=frequency, at="21:15")
-    )  # type: ignore[arg-type]
+    settings = ScheduleSettings(frequency=frequency, at="21:15")  # type: ignore[arg-type]
+    data = task_scheduler_xml("keyvault-backup", argv, settings)
     assert data[:2] == b"\xff\xfe"  # UTF-16 little-endian BOM, as schtasks /XML expects
     text = data.decode("utf-16")
     assert text.startswith('<?xml version="1.0" encoding="UTF-16"?>')
