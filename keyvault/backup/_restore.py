@@ -1,0 +1,368 @@
+"""Restore one item, or recover everything from one destination on a new machine."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import tarfile
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from keyvault.atomic import atomic_writer
+from keyvault.crypto import X25519Identity, decrypt_stream
+from keyvault.crypto.vaultkey import derive_manifest_mac_key
+from keyvault.destinations.base import Destination
+from keyvault.destinations.local import vault_prefix
+from keyvault.errors import (
+    AlreadyExistsError,
+    ConfigError,
+    DamagedFileError,
+    DestinationError,
+    DestinationUnavailableError,
+    KeyvaultError,
+    NotFoundError,
+    ObjectNotFoundError,
+    RollbackError,
+)
+from keyvault.secret import Secret
+from keyvault.vault.keystore import unlock_encrypted_key
+from keyvault.vault.state import open_state
+
+from ._store import (
+    CHUNK,
+    KEY_NAME,
+    MANIFEST_NAME,
+    SPOOL_DIR,
+    HashSink,
+    VaultRun,
+    as_binary,
+    download_checked,
+    get_bytes,
+    get_into,
+    retry,
+    safe_name,
+)
+from .manifest import (
+    ItemEntry,
+    Manifest,
+    VersionEntry,
+    decrypt_manifest,
+)
+from .reports import ProgressEvent, ProgressFn, RecoverReport, RestoreResult
+
+__all__ = [
+    "recover",
+    "restore",
+]
+
+
+def _strip_root_filter(root: str) -> Callable[[tarfile.TarInfo, str], tarfile.TarInfo | None]:
+    """tarfile's ``data`` filter, after moving members from ``root/...`` to ``...``."""
+
+    def strip(member: tarfile.TarInfo, destination: str) -> tarfile.TarInfo | None:
+        head, _, rest = member.name.partition("/")
+        if head != root:
+            raise DamagedFileError("the folder archive has an entry outside its folder")
+        if not rest:
+            return None
+        changes: dict[str, Any] = {"name": rest}
+        if member.islnk():
+            link_head, _, link_rest = member.linkname.partition("/")
+            if link_head != root:
+                raise DamagedFileError("the folder archive has a link outside its folder")
+            changes["linkname"] = link_rest
+        return tarfile.data_filter(member.replace(**changes, deep=False), destination)
+
+    return strip
+
+
+def _extract_tar(
+    ciphertext: Path, identities: Sequence[X25519Identity], out: Path, root: str, expected_sha: str
+) -> int:
+    """Decrypt a folder archive and extract it into the new folder ``out``."""
+    read_fd, write_fd = os.pipe()
+    failure: list[BaseException] = []
+    plain = HashSink()
+
+    def produce() -> None:
+        try:
+            with open(ciphertext, "rb") as src, os.fdopen(write_fd, "wb") as pipe:
+                plain_target = HashSink(as_binary(pipe))
+                decrypt_stream(src, as_binary(plain_target), list(identities))
+                plain._hash = plain_target._hash
+                plain.size = plain_target.size
+        except BaseException as exc:  # reported by the consumer
+            failure.append(exc)
+
+    worker = threading.Thread(target=produce, name="keyvault-decrypt", daemon=True)
+    worker.start()
+    try:
+        with os.fdopen(read_fd, "rb") as pipe, tarfile.open(fileobj=pipe, mode="r|") as tar:
+            tar.extractall(out, filter=_strip_root_filter(root))  # noqa: S202 - filtered
+            while pipe.read(CHUNK):
+                pass
+    except tarfile.TarError as exc:
+        worker.join()
+        if failure:
+            raise failure[0] from None
+        raise DamagedFileError(f"the folder archive cannot be read: {exc}") from None
+    worker.join()
+    if failure:
+        raise failure[0]
+    if plain.sha256 != expected_sha:
+        raise DamagedFileError("the restored folder does not match its recorded sha256")
+    return plain.size
+
+
+def _decrypt_to(
+    ciphertext: Path,
+    identities: Sequence[X25519Identity],
+    out: Path,
+    kind: str,
+    root: str | None,
+    expected_sha: str,
+    force: bool,
+) -> int:
+    """Decrypt into ``out`` atomically (0600 files; a folder appears whole or not at all)."""
+    if out.exists() or out.is_symlink():
+        if not force:
+            raise AlreadyExistsError(f"{out} already exists", hint="use --force to replace it")
+        if out.is_dir() and kind != "folder":
+            raise AlreadyExistsError(f"{out} is a folder; give a file name")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if kind != "folder":
+        with atomic_writer(out, mode=0o600, overwrite=force) as handle:
+            sink = HashSink(handle)
+            with open(ciphertext, "rb") as src:
+                decrypt_stream(src, as_binary(sink), list(identities))
+            if sink.sha256 != expected_sha:
+                raise DamagedFileError("the restored file does not match its recorded sha256")
+        return sink.size
+    staging = out.with_name(f".kv-restore-{secrets.token_hex(6)}")
+    staging.mkdir(mode=0o700)
+    try:
+        size = _extract_tar(ciphertext, identities, staging, root or "", expected_sha)
+        if out.exists():
+            old = out.with_name(f".kv-old-{secrets.token_hex(6)}")
+            os.replace(out, old)
+            os.replace(staging, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return size
+
+
+def restore(
+    home: Path,
+    name: str,
+    out: Path,
+    *,
+    identities: Sequence[X25519Identity],
+    version: int | None = None,
+    from_dest: str | None = None,
+    force: bool = False,
+    destinations: Sequence[Destination] | None = None,
+    progress: ProgressFn | None = None,
+) -> RestoreResult:
+    """Restore item ``name`` (its newest or the given ``version``) into ``out``.
+
+    The copy is taken from ``from_dest`` or from the first available destination whose
+    copy is intact (a damaged copy is skipped, never restored). Files are written 0600
+    and atomically; folders appear whole. ``out`` is never replaced unless ``force``.
+    """
+    home = Path(home)
+    with open_state(home) as state:
+        v = VaultRun(home, state, destinations=destinations, progress=progress, now=None)
+        versions = state.versions(name)
+        if not versions and v.config.item(name) is None:
+            raise NotFoundError(f"no item called {name!r}", hint="see 'keyvault list'")
+        stored = [r for r in versions if state.copies_of(r.object_id)]
+        if version is not None:
+            stored = [r for r in stored if r.version == version]
+        if not stored:
+            which = f"version {version} of " if version is not None else ""
+            raise NotFoundError(f"no stored copy of {which}{name!r}")
+        record = stored[-1]
+        candidates = [d for d in v.dests if from_dest is None or d.name == from_dest]
+        if from_dest is not None and not candidates:
+            raise NotFoundError(f"no destination called {from_dest!r}")
+        holders = {c.dest for c in state.copies_of(record.object_id)}
+        errors: list[str] = []
+        try:
+            for dest in candidates:
+                if dest.name not in holders:
+                    continue
+                try:
+                    spool = download_checked(
+                        v, dest, record.object_id, record.stored_sha256, record.stored_size, name
+                    )
+                except (DestinationError, DamagedFileError) as exc:
+                    errors.append(f"{dest.name}: {exc.message}")
+                    continue
+                v.emit(ProgressEvent("decrypt", name, dest.name))
+                size = _decrypt_to(
+                    spool,
+                    identities,
+                    Path(out),
+                    record.kind,
+                    record.source_name,
+                    record.sha256,
+                    force,
+                )
+                return RestoreResult(
+                    name, record.kind, record.version, Path(out), size, record.sha256, dest.name
+                )
+        finally:
+            v.clear_spool()
+        detail = "; ".join(errors) or "no available destination holds it"
+        raise DestinationUnavailableError(
+            f"no intact copy of {name!r} version {record.version} could be read ({detail})"
+        )
+
+
+def _find_vault_ids(source: Destination) -> list[str]:
+    ids = set()
+    for info in retry(lambda: list(source.list("keyvault/"))):
+        parts = info.key.split("/")
+        if len(parts) == 3 and parts[2] == MANIFEST_NAME:
+            ids.add(parts[1])
+    return sorted(ids)
+
+
+def recover(
+    source: Destination,
+    out_dir: Path,
+    *,
+    home: Path,
+    identity: X25519Identity | None = None,
+    passphrase: Secret | None = None,
+    vault_id: str | None = None,
+    force: bool = False,
+    progress: ProgressFn | None = None,
+) -> RecoverReport:
+    """Restore every item's newest version from one destination into ``out_dir``.
+
+    The vault key is ``identity`` (from the 24 words or an age key file) or is opened
+    from the destination's ``key.age`` with ``passphrase``. Only an authentic manifest
+    (MAC) of the vault is accepted, and never one older than a generation this config
+    dir has already seen for it (:class:`~keyvault.errors.RollbackError`). Items are
+    written as ``out_dir/<name>`` (files, folders) and ``out_dir/<name>.phrase.json``.
+    """
+    if identity is None and passphrase is None:
+        raise ValueError("recover needs the vault key or the vault passphrase")
+    home = Path(home)
+    ids = [vault_id] if vault_id else _find_vault_ids(source)
+    if not ids:
+        raise NotFoundError("no keyvault backup found there (no manifest.age)")
+    if len(ids) > 1 and identity is None:
+        raise ConfigError(f"{len(ids)} vaults are stored there", hint="name one with its vault id")
+    chosen = ids[0]
+    if identity is None:
+        assert passphrase is not None
+        try:
+            key_data = get_bytes(source, vault_prefix(chosen) + KEY_NAME)
+        except ObjectNotFoundError:
+            raise NotFoundError("the destination holds no key.age to open") from None
+        identity = unlock_encrypted_key(key_data, passphrase)
+    mac_key = derive_manifest_mac_key(identity)
+    manifest: Manifest | None = None
+    last_error: KeyvaultError | None = None
+    with open_state(home) as state:
+        for candidate in ids:
+            try:
+                data = get_bytes(source, vault_prefix(candidate) + MANIFEST_NAME)
+                manifest = decrypt_manifest(
+                    data,
+                    [identity],
+                    mac_key,
+                    vault_id=candidate,
+                    min_generation=state.seen_generation(candidate),
+                )
+            except KeyvaultError as exc:
+                last_error = exc
+                continue
+            chosen = candidate
+            break
+        if manifest is None:
+            assert last_error is not None
+            if isinstance(last_error, RollbackError):
+                raise last_error
+            raise RollbackError(
+                f"no authentic manifest opens with this key ({last_error.message})"
+            ) from None
+        state.note_seen_generation(chosen, manifest.generation)
+
+    out_dir = Path(out_dir)
+    plan: list[tuple[ItemEntry, VersionEntry, Path]] = []
+    used: set[str] = set()
+    for entry in manifest.items:
+        newest = entry.newest()
+        if newest is None:
+            continue
+        base = safe_name(entry.name)
+        file_name = base + ".phrase.json" if entry.kind == "phrase" else base
+        while file_name.casefold() in used:
+            file_name = "_" + file_name
+        used.add(file_name.casefold())
+        plan.append((entry, newest, out_dir / file_name))
+    if not force:
+        taken = [str(p) for _, _, p in plan if p.exists() or p.is_symlink()]
+        if taken:
+            raise AlreadyExistsError(
+                f"{len(taken)} target(s) already exist, e.g. {taken[0]}",
+                hint="use --force to replace them, or another -o folder",
+            )
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    spool_dir = home / SPOOL_DIR / f"{os.getpid()}-{secrets.token_hex(8)}"
+    report = RecoverReport(chosen, manifest.generation, [], [])
+    prefix = vault_prefix(chosen)
+    try:
+        for entry, version, target in plan:
+            if progress is not None:
+                progress(ProgressEvent("download", entry.name, None, 0, version.stored_size))
+            spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            spool = spool_dir / f"{secrets.token_hex(16)}.age"
+            try:
+                with atomic_writer(spool) as handle:
+                    sink = HashSink(handle)
+                    get_into(source, f"{prefix}objects/{version.object_id}.age", sink)
+                    if sink.sha256 != version.stored_sha256:
+                        raise DamagedFileError("the stored copy is damaged (sha256 differs)")
+                size = _decrypt_to(
+                    spool,
+                    [identity],
+                    target,
+                    entry.kind,
+                    version.source_name,
+                    version.sha256,
+                    force,
+                )
+            except KeyvaultError as exc:
+                report.failed.append((entry.name, exc.message))
+                continue
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(spool)
+            report.restored.append(
+                RestoreResult(
+                    entry.name,
+                    entry.kind,
+                    version.version,
+                    target,
+                    size,
+                    version.sha256,
+                    source.name,
+                )
+            )
+    finally:
+        shutil.rmtree(spool_dir, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            spool_dir.parent.rmdir()
+    return report

@@ -1,0 +1,267 @@
+"""What the engine's operations return: reports with a JSON-ready form, and progress events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from keyvault.vault.state import format_time
+
+from .policy import Verdict
+
+__all__ = [
+    "BackupReport",
+    "CopyCheck",
+    "DestResult",
+    "ItemResult",
+    "ProgressEvent",
+    "ProgressFn",
+    "RecoverReport",
+    "RepairReport",
+    "RestoreResult",
+    "StatusReport",
+    "VerifyReport",
+]
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One step of a long operation, for a progress bar.
+
+    ``phase``: ``scan`` (reading an original), ``encrypt``, ``upload``, ``verify``
+    (reading a copy back), ``download``, ``decrypt``, ``prune``. ``done``/``total`` are
+    bytes (``total`` ``None`` when unknown).
+    """
+
+    phase: str
+    item: str | None = None
+    dest: str | None = None
+    done: int = 0
+    total: int | None = None
+
+
+ProgressFn = Callable[[ProgressEvent], None]
+
+
+@dataclass
+class ItemResult:
+    """What a backup did with one item.
+
+    ``action``: ``unchanged``, ``new-version``, ``would-back-up`` (dry run),
+    ``original-missing`` or ``failed``.
+    """
+
+    name: str
+    kind: str
+    action: str
+    version: int | None = None
+    size: int | None = None
+    message: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class DestResult:
+    """What a backup did at one destination.
+
+    ``state``: ``ok``, ``missing`` (not available: skipped), ``conflict`` (another writer's
+    newer manifest: not overwritten), ``full`` or ``failed``.
+    """
+
+    name: str
+    state: str = "ok"
+    message: str | None = None
+    uploaded: int = 0
+    bytes_written: int = 0
+    writes: int = 0
+    manifest_generation: int | None = None
+    pruned: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class BackupReport:
+    """The outcome of :func:`backup`."""
+
+    dry_run: bool
+    started: datetime
+    finished: datetime
+    items: list[ItemResult]
+    destinations: list[DestResult]
+    verdicts: list[Verdict]
+
+    @property
+    def writes(self) -> int:
+        """Write operations (puts and deletes) at all destinations."""
+        return sum(d.writes for d in self.destinations)
+
+    @property
+    def failed(self) -> bool:
+        """True when an item or a destination failed (a missing drive is not a failure)."""
+        return any(i.action == "failed" for i in self.items) or any(
+            d.state in ("failed", "full", "conflict") for d in self.destinations
+        )
+
+    @property
+    def policy_met(self) -> bool:
+        """True when every item's verdict is ``ok``."""
+        return all(v.state != "not-met" for v in self.verdicts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "dry_run": self.dry_run,
+            "started": format_time(self.started),
+            "finished": format_time(self.finished),
+            "items": [i.to_dict() for i in self.items],
+            "destinations": [d.to_dict() for d in self.destinations],
+            "writes": self.writes,
+            "failed": self.failed,
+            "policy_met": self.policy_met,
+            "status": [v.to_dict() for v in self.verdicts],
+        }
+
+
+@dataclass
+class StatusReport:
+    """The outcome of :func:`status`: one verdict per item (the vault key last)."""
+
+    verdicts: list[Verdict]
+    warnings: list[str]
+    strict: bool
+
+    @property
+    def policy_met(self) -> bool:
+        """True when no verdict is ``not-met``."""
+        return all(v.state != "not-met" for v in self.verdicts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "strict": self.strict,
+            "policy_met": self.policy_met,
+            "items": [v.to_dict() for v in self.verdicts],
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass
+class CopyCheck:
+    """One checked thing at one destination.
+
+    ``what``: ``object``, ``manifest`` or ``key``. ``result``: ``ok``, ``missing``,
+    ``damaged``, ``conflict`` (another writer's newer manifest) or ``not-restorable``.
+    """
+
+    dest: str
+    what: str
+    result: str
+    item: str | None = None
+    version: int | None = None
+    object_id: str | None = None
+    level: str = "intact"
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong with it."""
+        return self.result == "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of :func:`verify`."""
+
+    deep: bool
+    checks: list[CopyCheck]
+    unavailable: list[tuple[str, str]]
+    unknown_objects: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[CopyCheck]:
+        """Checks that found a missing or damaged copy."""
+        return [c for c in self.checks if not c.ok and c.result != "conflict"]
+
+    @property
+    def conflicts(self) -> list[CopyCheck]:
+        """Destinations holding another writer's newer manifest."""
+        return [c for c in self.checks if c.result == "conflict"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "deep": self.deep,
+            "checked": len(self.checks),
+            "problems": len(self.problems),
+            "checks": [c.to_dict() for c in self.checks],
+            "unavailable": [{"dest": d, "message": m} for d, m in self.unavailable],
+            "unknown_objects": [{"dest": d, "key": k} for d, k in self.unknown_objects],
+        }
+
+
+@dataclass
+class RepairReport:
+    """The outcome of :func:`repair`: what was fixed, what could not be."""
+
+    before: VerifyReport
+    repaired: list[CopyCheck]
+    unrepaired: list[CopyCheck]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "found": len(self.before.problems),
+            "repaired": [c.to_dict() for c in self.repaired],
+            "unrepaired": [c.to_dict() for c in self.unrepaired],
+            "unavailable": [{"dest": d, "message": m} for d, m in self.before.unavailable],
+        }
+
+
+@dataclass
+class RestoreResult:
+    """One restored item version."""
+
+    name: str
+    kind: str
+    version: int
+    path: Path
+    size: int
+    sha256: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {**self.__dict__, "path": str(self.path)}
+
+
+@dataclass
+class RecoverReport:
+    """The outcome of :func:`recover`."""
+
+    vault_id: str
+    generation: int
+    restored: list[RestoreResult]
+    failed: list[tuple[str, str]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "vault_id": self.vault_id,
+            "generation": self.generation,
+            "restored": [r.to_dict() for r in self.restored],
+            "failed": [{"item": n, "message": m} for n, m in self.failed],
+        }
