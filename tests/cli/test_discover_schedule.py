@@ -200,3 +200,45 @@ def test_stale_backup_shows_in_status_and_run(tmp_path: Path, kv_home: Path) -> 
     assert "backup-stale" in [a["kind"] for a in run.json()["alerts"]]
     human = run_cli("schedule", "status", home=kv_home, env=env)
     assert "alert (critical): no successful backup" in human.stdout
+
+
+def test_schedule_run_with_a_real_vault_then_a_missing_copy(tmp_path: Path, kv_home: Path) -> None:
+    """The timer's job over the real engine: a good run, then a deleted object is caught."""
+    env = _linux_env(tmp_path)
+    passphrase = tmp_path / "pp"
+    passphrase.write_text("a long test passphrase for the schedule\n")
+    item = tmp_path / "wallet.json"
+    item.write_text('{"use_encryption": false}')
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    for args in (
+        ("init", "--passphrase-file", str(passphrase), "--work-factor", "16"),
+        ("add", str(item)),
+        ("dest", "add", "local", "usb", str(drive)),
+        ("schedule", "install", "--no-enable"),
+    ):
+        result = run_cli(*args, home=kv_home, env=env)
+        assert result.code == 0, (args, result.stderr)
+
+    good = run_cli("--json", "schedule", "run", home=kv_home, env=env)
+    document = good.json()
+    assert [(s["step"], s["exit_code"] in (0, 3)) for s in document["steps"]] == [
+        ("backup", True),
+        ("verify", True),
+    ]
+    # One local copy cannot meet 3-2-1: at most a warning, nothing critical.
+    assert {a["kind"] for a in document["alerts"]} <= {"policy-not-met"}
+    assert good.code in (0, 3)
+    state_file = kv_home / "schedule-state.json"
+    state = json.loads(state_file.read_text())
+    assert state["last_backup_success"] is not None and state["consecutive_failures"] == 0
+
+    objects = list(drive.glob("keyvault/*/objects/*"))
+    assert objects
+    for path in objects:
+        path.unlink()
+    state["last_verify"] = (datetime.now(timezone.utc) - timedelta(days=8)).isoformat()
+    state_file.write_text(json.dumps(state))
+    bad = run_cli("--json", "schedule", "run", home=kv_home, env=env)
+    assert bad.code == 4, bad.stdout
+    assert "copy-missing" in [a["kind"] for a in bad.json()["alerts"]]
