@@ -38,7 +38,7 @@ def page_images(pdf: bytes, *, dpi: int = PREVIEW_DPI) -> list[QImage]:
             capture_output=True,
             check=False,
         )
-        image = QImage.fromData(proc.stdout, b"PPM")
+        image = QImage.fromData(proc.stdout)  # the PPM header says what it is
         if proc.returncode != 0 or image.isNull():
             raise ImageReadError(f"page {number} of the document could not be drawn")
         images.append(image)

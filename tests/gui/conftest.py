@@ -60,3 +60,12 @@ def error_dialogs() -> list[QMessageBox]:
 def close_error_dialogs() -> None:
     for box in error_dialogs():
         box.close()
+
+
+@pytest.fixture
+def vault_window(qtbot: QtBot, window: MainWindow) -> MainWindow:
+    """The main window over a home whose vault the wizard just created."""
+    from .flows import create_vault_with_wizard
+
+    create_vault_with_wizard(qtbot, window)
+    return window
