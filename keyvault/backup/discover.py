@@ -653,32 +653,34 @@ def _is_geth_key(path: Path) -> bool:
     )
 
 
-def _scan_geth(root: Path) -> list[WalletFind]:
+def _keystore_finds(keystore: Path, data_dir: Path, network: str) -> list[WalletFind]:
     finds: list[WalletFind] = []
-    keystores = [("main", root / "keystore")]
-    keystores += [
-        (net, root / net / "keystore") for net in ("sepolia", "holesky", "hoodi", "goerli")
-    ]
-    for network, keystore in keystores:
-        for path in _children(keystore):
-            # geth writes ".UTC--...tmp" first and renames; those are not keys yet.
-            if path.name.startswith(".") or not _is_file(path) or not _is_geth_key(path):
-                continue
-            finds.append(
-                WalletFind(
-                    wallet="geth",
-                    software="Ethereum keystore (geth)",
-                    path=path,
-                    kind="file",
-                    size=_size(path),
-                    format=FileFormat.JSON,
-                    encryption=Encryption.FILE,
-                    live_copy_safe=True,
-                    data_dir=root,
-                    network=network,
-                    name=path.name,
-                )
+    for path in _children(keystore):
+        # geth writes ".UTC--...tmp" first and renames; those are not keys yet.
+        if path.name.startswith(".") or not _is_file(path) or not _is_geth_key(path):
+            continue
+        finds.append(
+            WalletFind(
+                wallet="geth",
+                software="Ethereum keystore (geth)",
+                path=path,
+                kind="file",
+                size=_size(path),
+                format=FileFormat.JSON,
+                encryption=Encryption.FILE,
+                live_copy_safe=True,
+                data_dir=data_dir,
+                network=network,
+                name=path.name,
             )
+        )
+    return finds
+
+
+def _scan_geth(root: Path) -> list[WalletFind]:
+    finds = _keystore_finds(root / "keystore", root, "main")
+    for network in ("sepolia", "holesky", "hoodi", "goerli"):
+        finds += _keystore_finds(root / network / "keystore", root, network)
     return finds
 
 
@@ -827,29 +829,8 @@ def scan_data_dir(data_dir: Path) -> list[WalletFind]:
         finds += _scan_exodus(data_dir)
     else:
         finds += _scan_exodus(data_dir / "exodus.wallet")
-    finds += _loose_files(data_dir)
-    return finds
-
-
-def _loose_files(directory: Path) -> list[WalletFind]:
-    """Geth key files lying directly in ``directory`` (the user named a keystore folder)."""
-    finds: list[WalletFind] = []
-    for path in _children(directory):
-        if path.name.startswith("UTC--") and _is_file(path) and _is_geth_key(path):
-            finds.append(
-                WalletFind(
-                    wallet="geth",
-                    software="Ethereum keystore (geth)",
-                    path=path,
-                    kind="file",
-                    size=_size(path),
-                    format=FileFormat.JSON,
-                    encryption=Encryption.FILE,
-                    live_copy_safe=True,
-                    data_dir=directory,
-                    name=path.name,
-                )
-            )
+    # The user may name a keystore folder itself.
+    finds += _keystore_finds(data_dir, data_dir, "main")
     return finds
 
 
