@@ -176,6 +176,7 @@ def test_stock_age_cli_alone_recovers_everything(kv_home: Path, tmp_path: Path) 
     assert hashlib.sha256((folder / "key.age").read_bytes()).hexdigest() == manifest["key_sha256"]
 
 
+@pytest.mark.slow
 def test_flipped_byte_anywhere_is_detected_and_never_restored(
     kv_home: Path, tmp_path: Path
 ) -> None:
