@@ -27,7 +27,9 @@ from ..options import bip39_passphrase_options, passphrase_file_option
 from ..secrets_input import read_bip39_passphrase, read_secret_text, read_vault_passphrase
 
 if TYPE_CHECKING:
+    from keyvault.paper.kit import B2ReadKey
     from keyvault.paper.sheets import Document
+    from keyvault.vault.config import Config, DestinationConfig
 
 __all__ = ["paper", "scan"]
 
@@ -247,6 +249,29 @@ def _parse_split(value: str | None) -> tuple[int, int] | None:
     return threshold, count
 
 
+def _b2_entries(config: Config, names: tuple[str, ...]) -> list[DestinationConfig]:
+    """The B2 destinations named by --b2-read-key (each once); NotFoundError for others."""
+    entries = []
+    for name in dict.fromkeys(names):
+        entry = config.destination(name)
+        if entry is None or entry.type != "b2":
+            raise NotFoundError(f"no B2 destination called {name!r}")
+        entries.append(entry)
+    return entries
+
+
+def _create_b2_read_keys(entries: list[DestinationConfig], home: Path) -> list[B2ReadKey]:
+    """A new read-only key for each B2 destination, made with its stored key."""
+    from keyvault.destinations.b2 import open_b2_destination
+    from keyvault.paper.kit import B2ReadKey
+
+    keys = []
+    for entry in entries:
+        key_id, key = open_b2_destination(entry, home).create_read_key()
+        keys.append(B2ReadKey(entry.name, key_id, key))
+    return keys
+
+
 @paper.command("kit")
 @_common
 @click.option(
@@ -263,6 +288,13 @@ def _parse_split(value: str | None) -> tuple[int, int] | None:
     multiple=True,
     help="Who holds each share, in order (repeat N times with --split).",
 )
+@click.option(
+    "--b2-read-key",
+    "b2_read_dests",
+    metavar="DEST_NAME",
+    multiple=True,
+    help="Create a read-only key for this B2 destination and print it in the kit (repeatable).",
+)
 @passphrase_file_option
 def kit_command(
     output_path: Path,
@@ -271,12 +303,15 @@ def kit_command(
     force: bool,
     split_spec: str | None,
     holders: tuple[str, ...],
+    b2_read_dests: tuple[str, ...],
     passphrase_file: str | None,
 ) -> None:
     """The heir's recovery kit: the vault key (or its shares), where copies are, how to recover.
 
     Needs the vault passphrase to unlock the vault key. With --split T/N the key is
-    printed only as SLIP-39 shares, one page per holder.
+    printed only as SLIP-39 shares, one page per holder. With --b2-read-key DEST_NAME a
+    read-only application key, limited to that destination's bucket and prefix, is
+    created with the destination's stored key and printed (only) in the kit.
     """
     from keyvault.paper import kit
     from keyvault.vault import keystore
@@ -291,12 +326,16 @@ def kit_command(
     _check_free(output_path, force)
     config = load_config(app.home)
     config.require_vault()
+    b2_entries = _b2_entries(config, b2_read_dests)
     identity = keystore.unlock_vault_key(app.home, read_vault_passphrase(passphrase_file))
+    # Only after the passphrase opened the key, so a typo leaves no stray keys at B2.
+    read_keys = _create_b2_read_keys(b2_entries, app.home)
     if split is None:
         document = kit.recovery_kit(
             config,
             day=day,
             identity=identity,
+            b2_read_keys=read_keys,
             paper=paper_size,  # type: ignore[arg-type]
         )
         summary: dict[str, Any] = {"split": None}
@@ -316,10 +355,20 @@ def kit_command(
             shares=shares,
             threshold=threshold,
             holders=holders,
+            b2_read_keys=read_keys,
             paper=paper_size,  # type: ignore[arg-type]
         )
         summary = {"split": {"threshold": threshold, "shares": count, "holders": list(holders)}}
+    # Key IDs are not secret and let the owner revoke a key later; the keys stay in the PDF.
+    summary["b2_read_keys"] = [
+        {"destination": k.destination, "key_id": k.key_id} for k in read_keys
+    ]
     _write(document, output_path, force, {**summary, **kit.kit_summary(document)})
+    for read_key in read_keys:
+        app.output.info(
+            f"created read-only B2 key {read_key.key_id} for {read_key.destination!r}: it is "
+            "printed only in the kit; delete it in B2's web UI if the kit is lost"
+        )
     app.output.info(
         "store the kit safely, then record it: keyvault copy record vault-key --kind paper "
         "--location '...'"

@@ -61,12 +61,14 @@ from keyvault.errors import (
     ObjectNotFoundError,
     RetryableDestinationError,
 )
+from keyvault.secret import Secret
 
 from .b2_credentials import B2Credentials, credentials_from_env, load_credentials
 from .base import MEDIA_KINDS, Destination, MediaKind, ObjectInfo, ProgressCallback, check_key
 
 __all__ = [
     "ENV_REALM",
+    "READ_ONLY_CAPABILITIES",
     "SHA256_INFO",
     "B2Destination",
     "B2Probe",
@@ -94,6 +96,9 @@ SPOOL_IN_MEMORY = 8 * 1024 * 1024
 #: Capabilities keyvault cannot work without, and those Object Lock needs in addition.
 REQUIRED_CAPABILITIES = ("listFiles", "readFiles", "writeFiles")
 RETENTION_CAPABILITIES = ("writeFileRetentions",)
+#: What a read-only key for the heir may do: find the bucket, list and download (all that
+#: ``recover b2://bucket/prefix`` and ``b2 sync`` call), nothing else.
+READ_ONLY_CAPABILITIES = ("listBuckets", "listFiles", "readFiles")
 
 RetentionMode = Literal["governance", "compliance"]
 _T = TypeVar("_T")
@@ -1251,6 +1256,45 @@ class B2Destination:
                 "version' (daysFromHidingToDeleting=1)"
             )
         return bool(bucket.is_file_lock_enabled)
+
+    # --- the heir's read-only key ---------------------------------------------------
+
+    def create_read_key(self) -> tuple[str, Secret]:
+        """Create a read-only application key for this bucket and prefix; (key ID, key).
+
+        The key has :data:`READ_ONLY_CAPABILITIES`, no expiry, and is restricted to this
+        bucket and to names under this destination's prefix (``keyvault/`` when it has
+        none, so it never opens the rest of the bucket). It is made with this
+        destination's own key, which needs ``writeKeys`` and no bucket restriction (B2
+        lets only such keys create keys): otherwise
+        :class:`~keyvault.errors.DestinationPermissionError` says how to make one by hand.
+        One Class C call (plus the authorization, if none is cached).
+        """
+        name_prefix = self._root or "keyvault/"
+        cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in self._name)
+        key_name = f"keyvault-read-{cleaned}"[:100]
+
+        def create() -> Any:
+            api, bucket_id = self._ready()
+            return api.create_key(
+                list(READ_ONLY_CAPABILITIES),
+                key_name,
+                bucket_ids=[bucket_id],
+                name_prefix=name_prefix,
+            )
+
+        try:
+            created = self._run("creating a read-only key", create)
+        except DestinationPermissionError:
+            raise DestinationPermissionError(
+                f"the application key {self._credentials.key_id!r} of B2 destination "
+                f"{self._name!r} may not create keys (it needs writeKeys and no bucket "
+                "restriction)",
+                hint=f"create a read-only key in the B2 web UI (Application Keys: bucket "
+                f"{self._bucket_name}, prefix {name_prefix}, Read Only), or store a key "
+                "that may create keys for this destination",
+            ) from None
+        return str(created.id_), Secret(str(created.application_key), label="B2 key")
 
 
 # --- opening ----------------------------------------------------------------------------

@@ -574,6 +574,16 @@ class B2TestServer:
                 _retention(params["fileRetention"]),
                 bool(params.get("bypassGovernance")),
             ),
+            "b2_create_key": lambda: sim.create_key(
+                api,
+                auth,
+                params["accountId"],
+                params["capabilities"],
+                params["keyName"],
+                params.get("validDurationInSeconds"),
+                params.get("bucketIds"),
+                params.get("namePrefix"),
+            ),
             "b2_list_parts": lambda: sim.list_parts(
                 api,
                 auth,
