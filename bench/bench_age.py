@@ -6,7 +6,8 @@ Usage::
 
 It writes a random file (on the tmpfs ``/dev/shm`` when present, so the runs measure
 CPU rather than the disk), makes an X25519 key with ``age-keygen``, then for each run,
-in alternating order, times four processes (wall clock, start-up included):
+in an order that rotates from run to run, times four processes (wall clock, start-up
+included):
 
 - ``age -r RECIPIENT -o OUT IN`` and ``keyvault encrypt -r RECIPIENT -o OUT IN``
 - ``age -d -i KEY -o OUT IN`` and ``keyvault decrypt -i KEY -o OUT IN``
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 MIB = 1024 * 1024
@@ -140,10 +142,10 @@ def main() -> None:
         kv = [sys.executable, "-m", "keyvault_cli"]
         results: dict[str, list[tuple[float, int]]] = {}
 
-        def run(name: str, argv: list[str], output: Path, plaintext: bool) -> None:
+        def run(name: str, argv: list[str], output: Path) -> None:
             output.unlink(missing_ok=True)
             results.setdefault(name, []).append(_timed(argv))
-            if plaintext and _sha256(output) != expected:
+            if output.suffix == ".out" and _sha256(output) != expected:
                 raise SystemExit(f"{name}: output differs from the input")
 
         def run_library(name: str, operation: str, source: Path, output: Path, k: str) -> None:
@@ -154,39 +156,46 @@ def main() -> None:
 
         age_out, kv_out = work / "age.age", work / "kv.age"
         load_before = os.getloadavg()[0]
+        # Each run times every operation once; the order rotates from run to run so that
+        # no tool always follows the same neighbour (tmpfs page reclaim after a 1 GiB file
+        # is freed otherwise favours whoever runs second).
+        operations: list[Callable[[], None]] = [
+            lambda: run(
+                "age encrypt", ["age", "-r", recipient, "-o", str(age_out), str(plain)], age_out
+            ),
+            lambda: run(
+                "keyvault encrypt (CLI)",
+                [*kv, "encrypt", "-r", recipient, "-o", str(kv_out), str(plain)],
+                kv_out,
+            ),
+            lambda: run(
+                "age decrypt",
+                ["age", "-d", "-i", str(key), "-o", str(work / "a.out"), str(kv_out)],
+                work / "a.out",
+            ),
+            lambda: run(
+                "keyvault decrypt (CLI)",
+                [*kv, "decrypt", "-i", str(key), "-o", str(work / "k.out"), str(age_out)],
+                work / "k.out",
+            ),
+        ]
+        if args.library:
+            operations += [
+                lambda: run_library("keyvault encrypt_file", "encrypt", plain, kv_out, recipient),
+                lambda: run_library(
+                    "keyvault decrypt_file", "decrypt", age_out, work / "l.out", str(key)
+                ),
+            ]
+        # Untimed first ciphertexts, so any operation can come first in a run.
+        subprocess.run(["age", "-r", recipient, "-o", str(age_out), str(plain)], check=True)
+        subprocess.run([*kv, "encrypt", "-r", recipient, "-o", str(kv_out), str(plain)], check=True)
+        results.clear()
         for index in range(args.runs):
-            encrypts = [
-                ("age encrypt", ["age", "-r", recipient, "-o", str(age_out), str(plain)], age_out),
-                (
-                    "keyvault encrypt (CLI)",
-                    [*kv, "encrypt", "-r", recipient, "-o", str(kv_out), str(plain)],
-                    kv_out,
-                ),
-            ]
-            decrypts = [
-                (
-                    "age decrypt",
-                    ["age", "-d", "-i", str(key), "-o", str(work / "a.out"), str(kv_out)],
-                    work / "a.out",
-                ),
-                (
-                    "keyvault decrypt (CLI)",
-                    [*kv, "decrypt", "-i", str(key), "-o", str(work / "k.out"), str(age_out)],
-                    work / "k.out",
-                ),
-            ]
-            if index % 2:
-                encrypts.reverse()
-                decrypts.reverse()
-            for name, argv, output in encrypts:
-                run(name, argv, output, plaintext=False)
-            for name, argv, output in decrypts:
-                run(name, argv, output, plaintext=True)
-            if args.library:
-                run_library("keyvault encrypt_file", "encrypt", plain, kv_out, recipient)
-                run_library("keyvault decrypt_file", "decrypt", age_out, work / "l.out", str(key))
-            for leftover in ("a.out", "k.out", "l.out"):
-                (work / leftover).unlink(missing_ok=True)
+            shift = index % len(operations)
+            for operation in operations[shift:] + operations[:shift]:
+                operation()
+                for leftover in ("a.out", "k.out", "l.out"):
+                    (work / leftover).unlink(missing_ok=True)
         cpus = os.cpu_count()
         age_version = subprocess.run(["age", "--version"], capture_output=True, text=True).stdout
         import cryptography
