@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -331,24 +330,3 @@ def test_files_are_0600_and_atomic(tmp_path: Path) -> None:
     with pytest.raises(NoMatchingIdentityError):
         decrypt_file(tmp_path / "x.age", tmp_path / "out", [X25519Identity.generate()])
     assert (tmp_path / "out").read_bytes() == b"previous"
-
-
-def test_scrypt_does_not_hold_the_gil() -> None:
-    """A GUI thread keeps running while the KDF works (cryptography releases the GIL)."""
-    ticks = 0
-    stop = threading.Event()
-
-    def ticker() -> None:
-        nonlocal ticks
-        while not stop.is_set():
-            ticks += 1
-            stop.wait(0.001)
-
-    thread = threading.Thread(target=ticker)
-    thread.start()
-    try:
-        encrypt_bytes(b"x", [ScryptRecipient(Secret("pw"), work_factor=16)])
-    finally:
-        stop.set()
-        thread.join()
-    assert ticks > 5
