@@ -9,6 +9,7 @@ from typing import Any, Literal, cast
 
 from keyvault.destinations import mounts
 from keyvault.destinations.base import Destination
+from keyvault.errors import KeyvaultError
 from keyvault.vault.config import ItemConfig
 from keyvault.vault.keystore import encrypted_key_bytes
 from keyvault.vault.state import VersionRecord, open_state, parse_time
@@ -33,12 +34,24 @@ def _original_evidence(
     """The original's evidence and when it was first seen changed (``None``: unchanged)."""
     if item.kind == "phrase":
         path = v.home
-        found = original_digest(v, item)
         where = "the encrypted phrase record in the config dir"
     else:
         path = source_path(item)
-        found = original_digest(v, item)
         where = str(path)
+    try:
+        found = original_digest(v, item)
+    except KeyvaultError as exc:
+        # E.g. a wallet whose node refused the safe copy: the original counts for nothing
+        # this time, and the other copies are judged as usual.
+        evidence = CopyEvidence(
+            "original",
+            "original",
+            None,
+            "internal",
+            ok=False,
+            detail=f"{where} could not be read: {exc.message}",
+        )
+        return evidence, None
     if found is None:
         evidence = CopyEvidence(
             "original", "original", None, "internal", ok=False, detail=f"{where} is missing"

@@ -11,7 +11,7 @@ import secrets
 import shutil
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -52,7 +52,8 @@ from .manifest import (
 )
 from .reports import DestResult, ProgressEvent, ProgressFn
 from .retention import RetentionPolicy, VersionFacts, versions_to_keep
-from .snapshot import fingerprint, snapshot_digest
+from .snapshot import SnapshotStream, fingerprint, open_snapshot
+from .wallet_copy import copy_wallet
 
 __all__ = [
     "CHUNK",
@@ -80,6 +81,7 @@ __all__ = [
     "kept_versions",
     "manifest_is_current",
     "open_destinations",
+    "open_original",
     "original_digest",
     "put_checked",
     "read_manifest",
@@ -506,6 +508,41 @@ def source_path(item: ItemConfig) -> Path:
     return Path(item.path)
 
 
+def _needs_wallet_copy(item: ItemConfig) -> bool:
+    return item.kind == "file" and item.wallet is not None and not item.live_copy_safe
+
+
+@contextlib.contextmanager
+def open_original(v: VaultRun, item: ItemConfig) -> Iterator[SnapshotStream]:
+    """The snapshot of a file or folder item's original: the one place originals are read.
+
+    A wallet file that is not safe to read while its program runs (a discovered wallet
+    with ``live_copy_safe`` false, e.g. Bitcoin Core's) is first copied consistently by
+    :func:`~keyvault.backup.wallet_copy.copy_wallet` (the node's ``backupwallet`` RPC,
+    SQLite's backup API or a checked stable copy) into a private 0700 folder under
+    ``spool/``; the snapshot reads that copy, and the folder is removed as soon as the
+    snapshot is closed or the copy fails. A run killed in between leaves it to the next
+    backup's :meth:`VaultRun.clear_stale_spools` (the folder is named after this pid).
+    Raises :class:`FileNotFoundError` when the original is missing.
+    """
+    path = source_path(item)
+    if not _needs_wallet_copy(item):
+        with open_snapshot(path) as stream:
+            yield stream
+        return
+    private = v.home / SPOOL_DIR / f"{os.getpid()}-wallet-{secrets.token_hex(8)}"
+    try:
+        private.mkdir(mode=0o700, parents=True)
+        os.chmod(private, 0o700)
+        copy = private / "wallet"
+        copy_wallet(path, copy)
+        with open_snapshot(copy) as stream:
+            stream.root_name = path.name
+            yield stream
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
 def original_digest(v: VaultRun, item: ItemConfig) -> tuple[str, int, str | None] | None:
     """(sha256, size, fingerprint) of an item's original now, or ``None`` when missing.
 
@@ -531,7 +568,8 @@ def original_digest(v: VaultRun, item: ItemConfig) -> tuple[str, int, str | None
         return known.sha256, known.size or 0, print_now
     v.emit(ProgressEvent("scan", item.name))
     try:
-        snapshot = snapshot_digest(path)
+        with open_original(v, item) as stream:
+            snapshot = stream.digest()
     except FileNotFoundError:
         return None
     return snapshot.sha256, snapshot.size, print_now

@@ -24,7 +24,9 @@ except deep verification, restore and recover, which take the identities.
 Plaintext never touches the disk: snapshots stream through the encryptor into a
 ciphertext spool file in the config dir (``spool/``, emptied at every run), restores
 stream through the decryptor into an atomic target (a folder through ``tarfile`` with
-the ``data`` filter).
+the ``data`` filter). The one exception is a wallet file that cannot be read safely while
+its program runs (Bitcoin Core's): :func:`~._store.open_original` has it copied into a
+private 0700 folder under ``spool/`` first and removes that copy as soon as it is read.
 
 This module runs backups and is the front door to the other operations, which live in
 private modules: :func:`status` (``_status``), :func:`verify` and :func:`repair`
@@ -76,12 +78,12 @@ from ._store import (
     item_id,
     manifest_is_current,
     open_destinations,
+    open_original,
     original_digest,
     put_checked,
     read_manifest,
     retry,
     sha256,
-    source_path,
     write_manifest,
 )
 from .reports import (
@@ -97,7 +99,6 @@ from .reports import (
     StatusReport,
     VerifyReport,
 )
-from .snapshot import open_snapshot
 
 __all__ = [
     "DEFAULT_GRACE",
@@ -168,11 +169,10 @@ class _Candidate:
 
 def _encrypt_item(v: VaultRun, item: ItemConfig, version: int) -> tuple[VersionRecord, Path]:
     """Snapshot and encrypt a file or folder item into the spool; returns its new version."""
-    path = source_path(item)
     spool = v.spool_path()
     for attempt in range(2):
         try:
-            with open_snapshot(path) as snapshot, atomic_writer(spool) as handle:
+            with open_original(v, item) as snapshot, atomic_writer(spool) as handle:
                 sink = HashSink(handle)
                 encrypt_stream(
                     as_binary(snapshot),

@@ -91,6 +91,12 @@ class ItemConfig:
     path: str | None = None
     #: For phrases: ``bip39`` or ``other``.
     phrase_kind: str | None = None
+    #: For wallets added by ``keyvault add --discovered``: the wallet software's id
+    #: (``bitcoin-core``, ``electrum``, ...; see :mod:`keyvault.backup.discover`).
+    wallet: str | None = None
+    #: For discovered wallets: whether reading the file while its program runs gives a
+    #: consistent copy. When false, backups snapshot it through a safe wallet copy.
+    live_copy_safe: bool | None = None
 
 
 @dataclass

@@ -128,12 +128,20 @@ def _refuse_duplicate_name(items: list[ItemConfig], name: str) -> None:
         )
 
 
-def add_path_item(home: Path, path: Path | str, name: str | None = None) -> ItemConfig:
+def add_path_item(
+    home: Path,
+    path: Path | str,
+    name: str | None = None,
+    *,
+    wallet: str | None = None,
+    live_copy_safe: bool | None = None,
+) -> ItemConfig:
     """Protect the file or folder at ``path`` (stored as its absolute path).
 
     The name defaults to the file's or folder's own name. Raises :class:`NotFoundError`
     when nothing is there, :class:`ConfigError` for other kinds of files or bad names,
-    :class:`AlreadyExistsError` for a name or path already protected.
+    :class:`AlreadyExistsError` for a name or path already protected. ``wallet`` and
+    ``live_copy_safe`` record a discovered wallet (``keyvault add --discovered``).
     """
     config = load_config(home)
     config.require_vault()
@@ -158,7 +166,14 @@ def add_path_item(home: Path, path: Path | str, name: str | None = None) -> Item
     for existing in config.items:
         if existing.kind in ("file", "folder") and existing.path == str(target):
             raise AlreadyExistsError(f"{target} is already protected as {existing.name!r}")
-    item = ItemConfig(name=item_name, kind=kind, added=format_time(utc_now()), path=str(target))
+    item = ItemConfig(
+        name=item_name,
+        kind=kind,
+        added=format_time(utc_now()),
+        path=str(target),
+        wallet=wallet,
+        live_copy_safe=live_copy_safe,
+    )
     config.items.append(item)
     save_config(home, config)
     return item
