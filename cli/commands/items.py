@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from keyvault.vault.config import ItemConfig
+from keyvault.errors import KeyvaultError
+from keyvault.vault.config import ItemConfig, load_config
 from keyvault.vault.items import (
     PHRASE_KINDS,
     add_path_item,
@@ -19,9 +20,19 @@ from keyvault.vault.items import (
 )
 
 from ..context import get_app
-from ..secrets_input import read_secret_text
+from ..secrets_input import read_secret_text, stdin_is_terminal
+
+if TYPE_CHECKING:
+    from keyvault.backup.discover import ProposedItem
 
 __all__ = ["add", "add_phrase", "list_items", "remove"]
+
+_ENCRYPTION_WORDS = {
+    "file": "encrypted by the wallet",
+    "keys": "keys encrypted by the wallet",
+    "none": "NOT encrypted",
+    "unknown": "encryption unknown",
+}
 
 
 def _item_dict(item: ItemConfig) -> dict[str, Any]:
@@ -30,15 +41,143 @@ def _item_dict(item: ItemConfig) -> dict[str, Any]:
         "kind": item.kind,
         "path": item.path if item.kind != "phrase" else None,
         "phrase_kind": item.phrase_kind,
+        "wallet": item.wallet,
         "added": item.added,
     }
 
 
+def _describe(proposal: ProposedItem) -> None:
+    find = proposal.find
+    network = f" ({find.network})" if find.network != "main" else ""
+    click.echo(f"{find.software}{network}: {find.path}")
+    click.echo(f"    {find.size} bytes, {_ENCRYPTION_WORDS[find.encryption.value]}")
+    for note in find.notes:
+        click.echo(f"    note: {note}")
+
+
+def _add_discovered(data_dirs: list[Path], yes: bool) -> None:
+    """Discover wallets, confirm each (unless ``yes``), add the confirmed ones as items."""
+    from keyvault.backup.discover import discover, propose_items
+
+    app = get_app()
+    if not yes and (app.output.json_mode or not stdin_is_terminal()):
+        raise click.UsageError(
+            "--discovered asks before adding each wallet and needs a terminal for it; "
+            "pass --yes to add every wallet found"
+        )
+    config = load_config(app.home)
+    config.require_vault()
+    protected = {i.path: i.name for i in config.items if i.kind in ("file", "folder")}
+    finds = discover(data_dirs=data_dirs)
+    new = [f for f in finds if str(f.path.absolute()) not in protected]
+    skipped: list[dict[str, Any]] = [
+        {
+            "path": str(f.path),
+            "reason": f"already protected as {protected[str(f.path.absolute())]!r}",
+        }
+        for f in finds
+        if str(f.path.absolute()) in protected
+    ]
+    added: list[ItemConfig] = []
+    software: dict[str, str] = {}
+    failed: list[dict[str, Any]] = []
+    for proposal in propose_items(new, [i.name for i in config.items]):
+        if not yes:
+            _describe(proposal)
+            if not click.confirm(f"protect it as {proposal.name!r}?", default=False):
+                skipped.append({"path": str(proposal.path), "reason": "not confirmed"})
+                continue
+        try:
+            added.append(
+                add_path_item(
+                    app.home,
+                    proposal.path,
+                    proposal.name,
+                    wallet=proposal.find.wallet,
+                    live_copy_safe=proposal.find.live_copy_safe,
+                )
+            )
+            software[proposal.name] = proposal.find.software
+        except KeyvaultError as exc:
+            failed.append(
+                {
+                    "path": str(proposal.path),
+                    "name": proposal.name,
+                    "error": {"type": exc.type_name, "message": exc.message},
+                }
+            )
+
+    def human() -> None:
+        if not finds:
+            click.echo("no wallet files found in the default places")
+            click.echo("hint: name other folders with --data-dir DIR")
+            return
+        for item in added:
+            click.echo(f"protecting {software[item.name]} wallet {item.name!r} ({item.path})")
+        for entry in skipped:
+            click.echo(f"skipped {entry['path']}: {entry['reason']}")
+        for entry in failed:
+            click.echo(f"could not add {entry['path']}: {entry['error']['message']}")
+        if added:
+            click.echo("run 'keyvault backup' to copy them to the destinations")
+
+    app.output.emit(
+        {
+            "found": len(finds),
+            "added": [_item_dict(i) for i in added],
+            "skipped": skipped,
+            "failed": failed,
+        },
+        human,
+    )
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
 @click.command("add")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--name", metavar="NAME", help="The item's name (default: the file's name).")
-def add(path: Path, name: str | None) -> None:
-    """Protect the file or folder PATH (a folder is stored as a tar archive)."""
+@click.option(
+    "--discovered",
+    is_flag=True,
+    help="Add the wallet files 'keyvault discover' finds, each after you confirm it.",
+)
+@click.option(
+    "--data-dir",
+    "data_dirs",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, dir_okay=True, exists=True, path_type=Path),
+    help="With --discovered: also search DIR (a custom wallet data dir); may be repeated.",
+)
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="With --discovered: add every wallet found without asking (for scripts).",
+)
+def add(
+    path: Path | None,
+    name: str | None,
+    discovered: bool,
+    data_dirs: tuple[Path, ...],
+    yes: bool,
+) -> None:
+    """Protect the file or folder PATH (a folder is stored as a tar archive).
+
+    With --discovered, find the wallet files on this machine instead and protect the
+    ones you confirm. A wallet that is unsafe to read while its program runs (Bitcoin
+    Core) is then backed up from a consistent copy (the node's backupwallet rpc).
+    """
+    if discovered:
+        if path is not None or name is not None:
+            raise click.UsageError("--discovered finds the wallets itself: give no PATH or --name")
+        _add_discovered(list(data_dirs), yes)
+        return
+    if data_dirs or yes:
+        raise click.UsageError("--data-dir and --yes go with --discovered")
+    if path is None:
+        raise click.UsageError("missing PATH (or use --discovered)")
     app = get_app()
     item = add_path_item(app.home, path, name)
     app.output.emit(
