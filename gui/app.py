@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from keyvault import __version__
 from keyvault.vault.home import resolve_home
 
+from .binding_check import BrokenBindingError, check_binding
 from .views.main_window import MainWindow
 
 __all__ = ["create_application", "create_main_window", "main"]
@@ -65,6 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the desktop app; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     options = _parse(args)
+    try:
+        check_binding()
+    except BrokenBindingError as exc:
+        sys.stderr.write(f"keyvault-gui: error: {exc}\n")
+        return 1
     app = create_application([sys.argv[0] if sys.argv else "keyvault-gui", *args])
     window = create_main_window(resolve_home(options.config_dir))
     window.show()

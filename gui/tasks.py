@@ -39,8 +39,6 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from keyvault.errors import KeyvaultError
 
-from .qtcompat import emit
-
 __all__ = [
     "ErrorText",
     "TaskCancelled",
@@ -159,7 +157,7 @@ class TaskContext:
         if not final and now - self._last_emit.get(label, 0.0) < _PROGRESS_INTERVAL:
             return
         self._last_emit[label] = now
-        emit(self._handle.progressed, label, int(done), -1 if total is None else int(total))
+        self._handle.progressed.emit(label, int(done), -1 if total is None else int(total))
 
     def post(self, event: object, key: object = None, *, final: bool = False) -> None:
         """Hand a core progress event to the GUI (throttled per ``key`` unless ``final``),
@@ -170,7 +168,7 @@ class TaskContext:
         if not final and now - self._last_emit.get(slot, 0.0) < _PROGRESS_INTERVAL:
             return
         self._last_emit[slot] = now
-        emit(self._handle.posted, event)
+        self._handle.posted.emit(event)
 
     def callback(self, label: str = "") -> Callable[[int, int | None], None]:
         """A core ``ProgressCallback`` (bytes done, total or None) that reports as ``label``."""
@@ -206,7 +204,7 @@ class _Job(QRunnable):
             outcome = ("failed", describe_error(exc))
         finally:
             self._work = _done_work  # drop references to secrets held by the closure
-        emit(self._runner._job_finished, handle, outcome)
+        self._runner._job_finished.emit(handle, outcome)
 
 
 def _done_work(context: TaskContext) -> None:
@@ -278,7 +276,7 @@ class TaskRunner(QObject):
             if len(waiting) == 1:
                 self._start(handle, work)
         if not was_busy:
-            emit(self.busy_changed, True)
+            self.busy_changed.emit(True)
         return handle
 
     def submit_latest(
@@ -328,14 +326,14 @@ class TaskRunner(QObject):
         handle.done = True
         if kind == "ok":
             handle.result = value
-            emit(handle.succeeded, value)
+            handle.succeeded.emit(value)
         elif kind == "cancelled":
-            emit(handle.cancelled)
+            handle.cancelled.emit()
         else:
             assert isinstance(value, ErrorText)
             handle.error = value
-            emit(handle.failed, value)
-        emit(handle.finished)
+            handle.failed.emit(value)
+        handle.finished.emit()
         self._active.discard(handle)
         for key, latest in list(self._latest.items()):
             if latest is handle:
@@ -349,4 +347,4 @@ class TaskRunner(QObject):
             else:
                 del self._queues[queue]
         if not self.busy:
-            emit(self.busy_changed, False)
+            self.busy_changed.emit(False)

@@ -36,7 +36,6 @@ from keyvault.backup.engine import (
     verify,
 )
 
-from ..qtcompat import emit
 from ..tasks import ErrorText, TaskContext, TaskHandle, TaskRunner, WorkFunction
 from ._common import heading, note, run_task
 
@@ -208,15 +207,15 @@ class BackupView(QWidget):
                 if entry.bar.maximum() == 0:
                     entry.bar.setRange(0, 1)
                 entry.bar.setValue(entry.bar.maximum())
-            emit(self.changed)
+            self.changed.emit()
 
         def failed(error: ErrorText) -> None:
             self.status.setText(f"stopped: {error.message}")
-            emit(self.changed)
+            self.changed.emit()
 
         def cancelled() -> None:
             self.status.setText("cancelled: every destination keeps its previous backup")
-            emit(self.changed)
+            self.changed.emit()
 
         self.handle = run_task(
             self._runner,

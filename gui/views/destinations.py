@@ -37,7 +37,6 @@ from keyvault.errors import KeyvaultError
 from keyvault.vault.config import Config, DestinationConfig, PhysicalCopyConfig, load_config
 
 from .. import core_gaps
-from ..qtcompat import emit
 from ..tasks import TaskContext, TaskRunner
 from ._common import ask, heading, note, run_task
 
@@ -423,7 +422,7 @@ class DestinationsView(QWidget):
         run_task(self._runner, self, "remove-copy", work, self._changed, queue="config")
 
     def _changed(self, _entry: object) -> None:
-        emit(self.changed)
+        self.changed.emit()
         self.refresh()
 
 

@@ -39,7 +39,6 @@ from keyvault.vault.items import (
     remove_item,
 )
 
-from ..qtcompat import emit
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField
 from ._common import ask, heading, note, run_task
@@ -237,7 +236,7 @@ class ItemsView(QWidget):
         run_task(self._runner, self, "add-phrase", work, self._added, queue="config")
 
     def _added(self, _item: ItemConfig) -> None:
-        emit(self.changed)
+        self.changed.emit()
         self.refresh()
 
     def find_wallets(self) -> None:

@@ -26,7 +26,6 @@ from keyvault.crypto.scrypt import DEFAULT_WORK_FACTOR
 from keyvault.vault import keystore
 from keyvault.vault.config import load_config
 
-from ..qtcompat import emit
 from ..settings import GuiSettings
 from ..tasks import TaskContext, TaskRunner, show_error
 from ._common import note
@@ -82,6 +81,7 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget(self)
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(210)
+        self.nav.setSpacing(3)
         self.stack = QStackedWidget(self)
         self.pages: dict[str, QWidget] = {}
         for key, title in PAGES:
@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
             if not exists:
                 self.open_wizard()
             else:
-                emit(self.vault_changed)
+                self.vault_changed.emit()
 
         self.runner.submit(
             "check-vault", work, on_success=done, on_error=lambda e: show_error(self, e)
@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
 
     def _vault_ready(self) -> None:
         self.has_vault = True
-        emit(self.vault_changed)
+        self.vault_changed.emit()
 
     def _wizard_closed(self, _result: int) -> None:
         if self.wizard is not None:

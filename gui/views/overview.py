@@ -32,7 +32,6 @@ from keyvault.backup.policy import Verdict
 from keyvault.vault.config import load_config
 from keyvault.vault.state import open_state, utc_now
 
-from ..qtcompat import emit
 from ..tasks import TaskContext, TaskRunner
 from ._common import heading, run_task
 
@@ -230,6 +229,9 @@ class OverviewView(QWidget):
         self.table.setRowCount(len(overview.rows))
         for index, row in enumerate(overview.rows):
             self._fill(index, row, overview.now)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.resizeRowsToContents()
         self._banner(overview)
         advice = [
             f"{_label(r.verdict.item)}: {r.verdict.action}"
@@ -243,9 +245,9 @@ class OverviewView(QWidget):
         word, color = STATE_LOOK.get(verdict.state, (verdict.state, "#757575"))
         badges = []
         if verdict.offsite:
-            badges.append(f"offsite ×{verdict.offsite}")
+            badges.append(f"offsite {verdict.offsite}")
         if verdict.immutable_or_offline:
-            badges.append(f"offline/immutable ×{verdict.immutable_or_offline}")
+            badges.append(f"offline {verdict.immutable_or_offline}")
         cells = [
             _label(verdict.item),
             word,
@@ -274,7 +276,7 @@ class OverviewView(QWidget):
         self.action_buttons[item] = button
 
     def _request(self, action: str, item: str) -> None:
-        emit(self.action_requested, action, item)
+        self.action_requested.emit(action, item)
 
     def _banner(self, overview: Overview) -> None:
         lines = []

@@ -46,7 +46,6 @@ from keyvault.vault.config import load_config
 from keyvault.vault.state import VersionRecord, open_state
 
 from .. import core_gaps
-from ..qtcompat import emit
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField
 from ._common import heading, note, run_task
@@ -326,7 +325,7 @@ class RestoreView(QWidget):
             lines += [f"restored {r.name} version {r.version} -> {r.path}" for r in report.restored]
             lines += [f"FAILED {name}: {message}" for name, message in report.failed]
             self.result.setPlainText("\n".join(lines))
-            emit(self.changed)
+            self.changed.emit()
 
         run_task(
             self._runner,

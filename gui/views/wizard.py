@@ -48,7 +48,6 @@ from keyvault.vault.passphrase_strength import (
     estimate_strength,
 )
 
-from ..qtcompat import emit
 from ..tasks import ErrorText, TaskContext, TaskRunner, show_error
 from ..widgets.secret_field import SecretField
 from ..widgets.strength_meter import StrengthMeter
@@ -122,7 +121,7 @@ class ImportPage(QWizardPage):
         form.addRow("24 words", self.words)
         form.addRow("Key file", row)
         self.words.changed.connect(self.completeChanged)
-        self.key_file.textChanged.connect(lambda _t: emit(self.completeChanged))
+        self.key_file.textChanged.connect(lambda _t: self.completeChanged.emit())
 
     def _browse(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "The vault key file")
@@ -214,7 +213,7 @@ class PassphrasePage(QWizardPage):
             return False
         self.status.setText("creating the vault key…")
         self._running = True
-        emit(self.completeChanged)
+        self.completeChanged.emit()
         wizard = self._wizard
         importing = wizard.start_page.import_radio.isChecked()
         words = None if wizard.import_page.words.is_empty() else wizard.import_page.words.secret()
@@ -241,13 +240,13 @@ class PassphrasePage(QWizardPage):
         self.status.setText("")
         self.first.clear()
         self.second.clear()
-        emit(self._wizard.vault_ready)
+        self._wizard.vault_ready.emit()
         self._wizard.next()
 
     def _failed(self, error: ErrorText) -> None:
         self._running = False
         self.status.setText(error.message + (f"\nhint: {error.hint}" if error.hint else ""))
-        emit(self.completeChanged)
+        self.completeChanged.emit()
         show_error(self, error)
 
     def nextId(self) -> int:
@@ -267,7 +266,7 @@ class WordsPage(QWizardPage):
         )
         self.grid = WordGrid(self)
         self.written = QCheckBox("I have written the 24 words down, in order", self)
-        self.written.toggled.connect(lambda _on: emit(self.completeChanged))
+        self.written.toggled.connect(lambda _on: self.completeChanged.emit())
         layout = QVBoxLayout(self)
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.written)
@@ -419,7 +418,7 @@ class VaultWizard(QWizard):
         wants_kit = self.done_page.print_kit.isChecked() and self.currentId() == DONE
         super().accept()
         if wants_kit:
-            emit(self.print_kit_requested)
+            self.print_kit_requested.emit()
 
     def _forget_secrets(self, _result: int) -> None:
         created = self.passphrase_page.created

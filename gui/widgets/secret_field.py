@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 
 from keyvault.secret import Secret
 
-from ..qtcompat import emit
 from .clipboard import SecretClipboard, shared_clipboard
 
 __all__ = ["SecretField", "SecretView"]
@@ -57,7 +56,7 @@ class SecretField(QWidget):
             | Qt.InputMethodHint.ImhSensitiveData
             | Qt.InputMethodHint.ImhNoPredictiveText
         )
-        self.edit.textChanged.connect(lambda _text: emit(self.changed))
+        self.edit.textChanged.connect(lambda _text: self.changed.emit())
         self.edit.returnPressed.connect(self.submitted)
         self.reveal_button = QToolButton(self)
         self.reveal_button.setText("Show")
