@@ -64,7 +64,16 @@ from keyvault.errors import (
 from keyvault.secret import Secret
 
 from .b2_credentials import B2Credentials, credentials_from_env, load_credentials
-from .base import MEDIA_KINDS, Destination, MediaKind, ObjectInfo, ProgressCallback, check_key
+from .base import (
+    MEDIA_KINDS,
+    Destination,
+    DestinationTraits,
+    MediaKind,
+    ObjectInfo,
+    ProgressCallback,
+    TraitProperties,
+    check_key,
+)
 
 __all__ = [
     "ENV_REALM",
@@ -471,7 +480,7 @@ def _download_listener(progress: _Progress) -> Any:
     return Listener()
 
 
-class B2Destination:
+class B2Destination(TraitProperties):
     """A prefix in a B2 bucket (see the module docstring for integrity, costs, retries).
 
     Thread-safe for one operation at a time per instance (keyvault runs one queue per
@@ -499,8 +508,7 @@ class B2Destination:
         pass one wired to b2sdk's ``RawSimulator``."""
         if not bucket:
             raise ValueError("a bucket name is required")
-        if media not in MEDIA_KINDS:
-            raise ValueError(f"unknown media kind {media!r}")
+        self._traits = DestinationTraits(name, media, offsite, offline)
         if immutable_days < 0:
             raise ValueError("immutable_days must not be negative")
         if retention_mode not in ("governance", "compliance"):
@@ -508,7 +516,6 @@ class B2Destination:
         prefix = prefix.strip("/")
         if prefix:
             check_key(prefix)
-        self._name = name
         self._bucket_name = bucket
         self._prefix = prefix
         self._root = f"{prefix}/" if prefix else ""
@@ -516,9 +523,6 @@ class B2Destination:
         self._realm = realm
         self._immutable_days = immutable_days
         self._retention_mode: RetentionMode = retention_mode
-        self._media: MediaKind = media
-        self._offsite = offsite
-        self._offline = offline
         self._settings = settings or B2Settings()
         self._cache_path = cache_path
         self._api_config = api_config
@@ -531,27 +535,11 @@ class B2Destination:
 
     def __repr__(self) -> str:
         return (
-            f"B2Destination(name={self._name!r}, bucket={self._bucket_name!r}, "
+            f"B2Destination(name={self.name!r}, bucket={self._bucket_name!r}, "
             f"prefix={self._prefix!r}, key_id={self._credentials.key_id!r})"
         )
 
     # --- properties -----------------------------------------------------------------
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def media(self) -> MediaKind:
-        return self._media
-
-    @property
-    def offsite(self) -> bool:
-        return self._offsite
-
-    @property
-    def offline(self) -> bool:
-        return self._offline
 
     @property
     def immutable(self) -> bool:
@@ -748,7 +736,7 @@ class B2Destination:
             Unauthorized,
         )
 
-        where = f"B2 destination {self._name!r}"
+        where = f"B2 destination {self.name!r}"
         if isinstance(exc, _Mismatch):
             return DamagedObjectError(f"{what} at {where}: {exc}")
         if isinstance(exc, NonExistentBucket | BucketIdNotFound):
@@ -992,7 +980,7 @@ class B2Destination:
             problems.append("large file sha1")
         if problems:
             raise DestinationError(
-                f"B2 recorded the upload of {key} at {self._name!r} differently from what was "
+                f"B2 recorded the upload of {key} at {self.name!r} differently from what was "
                 f"sent ({', '.join(problems)})"
             )
 
@@ -1018,7 +1006,7 @@ class B2Destination:
                     raise
                 version = versions[-1]
                 logger.warning(
-                    "the copy of %s at %r does not match its recorded checksum", key, self._name
+                    "the copy of %s at %r does not match its recorded checksum", key, self.name
                 )
             spool.seek(0)
             while chunk := spool.read(1 << 20):
@@ -1166,10 +1154,10 @@ class B2Destination:
         if until:
             when = datetime.fromtimestamp(int(until) / 1000, tz=timezone.utc)
             return (
-                f"object {key} stays at B2 destination {self._name!r} until "
+                f"object {key} stays at B2 destination {self.name!r} until "
                 f"{when:%Y-%m-%d %H:%M} UTC (Object Lock, {mode} mode)"
             )
-        return f"object {key} is protected by Object Lock at B2 destination {self._name!r}"
+        return f"object {key} is protected by Object Lock at B2 destination {self.name!r}"
 
     # --- dest add -------------------------------------------------------------------
 
@@ -1271,7 +1259,7 @@ class B2Destination:
         One Class C call (plus the authorization, if none is cached).
         """
         name_prefix = self._root or "keyvault/"
-        cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in self._name)
+        cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in self.name)
         key_name = f"keyvault-read-{cleaned}"[:100]
 
         def create() -> Any:
@@ -1288,7 +1276,7 @@ class B2Destination:
         except DestinationPermissionError:
             raise DestinationPermissionError(
                 f"the application key {self._credentials.key_id!r} of B2 destination "
-                f"{self._name!r} may not create keys (it needs writeKeys and no bucket "
+                f"{self.name!r} may not create keys (it needs writeKeys and no bucket "
                 "restriction)",
                 hint=f"create a read-only key in the B2 web UI (Application Keys: bucket "
                 f"{self._bucket_name}, prefix {name_prefix}, Read Only), or store a key "

@@ -31,9 +31,11 @@ from typing import BinaryIO, Literal, Protocol, runtime_checkable
 __all__ = [
     "MEDIA_KINDS",
     "Destination",
+    "DestinationTraits",
     "MediaKind",
     "ObjectInfo",
     "ProgressCallback",
+    "TraitProperties",
     "check_key",
 ]
 
@@ -52,6 +54,46 @@ class ObjectInfo:
     size: int
     #: Unix time of the last modification, when the destination knows it.
     modified: float | None = None
+
+
+@dataclass(frozen=True)
+class DestinationTraits:
+    """How a destination counts for the 3-2-1 policy, fixed when it is made.
+
+    Raises ``ValueError`` for a media kind not in :data:`MEDIA_KINDS` (a caller mistake).
+    """
+
+    name: str
+    media: MediaKind
+    offsite: bool
+    offline: bool
+
+    def __post_init__(self) -> None:
+        if self.media not in MEDIA_KINDS:
+            raise ValueError(f"unknown media kind {self.media!r}")
+
+
+class TraitProperties:
+    """The read-only ``name``/``media``/``offsite``/``offline`` properties of the protocol,
+    read from ``self._traits``; concrete destinations inherit them instead of repeating them."""
+
+    _traits: DestinationTraits
+
+    @property
+    def name(self) -> str:
+        return self._traits.name
+
+    @property
+    def media(self) -> MediaKind:
+        return self._traits.media
+
+    @property
+    def offsite(self) -> bool:
+        return self._traits.offsite
+
+    @property
+    def offline(self) -> bool:
+        return self._traits.offline
 
 
 @runtime_checkable

@@ -43,7 +43,14 @@ from keyvault.errors import (
 )
 
 from . import mounts
-from .base import MEDIA_KINDS, MediaKind, ObjectInfo, ProgressCallback, check_key
+from .base import (
+    DestinationTraits,
+    MediaKind,
+    ObjectInfo,
+    ProgressCallback,
+    TraitProperties,
+    check_key,
+)
 
 __all__ = [
     "MARKER_FORMAT",
@@ -198,7 +205,7 @@ class _StreamError(Exception):
         self.original = original
 
 
-class LocalDestination:
+class LocalDestination(TraitProperties):
     """A folder that holds copies; present only while its marker (and UUID) say so."""
 
     def __init__(
@@ -213,26 +220,17 @@ class LocalDestination:
         fs_uuid: str | None = None,
     ) -> None:
         """``fs_uuid`` is the filesystem UUID recorded when the destination was added."""
-        if media not in MEDIA_KINDS:
-            raise ValueError(f"unknown media kind {media!r}")
-        self._name = name
+        self._traits = DestinationTraits(name, media, offsite, offline)
         self._root = Path(path).absolute()
         self._vault_id = vault_id
         self._marker = self._root.joinpath(*marker_key(vault_id).split("/"))
-        self._media: MediaKind = media
-        self._offsite = offsite
-        self._offline = offline
         self._fs_uuid = fs_uuid.lower() if fs_uuid else None
         # The fingerprint at the last full check: while it stays the same, the same
         # filesystem and marker are there and the UUID need not be asked again.
         self._checked: tuple[int, int, int, int] | None = None
 
     def __repr__(self) -> str:
-        return f"LocalDestination(name={self._name!r}, path={str(self._root)!r})"
-
-    @property
-    def name(self) -> str:
-        return self._name
+        return f"LocalDestination(name={self.name!r}, path={str(self._root)!r})"
 
     @property
     def path(self) -> Path:
@@ -245,18 +243,6 @@ class LocalDestination:
         return self._vault_id
 
     @property
-    def media(self) -> MediaKind:
-        return self._media
-
-    @property
-    def offsite(self) -> bool:
-        return self._offsite
-
-    @property
-    def offline(self) -> bool:
-        return self._offline
-
-    @property
     def immutable(self) -> bool:
         return False
 
@@ -264,7 +250,7 @@ class LocalDestination:
 
     def _unavailable(self, why: str) -> DestinationUnavailableError:
         return DestinationUnavailableError(
-            f"destination {self._name!r} is not available: {why}",
+            f"destination {self.name!r} is not available: {why}",
             hint="connect and mount the drive, then try again",
         )
 
@@ -315,7 +301,7 @@ class LocalDestination:
         try:
             return mounts.location_id(self._root)
         except OSError as exc:
-            raise _classify(exc, f"destination {self._name!r}") from None
+            raise _classify(exc, f"destination {self.name!r}") from None
 
     # --- objects --------------------------------------------------------------------
 
@@ -332,7 +318,7 @@ class LocalDestination:
         if size < 0:
             raise ValueError("size must not be negative")
         self.check_available()
-        what = f"cannot write {key} to {self._name!r}"
+        what = f"cannot write {key} to {self.name!r}"
         try:
             # The marker was just seen, so the folder is on the real drive.
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -372,11 +358,11 @@ class LocalDestination:
                 if progress is not None and done == 0:
                     progress(0, 0)
         except _MISSING:
-            raise ObjectNotFoundError(f"object {key} is missing at {self._name!r}") from None
+            raise ObjectNotFoundError(f"object {key} is missing at {self.name!r}") from None
         except _StreamError as failed:
             raise failed.original from None
         except OSError as exc:
-            raise _classify(exc, f"cannot read {key} from {self._name!r}") from None
+            raise _classify(exc, f"cannot read {key} from {self.name!r}") from None
         return ObjectInfo(key, done, info.st_mtime)
 
     def stat(self, key: str) -> ObjectInfo:
@@ -385,11 +371,11 @@ class LocalDestination:
         try:
             info = os.stat(path)
         except _MISSING:
-            raise ObjectNotFoundError(f"object {key} is missing at {self._name!r}") from None
+            raise ObjectNotFoundError(f"object {key} is missing at {self.name!r}") from None
         except OSError as exc:
-            raise _classify(exc, f"cannot stat {key} at {self._name!r}") from None
+            raise _classify(exc, f"cannot stat {key} at {self.name!r}") from None
         if not stat_module.S_ISREG(info.st_mode):
-            raise ObjectNotFoundError(f"object {key} is missing at {self._name!r}")
+            raise ObjectNotFoundError(f"object {key} is missing at {self.name!r}")
         return ObjectInfo(key, info.st_size, info.st_mtime)
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
@@ -412,7 +398,7 @@ class LocalDestination:
                         if stat_module.S_ISREG(info.st_mode):
                             found.append(ObjectInfo(key, info.st_size, info.st_mtime))
         except OSError as exc:
-            raise _classify(exc, f"cannot list {self._name!r}") from None
+            raise _classify(exc, f"cannot list {self.name!r}") from None
         found.sort(key=lambda item: item.key)
         return iter(found)
 
@@ -427,7 +413,7 @@ class LocalDestination:
         except _MISSING:
             return
         except OSError as exc:
-            raise _classify(exc, f"cannot delete {key} at {self._name!r}") from None
+            raise _classify(exc, f"cannot delete {key} at {self.name!r}") from None
 
     def remove_stale_temp_files(self, older_than_seconds: float = 24 * 3600) -> int:
         """Delete temp files a crashed run left behind; returns how many were removed."""

@@ -23,7 +23,14 @@ from keyvault.errors import (
     ObjectNotFoundError,
 )
 
-from .base import MEDIA_KINDS, MediaKind, ObjectInfo, ProgressCallback, check_key
+from .base import (
+    DestinationTraits,
+    MediaKind,
+    ObjectInfo,
+    ProgressCallback,
+    TraitProperties,
+    check_key,
+)
 
 __all__ = ["CHUNK_SIZE", "MemoryDestination", "Operation"]
 
@@ -34,7 +41,7 @@ Operation = Literal["put", "get", "stat", "list", "delete", "location_id", "chec
 _counter = itertools.count(1)
 
 
-class MemoryDestination:
+class MemoryDestination(TraitProperties):
     """A destination whose objects live in a dict (lost when the process ends)."""
 
     def __init__(
@@ -51,12 +58,7 @@ class MemoryDestination:
         """``location`` names the physical place (two destinations sharing it count once);
         by default every instance is a place of its own. ``capacity`` limits the total
         stored bytes (a put beyond it raises :class:`DestinationFullError`)."""
-        if media not in MEDIA_KINDS:
-            raise ValueError(f"unknown media kind {media!r}")
-        self._name = name
-        self._media: MediaKind = media
-        self._offsite = offsite
-        self._offline = offline
+        self._traits = DestinationTraits(name, media, offsite, offline)
         self._immutable = immutable
         self._location = location or f"memory:{next(_counter)}"
         self.capacity = capacity
@@ -66,25 +68,9 @@ class MemoryDestination:
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"MemoryDestination(name={self._name!r}, objects={len(self._objects)})"
+        return f"MemoryDestination(name={self.name!r}, objects={len(self._objects)})"
 
     # --- properties -----------------------------------------------------------------
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def media(self) -> MediaKind:
-        return self._media
-
-    @property
-    def offsite(self) -> bool:
-        return self._offsite
-
-    @property
-    def offline(self) -> bool:
-        return self._offline
 
     @property
     def immutable(self) -> bool:
@@ -116,7 +102,7 @@ class MemoryDestination:
         if queue:
             raise queue.popleft()
         if not self.available:
-            raise DestinationUnavailableError(f"destination {self._name!r} is not available")
+            raise DestinationUnavailableError(f"destination {self.name!r} is not available")
 
     def location_id(self) -> str:
         self._enter("location_id")
@@ -152,7 +138,7 @@ class MemoryDestination:
             if self.capacity is not None:
                 in_use = self.used_bytes() - (len(old[0]) if old else 0)
                 if in_use + len(data) > self.capacity:
-                    raise DestinationFullError(f"destination {self._name!r} is full")
+                    raise DestinationFullError(f"destination {self.name!r} is full")
             modified = time.time()
             self._objects[key] = (data, modified)
         return ObjectInfo(key, len(data), modified)
@@ -163,7 +149,7 @@ class MemoryDestination:
         try:
             data, modified = self._objects[key]
         except KeyError:
-            raise ObjectNotFoundError(f"object {key} is missing at {self._name!r}") from None
+            raise ObjectNotFoundError(f"object {key} is missing at {self.name!r}") from None
         for start in range(0, len(data), CHUNK_SIZE):
             sink.write(data[start : start + CHUNK_SIZE])
             if progress is not None:
@@ -178,7 +164,7 @@ class MemoryDestination:
         try:
             data, modified = self._objects[key]
         except KeyError:
-            raise ObjectNotFoundError(f"object {key} is missing at {self._name!r}") from None
+            raise ObjectNotFoundError(f"object {key} is missing at {self.name!r}") from None
         return ObjectInfo(key, len(data), modified)
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
@@ -196,5 +182,5 @@ class MemoryDestination:
         self._enter("delete")
         with self._lock:
             if self._immutable and key in self._objects:
-                raise DestinationPermissionError(f"object {key} is immutable at {self._name!r}")
+                raise DestinationPermissionError(f"object {key} is immutable at {self.name!r}")
             self._objects.pop(key, None)
