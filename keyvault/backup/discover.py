@@ -482,6 +482,13 @@ def _scan_node(
 # --- the other wallets ------------------------------------------------------------------
 
 
+def _wallets_per_network(root: Path) -> list[tuple[str, Path]]:
+    """(network, wallets folder) pairs in the layout Electrum and Sparrow share: main's
+    wallets in ``root/wallets``, each test network's in ``root/<network>/wallets``."""
+    networks = ("testnet", "testnet4", "regtest", "signet")
+    return [("main", root / "wallets")] + [(net, root / net / "wallets") for net in networks]
+
+
 def _electrum_encryption(path: Path) -> Encryption:
     if _electrum_encrypted_header(path) is not None:
         return Encryption.FILE
@@ -493,11 +500,7 @@ def _electrum_encryption(path: Path) -> Encryption:
 
 def _scan_electrum(root: Path) -> list[WalletFind]:
     finds: list[WalletFind] = []
-    networks = [("main", root / "wallets")]
-    networks += [
-        (net, root / net / "wallets") for net in ("testnet", "testnet4", "regtest", "signet")
-    ]
-    for network, wallets in networks:
+    for network, wallets in _wallets_per_network(root):
         for path in _children(wallets):
             if (
                 not _is_file(path)
@@ -546,11 +549,7 @@ def _sparrow_encryption(path: Path, file_format: FileFormat) -> Encryption:
 
 def _scan_sparrow(root: Path) -> list[WalletFind]:
     finds: list[WalletFind] = []
-    wallet_dirs = [("main", root / "wallets")]
-    wallet_dirs += [
-        (net, root / net / "wallets") for net in ("testnet", "testnet4", "regtest", "signet")
-    ]
-    for network, wallets in wallet_dirs:
+    for network, wallets in _wallets_per_network(root):
         for path in _children(wallets):
             # wallets/backup/ holds Sparrow's own timestamped copies: not originals.
             if not _is_file(path):
