@@ -10,7 +10,7 @@ mode 0600 and, by default, refuse to replace an existing file.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +19,7 @@ from keyvault.atomic import atomic_write
 __all__ = [
     "QUIET_ZONE",
     "Matrix",
+    "dark_runs",
     "png_bytes",
     "qr_matrix",
     "smallest_version",
@@ -141,12 +142,9 @@ def png_bytes(
     return buffer.getvalue()
 
 
-def svg_text(
-    matrix: Sequence[Sequence[bool]], *, module_size: float = 1.0, border: int = QUIET_ZONE
-) -> str:
-    """A self-contained SVG of ``matrix``: one path, one rectangle per run of dark modules."""
-    size = len(matrix) + 2 * border
-    parts = []
+def dark_runs(matrix: Sequence[Sequence[bool]]) -> Iterator[tuple[int, int, int]]:
+    """Each horizontal run of dark modules as ``(row, first column, length)``, row by row:
+    drawing one rectangle per run keeps SVG and PDF codes small and free of seams."""
     for y, row in enumerate(matrix):
         x = 0
         while x < len(row):
@@ -156,7 +154,18 @@ def svg_text(
             start = x
             while x < len(row) and row[x]:
                 x += 1
-            parts.append(f"M{start + border},{y + border}h{x - start}v1h-{x - start}z")
+            yield y, start, x - start
+
+
+def svg_text(
+    matrix: Sequence[Sequence[bool]], *, module_size: float = 1.0, border: int = QUIET_ZONE
+) -> str:
+    """A self-contained SVG of ``matrix``: one path, one rectangle per run of dark modules."""
+    size = len(matrix) + 2 * border
+    parts = [
+        f"M{start + border},{y + border}h{length}v1h-{length}z"
+        for y, start, length in dark_runs(matrix)
+    ]
     side = size * module_size
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -241,21 +241,13 @@ def _flowable_classes() -> dict[str, Any]:
             x0 = (self.avail - self.side) / 2 + qrimage.QUIET_ZONE * self.module
             top = self.side - qrimage.QUIET_ZONE * self.module
             path = canv.beginPath()
-            for y, row in enumerate(self.matrix):
-                x = 0
-                while x < len(row):
-                    if not row[x]:
-                        x += 1
-                        continue
-                    start = x
-                    while x < len(row) and row[x]:
-                        x += 1
-                    path.rect(
-                        x0 + start * self.module,
-                        top - (y + 1) * self.module,
-                        (x - start) * self.module,
-                        self.module,
-                    )
+            for y, start, length in qrimage.dark_runs(self.matrix):
+                path.rect(
+                    x0 + start * self.module,
+                    top - (y + 1) * self.module,
+                    length * self.module,
+                    self.module,
+                )
             canv.setFillColor(colors.black)
             canv.drawPath(path, stroke=0, fill=1)
 
