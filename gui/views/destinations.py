@@ -163,7 +163,7 @@ class DestinationsView(QWidget):
         self.config: Config | None = None
         self.presence: dict[str, Presence] = {}
 
-        self.dest_table = _table(self, ["Name", "Where", "Medium", "Flags", "Present"])
+        self.dest_table = _table(self, ["Name", "Where", "Medium", "Flags", "Present"], 1)
         self.dest_table.setObjectName("destinationsTable")
         self.add_folder_button = QPushButton("Add a folder…", self)
         self.add_b2_button = QPushButton("Add Backblaze B2…", self)
@@ -174,7 +174,7 @@ class DestinationsView(QWidget):
         self.remove_dest_button.clicked.connect(self._confirm_remove_destination)
         self.check_button.clicked.connect(self.check_presence)
 
-        self.copy_table = _table(self, ["Copy of", "Kind", "Location", "Confirmed", "Counts"])
+        self.copy_table = _table(self, ["Copy of", "Kind", "Location", "Confirmed", "Counts"], 2)
         self.copy_table.setObjectName("copiesTable")
         self.record_button = QPushButton("Record a copy…", self)
         self.confirm_button = QPushButton("It is still there", self)
@@ -426,12 +426,12 @@ class DestinationsView(QWidget):
         self.refresh()
 
 
-def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
+def _table(parent: QWidget, headers: list[str], stretch: int) -> QTableWidget:
     table = QTableWidget(0, len(headers), parent)
     table.setHorizontalHeaderLabels(headers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     table.verticalHeader().setVisible(False)
     return table
