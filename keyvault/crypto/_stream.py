@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
@@ -150,6 +150,20 @@ def _result(
     return buffers, job, future.result()
 
 
+def _split(data: memoryview, job: _Job, chunk_size: int) -> Iterator[tuple[int, memoryview, bool]]:
+    """The chunks of one batch as (chunk index in the file, its bytes, whether it must be
+    the file's last chunk); a batch of size 0 is one empty chunk."""
+    first, size, ends = job
+    chunks = max(1, -(-size // chunk_size))
+    for offset in range(chunks):
+        start = offset * chunk_size
+        yield (
+            first + offset,
+            data[start : min(size, start + chunk_size)],
+            ends and offset == chunks - 1,
+        )
+
+
 def encrypt_payload(
     source: ReadInto,
     write: Callable[[memoryview], object],
@@ -164,14 +178,10 @@ def encrypt_payload(
     aead = ChaCha20Poly1305(payload_key(file_key, nonce))
 
     def seal(data: memoryview, out: memoryview, job: _Job) -> _Result:
-        first, size, ends = job
-        chunks = max(1, -(-size // CHUNK_SIZE))
         position = 0
-        for offset in range(chunks):
-            piece = data[offset * CHUNK_SIZE : min(size, (offset + 1) * CHUNK_SIZE)]
-            last = ends and offset == chunks - 1
+        for index, piece, last in _split(data, job, CHUNK_SIZE):
             end = position + len(piece) + TAG_SIZE
-            aead.encrypt_into(_chunk_nonce(first + offset, last), piece, None, out[position:end])
+            aead.encrypt_into(_chunk_nonce(index, last), piece, None, out[position:end])
             position = end
         return position, None
 
@@ -229,15 +239,10 @@ def decrypt_payload(
     aead = ChaCha20Poly1305(payload_key(file_key, nonce))
 
     def open_block(data: memoryview, out: memoryview, job: _Job) -> _Result:
-        first, size, ends = job
-        chunks = max(1, -(-size // ENCRYPTED_CHUNK_SIZE))
         position = 0
-        for offset in range(chunks):
-            start = offset * ENCRYPTED_CHUNK_SIZE
-            piece = data[start : min(size, start + ENCRYPTED_CHUNK_SIZE)]
-            at_end = ends and offset == chunks - 1
+        for index, piece, at_end in _split(data, job, ENCRYPTED_CHUNK_SIZE):
             try:
-                opened, is_last = _open_chunk(aead, first + offset, piece, out[position:])
+                opened, is_last = _open_chunk(aead, index, piece, out[position:])
             except PayloadError as error:
                 return position, error
             position += opened
