@@ -188,21 +188,19 @@ def _disqualify(
     if not copy.current_version:
         return "older-version", "holds an older version"
     if copy.kind == "destination":
-        if copy.verified_at is None:
-            return "unverified", "never verified"
-        age = now - copy.verified_at
-        if age > timedelta(days=policy.verify_max_age_days):
-            return "unverified", (
-                f"last verified {_age_text(age)} ago (limit {policy.verify_max_age_days} days)"
-            )
-        return None
+        return _stale(copy, now, policy.verify_max_age_days, "unverified", "verified")
+    return _stale(copy, now, policy.physical_max_age_days, "unconfirmed", "confirmed")
+
+
+def _stale(
+    copy: CopyEvidence, now: datetime, max_days: int, code: str, verb: str
+) -> tuple[str, str] | None:
+    """(code, reason) when ``copy`` was never checked or not within ``max_days``; else None."""
     if copy.verified_at is None:
-        return "unconfirmed", "never confirmed"
+        return code, f"never {verb}"
     age = now - copy.verified_at
-    if age > timedelta(days=policy.physical_max_age_days):
-        return "unconfirmed", (
-            f"last confirmed {_age_text(age)} ago (limit {policy.physical_max_age_days} days)"
-        )
+    if age > timedelta(days=max_days):
+        return code, f"last {verb} {_age_text(age)} ago (limit {max_days} days)"
     return None
 
 
