@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from keyvault.errors import AlreadyExistsError, NotFoundError
+from keyvault.errors import NotFoundError
 from keyvault.secret import Secret
 
 from ..context import get_app
 from ..options import bip39_passphrase_options, passphrase_file_option
+from ..output_file import check_free, write_output
 from ..secrets_input import read_bip39_passphrase, read_secret_text, read_vault_passphrase
 
 if TYPE_CHECKING:
@@ -89,27 +90,15 @@ def _label_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def _check_free(path: Path, force: bool) -> None:
-    if path.exists() and not force:
-        raise AlreadyExistsError(f"{path} already exists", hint="use --force to replace it")
-
-
 def _write(document: Document, path: Path, force: bool, summary: dict[str, Any]) -> None:
     """Render, write atomically (0600), report; warn about spoolers for secret documents."""
     from keyvault.atomic import atomic_write
     from keyvault.paper.render import count_pages, render_pdf
 
     app = get_app()
-    _check_free(path, force)
+    check_free(path, force)
     data = render_pdf(document)
-    try:
-        atomic_write(path, data, mode=0o600, overwrite=force)
-    except FileExistsError:
-        raise AlreadyExistsError(
-            f"{path} already exists", hint="use --force to replace it"
-        ) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
+    write_output(path, lambda: atomic_write(path, data, mode=0o600, overwrite=force))
     pages = count_pages(data)
     payload = {
         "path": str(path),
@@ -171,7 +160,7 @@ def phrase_command(
     """
     from keyvault.paper.documents import phrase_sheet
 
-    _check_free(output_path, force)
+    check_free(output_path, force)
     phrase = _read_phrase()
     passphrase = _bip39_passphrase(bip39_passphrase_prompt, bip39_passphrase_file)
     document = phrase_sheet(
@@ -209,7 +198,7 @@ def shares_command(
     from keyvault.paper.documents import share_sheets
     from keyvault.seedphrase import bip39, slip39, wallet
 
-    _check_free(output_path, force)
+    check_free(output_path, force)
     phrase = _read_phrase()
     try:
         groups = slip39.split_bip39(phrase, threshold=threshold, shares=share_count)
@@ -323,7 +312,7 @@ def kit_command(
         raise click.UsageError("--holder goes with --split T/N")
     if split is not None and holders and len(holders) != split[1]:
         raise click.UsageError(f"name {split[1]} holders (one per share), or none")
-    _check_free(output_path, force)
+    check_free(output_path, force)
     config = load_config(app.home)
     config.require_vault()
     b2_entries = _b2_entries(config, b2_read_dests)
@@ -411,7 +400,7 @@ def public_command(
     from keyvault.seedphrase import wallet
 
     birth_date = _date_value(birth) if birth else None
-    _check_free(output_path, force)
+    check_free(output_path, force)
     phrase = _read_phrase()
     passphrase = _bip39_passphrase(bip39_passphrase_prompt, bip39_passphrase_file)
     info = wallet.inspect(

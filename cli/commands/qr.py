@@ -13,10 +13,11 @@ from pathlib import Path
 
 import click
 
-from keyvault.errors import AlreadyExistsError, SeedQRError
+from keyvault.errors import SeedQRError
 from keyvault.seedphrase import bip39, seedqr
 
 from ..context import get_app
+from ..output_file import check_free, write_output
 from ..secrets_input import read_secret_text
 
 __all__ = ["qr"]
@@ -48,20 +49,12 @@ def encode(compact: bool, output_path: Path, force: bool) -> None:
     kind = output_path.suffix.lower().lstrip(".")
     if kind not in ("png", "svg"):
         raise click.UsageError("the output file name must end in .png or .svg")
-    if output_path.exists() and not force:
-        raise AlreadyExistsError(f"{output_path} already exists", hint="use --force to replace it")
+    check_free(output_path, force)
     phrase = bip39.check(read_secret_text("seed phrase"))
     version = seedqr.qr_version(phrase.word_count, compact)
     payload: bytes | str = seedqr.to_compact(phrase) if compact else seedqr.to_standard(phrase)
     matrix = qrimage.qr_matrix(payload, version=version, mode="byte" if compact else "numeric")
-    try:
-        qrimage.write_qr_image(output_path, matrix, overwrite=force)
-    except FileExistsError:
-        raise AlreadyExistsError(
-            f"{output_path} already exists", hint="use --force to replace it"
-        ) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output_path}: {exc.strerror}") from None
+    write_output(output_path, lambda: qrimage.write_qr_image(output_path, matrix, overwrite=force))
     fmt = "compact" if compact else "standard"
     size = len(matrix)
     app.output.emit(
