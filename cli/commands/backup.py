@@ -21,7 +21,6 @@ from keyvault.errors import (
     ExitCode,
     KeyvaultError,
     NoMatchingIdentityError,
-    NotFoundError,
     RollbackError,
 )
 from keyvault.secret import Secret
@@ -33,7 +32,6 @@ from ..secrets_input import read_vault_passphrase
 if TYPE_CHECKING:
     from keyvault.backup.engine import ProgressEvent, ProgressFn
     from keyvault.backup.policy import Verdict
-    from keyvault.destinations.base import Destination
 
 __all__ = ["backup", "recover", "repair", "restore", "status", "verify"]
 
@@ -369,26 +367,6 @@ def _recover_identities(
     return None
 
 
-def _open_sources(source: str) -> list[Destination]:
-    app = get_app()
-    if source.startswith("b2://"):
-        from keyvault.destinations.b2 import open_b2_source
-
-        return [open_b2_source(source, app.home)]
-    from keyvault.destinations.local import LocalDestination, find_vaults
-
-    folder = Path(source).expanduser().absolute()
-    if not folder.is_dir():
-        raise NotFoundError(f"folder {folder} does not exist")
-    ids = find_vaults(folder)
-    if not ids:
-        raise NotFoundError(
-            f"no keyvault backup in {folder}",
-            hint="give the folder that holds the 'keyvault' folder",
-        )
-    return [LocalDestination("source", folder, vault_id=vault_id) for vault_id in ids]
-
-
 @click.command("recover")
 @click.argument("source")
 @click.option(
@@ -434,6 +412,7 @@ def recover(
     """
     from keyvault.backup.engine import RecoverReport
     from keyvault.backup.engine import recover as run_recover
+    from keyvault.destinations.factory import open_recovery_sources
 
     app = get_app()
     if sum(x is not None for x in (phrase_file, identity_file, shares_file, passphrase_file)) > 1:
@@ -445,7 +424,7 @@ def recover(
     report: RecoverReport | None = None
     errors: list[KeyvaultError] = []
     try:
-        for candidate in _open_sources(source):
+        for candidate in open_recovery_sources(source, app.home):
             for identity in identities or [None]:  # type: ignore[list-item]
                 try:
                     with _progress() as progress:

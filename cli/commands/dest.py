@@ -19,14 +19,14 @@ from typing import Any
 import click
 
 from keyvault.destinations import mounts
-from keyvault.destinations.factory import open_destination
+from keyvault.destinations.factory import describe_location, open_destination
 from keyvault.destinations.local import create_marker
 from keyvault.errors import AlreadyExistsError, KeyvaultError, NotFoundError
 from keyvault.vault.config import DestinationConfig, load_config, save_config
 
 from ..context import get_app
 
-__all__ = ["add", "dest", "destination_location"]
+__all__ = ["add", "dest"]
 
 LOCAL_MEDIA = ("internal", "external", "nas", "optical")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -40,16 +40,6 @@ def _check_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
-def destination_location(cfg: DestinationConfig) -> str:
-    """Where a destination is, in words: its folder, or ``b2://bucket/prefix``."""
-    if cfg.type == "local":
-        return str(cfg.options.get("path", "?"))
-    if cfg.type == "b2":
-        prefix = str(cfg.options.get("prefix", "")).strip("/")
-        return f"b2://{cfg.options.get('bucket', '?')}" + (f"/{prefix}" if prefix else "")
-    return cfg.type
-
-
 def _describe(cfg: DestinationConfig) -> dict[str, Any]:
     return {
         "name": cfg.name,
@@ -57,7 +47,7 @@ def _describe(cfg: DestinationConfig) -> dict[str, Any]:
         "media": cfg.media,
         "offsite": cfg.offsite,
         "offline": cfg.offline,
-        "location": destination_location(cfg),
+        "location": describe_location(cfg),
         "fs_uuid": cfg.options.get("fs_uuid"),
     }
 
@@ -172,7 +162,7 @@ def remove(name: str) -> None:
     save_config(app.home, config)
     app.output.emit(
         {"removed": _describe(entry)},
-        f"removed destination {name!r}; the copies at {destination_location(entry)} were "
+        f"removed destination {name!r}; the copies at {describe_location(entry)} were "
         "left in place",
     )
 

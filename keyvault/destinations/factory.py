@@ -17,17 +17,23 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from keyvault.errors import ConfigError, VaultNotInitializedError
+from keyvault.errors import ConfigError, NotFoundError, VaultNotInitializedError
 
 from .base import MEDIA_KINDS, Destination, MediaKind
-from .local import LocalDestination
+from .local import LocalDestination, find_vaults
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["DESTINATION_TYPES", "DestinationSpec", "open_destination"]
+__all__ = [
+    "DESTINATION_TYPES",
+    "DestinationSpec",
+    "describe_location",
+    "open_destination",
+    "open_recovery_sources",
+]
 
 DESTINATION_TYPES = ("local", "b2")
 
@@ -103,3 +109,36 @@ def open_destination(cfg: DestinationSpec, home: Path) -> Destination:
         f"destination {cfg.name!r} has unknown type {cfg.type!r}",
         hint=f"known types: {', '.join(DESTINATION_TYPES)}",
     )
+
+
+def describe_location(cfg: DestinationSpec) -> str:
+    """Where a destination is, in words: its folder, or ``b2://bucket/prefix``."""
+    if cfg.type == "local":
+        return str(cfg.options.get("path", "?"))
+    if cfg.type == "b2":
+        prefix = str(cfg.options.get("prefix", "")).strip("/")
+        return f"b2://{cfg.options.get('bucket', '?')}" + (f"/{prefix}" if prefix else "")
+    return cfg.type
+
+
+def open_recovery_sources(source: str, home: Path) -> list[Destination]:
+    """The backup(s) at ``source`` (a folder holding a ``keyvault`` folder, or
+    ``b2://bucket/prefix``) opened for recovery, one per vault found there.
+
+    Raises :class:`~keyvault.errors.NotFoundError` when the folder does not exist or
+    holds no keyvault backup. B2 support is imported only for a ``b2://`` source.
+    """
+    if source.startswith("b2://"):
+        from .b2 import open_b2_source
+
+        return [open_b2_source(source, home)]
+    folder = Path(source).expanduser().absolute()
+    if not folder.is_dir():
+        raise NotFoundError(f"folder {folder} does not exist")
+    ids = find_vaults(folder)
+    if not ids:
+        raise NotFoundError(
+            f"no keyvault backup in {folder}",
+            hint="give the folder that holds the 'keyvault' folder",
+        )
+    return [LocalDestination("source", folder, vault_id=vault_id) for vault_id in ids]
