@@ -24,12 +24,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from keyvault.destinations.base import MEDIA_KINDS
 from keyvault.vault.config import PolicyConfig
 
 __all__ = [
+    "ACTION_CODES",
+    "ActionCode",
     "CopyEvidence",
     "CopyKind",
     "NotCounted",
@@ -42,6 +44,28 @@ __all__ = [
 CopyKind = Literal["original", "destination", "physical"]
 State = Literal["ok", "backup-now", "not-met"]
 ItemKind = Literal["file", "folder", "phrase", "vault-key"]
+#: The next action as a stable code, for programs (the GUI's buttons, scripts reading
+#: ``--json``): ``backup`` (copy the current version), ``restore`` (the original is
+#: missing), ``repair`` (re-copy a missing or damaged copy), ``verify`` (a copy is
+#: unverified, or errors remain), ``confirm-copy`` (a physical copy is unconfirmed),
+#: ``add-offsite`` (a copy kept elsewhere), ``add-media`` (a copy on another kind of
+#: media), ``add-destination`` (one more copy), ``move-destination`` (a destination shares
+#: a filesystem with another copy), ``add-immutable`` (an offline or Object Lock copy),
+#: ``none`` (the policy holds).
+ActionCode = Literal[
+    "none",
+    "backup",
+    "restore",
+    "repair",
+    "verify",
+    "confirm-copy",
+    "add-offsite",
+    "add-media",
+    "add-destination",
+    "move-destination",
+    "add-immutable",
+]
+ACTION_CODES: tuple[str, ...] = get_args(ActionCode)
 
 # Reason codes of copies that do not count, the fixable ones in the order their fixes are
 # preferred: repair a bad copy, back up a stale one, verify, confirm a physical copy.
@@ -107,8 +131,10 @@ class Verdict:
     immutable_or_offline: int
     #: Each rule that fails, in words ("only 2 of 3 copies count").
     problems: tuple[str, ...]
-    #: The one next step.
+    #: The one next step, in words (naming the CLI command).
     action: str
+    #: The same step as a stable code (see :data:`ActionCode`).
+    action_code: ActionCode
     strict: bool = False
     required: PolicyConfig = field(default_factory=PolicyConfig)
 
@@ -139,6 +165,7 @@ class Verdict:
             "immutable_or_offline": self.immutable_or_offline,
             "problems": list(self.problems),
             "action": self.action,
+            "action_code": self.action_code,
         }
 
 
@@ -295,19 +322,23 @@ def _count(
 # --- the next action ----------------------------------------------------------------------
 
 
-def _fix_text(item: NotCounted, item_name: str) -> str:
+def _fix_text(item: NotCounted, item_name: str) -> tuple[ActionCode, str]:
     copy = item.copy
     if item.code == "original-missing":
-        return f"restore the original: 'keyvault restore {item_name} -o PATH'"
+        return "restore", f"restore the original: 'keyvault restore {item_name} -o PATH'"
     if item.code == "missing-or-damaged":
-        return f"run 'keyvault repair' to re-copy the missing or damaged copy at {copy.name!r}"
+        return (
+            "repair",
+            f"run 'keyvault repair' to re-copy the missing or damaged copy at {copy.name!r}",
+        )
     if item.code == "older-version":
-        return f"run 'keyvault backup' to copy the current version to {copy.name!r}"
+        return "backup", f"run 'keyvault backup' to copy the current version to {copy.name!r}"
     if item.code == "unverified":
-        return f"run 'keyvault verify --dest {copy.name}' ({item.reason})"
+        return "verify", f"run 'keyvault verify --dest {copy.name}' ({item.reason})"
     return (
+        "confirm-copy",
         f"check the {copy.media} copy {copy.name!r} is still there and readable, then run "
-        f"'keyvault copy confirm {copy.name}'"
+        f"'keyvault copy confirm {copy.name}'",
     )
 
 
@@ -322,36 +353,45 @@ def _better(after: _Count, before: _Count) -> bool:
 _ADD_ORDER = ("offsite", "media", "copies", "immutable", "errors")
 
 
-def _add_text(rule: str, result: _Count, item_kind: ItemKind | None) -> str:
+def _add_text(rule: str, result: _Count, item_kind: ItemKind | None) -> tuple[ActionCode, str]:
     physical_ok = item_kind in ("phrase", "vault-key")
     if rule == "offsite":
         if physical_ok:
             return (
+                "add-offsite",
                 "keep a copy offsite: record a paper or metal copy kept elsewhere "
-                "('keyvault copy record ... --offsite') or add a B2 bucket"
+                "('keyvault copy record ... --offsite') or add a B2 bucket",
             )
-        return "add an offsite destination, e.g. a B2 bucket ('keyvault dest add b2 ...')"
+        return (
+            "add-offsite",
+            "add an offsite destination, e.g. a B2 bucket ('keyvault dest add b2 ...')",
+        )
     if rule == "media":
         present = set(result.media_kinds)
         options = [k for k in ("external", "cloud", "nas", "paper") if k not in present]
         if not physical_ok:
             options = [k for k in options if k != "paper"]
         example = " or ".join(options[:2]) or "another kind"
-        return f"add a copy on another kind of media, e.g. {example}"
+        return "add-media", f"add a copy on another kind of media, e.g. {example}"
     if rule == "copies":
         crowded = [n for n in result.not_counted if n.code == "same-place"]
         if crowded:
             return (
+                "move-destination",
                 f"move destination {crowded[0].copy.name!r} to a separate drive: "
-                f"{crowded[0].reason}"
+                f"{crowded[0].reason}",
             )
-        return f"add another destination on a separate drive ({result.shortfall} more needed)"
+        return (
+            "add-destination",
+            f"add another destination on a separate drive ({result.shortfall} more needed)",
+        )
     if rule == "immutable":
         return (
+            "add-immutable",
             "add an offline or immutable copy: a drive marked --offline, a B2 bucket with "
-            "Object Lock, or a paper copy"
+            "Object Lock, or a paper copy",
         )
-    return "run 'keyvault verify', then 'keyvault repair', until it reports 0 errors"
+    return "verify", "run 'keyvault verify', then 'keyvault repair', until it reports 0 errors"
 
 
 def _choose_action(
@@ -360,9 +400,10 @@ def _choose_action(
     recount: Callable[[CopyEvidence | None], _Count],
     stale: bool,
     item_kind: ItemKind | None,
-) -> str:
+) -> tuple[ActionCode, str]:
+    """The one next step as (code, words)."""
     if stale:
-        return "run 'keyvault backup' now: the original changed after its last backup"
+        return "backup", "run 'keyvault backup' now: the original changed after its last backup"
     fixable = sorted(
         (n for n in result.not_counted if n.code in _FIXES),
         key=lambda n: _FIXES.index(n.code),
@@ -377,7 +418,7 @@ def _choose_action(
         return _add_text(rule, result, item_kind)
     if fixable:
         return _fix_text(fixable[0], item_name)
-    return "nothing to do: the policy holds"
+    return "none", "nothing to do: the policy holds"
 
 
 # --- the verdict --------------------------------------------------------------------------
@@ -434,7 +475,9 @@ def evaluate(
         state = "backup-now"
     else:
         state = "ok"
-    action = _choose_action(item_name, result, recount, changed_at is not None, item_kind)
+    action_code, action = _choose_action(
+        item_name, result, recount, changed_at is not None, item_kind
+    )
     return Verdict(
         item=item_name,
         state=state,
@@ -445,6 +488,7 @@ def evaluate(
         immutable_or_offline=result.immutable_or_offline,
         problems=tuple(problems),
         action=action,
+        action_code=action_code,
         strict=strict,
         required=replace(policy),
     )

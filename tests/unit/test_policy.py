@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from keyvault.backup.policy import CopyEvidence, evaluate, physical_location_id
+from keyvault.backup.policy import ACTION_CODES, CopyEvidence, evaluate, physical_location_id
 from keyvault.vault.config import PolicyConfig
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -392,3 +392,72 @@ def test_caller_mistakes_raise_value_error() -> None:
             now=NOW,
             original_changed_since_backup_at=datetime(2026, 1, 1),
         )
+
+
+# --- the next action as a code ------------------------------------------------------------
+
+
+def _action_cases() -> list[tuple[str, dict[str, object], str, str]]:
+    """(code expected, evaluate's arguments, start of the words, id) per kind of advice."""
+    damaged, older, stale = good_set(), good_set(), good_set()
+    damaged[1] = replace(damaged[1], ok=False)
+    older[2] = replace(older[2], current_version=False)
+    stale[2] = replace(stale[2], verified_at=NOW - timedelta(days=90))
+    missing = good_set()
+    missing[0] = replace(missing[0], ok=False)
+    old_paper = [
+        paper("paper-1", "Home safe", confirmed=NOW - timedelta(days=400)),
+        paper("metal-1", "Bank", offsite=True, kind="metal"),
+        dest("usb", "fs:usb"),
+    ]
+    one_media = [
+        original(),
+        dest("disk2", "fs:disk2", "internal"),
+        dest("disk3", "fs:disk3", "internal", offsite=True),
+    ]
+    crowded = [original(), dest("usb-a", "fs:usb", offsite=True), dest("usb-b", "fs:usb")]
+    short = [original(), dest("office", "fs:office", "external", offsite=True)]
+    sealed = good_set()
+    sealed[2] = replace(sealed[2], offline=True)
+    return [
+        ("none", {"copies": good_set()}, "nothing to do", "ok"),
+        ("repair", {"copies": damaged}, "run 'keyvault repair'", "damaged"),
+        ("backup", {"copies": older}, "run 'keyvault backup'", "older"),
+        ("verify", {"copies": stale}, "run 'keyvault verify --dest office'", "unverified"),
+        ("restore", {"copies": missing}, "restore the original", "original-missing"),
+        ("confirm-copy", {"copies": old_paper, "item_kind": "phrase"}, "check the", "paper"),
+        ("add-offsite", {"copies": good_set()[:2]}, "add an offsite destination", "offsite"),
+        ("add-media", {"copies": one_media}, "add a copy on another kind", "media"),
+        ("move-destination", {"copies": crowded}, "move destination 'usb-b'", "same-place"),
+        ("add-destination", {"copies": short}, "add another destination", "copies"),
+        ("add-immutable", {"copies": good_set(), "strict": True}, "add an offline", "immutable"),
+        (
+            "verify",
+            {"copies": sealed, "strict": True, "last_verify_errors": 1},
+            "run 'keyvault verify', then",
+            "errors",
+        ),
+        (
+            "backup",
+            {"copies": good_set(), "original_changed_since_backup_at": NOW},
+            "run 'keyvault backup' now",
+            "stale",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "arguments", "words"),
+    [case[:3] for case in _action_cases()],
+    ids=[case[3] for case in _action_cases()],
+)
+def test_the_action_has_a_stable_code_beside_its_words(
+    code: str, arguments: dict[str, object], words: str
+) -> None:
+    copies = arguments.pop("copies")
+    verdict = evaluate("wallet", copies, POLICY, now=NOW, **arguments)  # type: ignore[arg-type]
+    assert verdict.action_code == code
+    assert code in ACTION_CODES
+    assert verdict.action.startswith(words), verdict.action
+    document = json.loads(json.dumps(verdict.to_dict()))
+    assert (document["action_code"], document["action"]) == (code, verdict.action)
