@@ -35,6 +35,7 @@ __all__ = [
     "InvalidKeyError",
     "InvalidMnemonicError",
     "InvalidShareError",
+    "InvalidValueError",
     "KeyvaultError",
     "LockedError",
     "NoMatchingIdentityError",
@@ -318,3 +319,12 @@ class ReadBackMismatchError(DestinationError):
 
 class UnprintableTextError(KeyvaultError):
     """this text cannot be printed: the font has no glyph for some of its characters"""
+
+
+# --- values a person typed (added for the setup functions both faces share) -------------
+
+
+class InvalidValueError(KeyvaultError):
+    """this value is not accepted here"""
+
+    exit_code = ExitCode.USAGE
