@@ -1,4 +1,4 @@
-"""Crash safety: ``keyvault backup`` killed with SIGKILL at random moments.
+"""Crash safety: ``keyvault backup`` killed with SIGKILL at random points of its progress.
 
 After every kill each destination must still hold a complete version (the previous
 one or the new one): its manifest decrypts and is authentic, every object it lists is
@@ -35,6 +35,11 @@ def _snapshot_sha(path: Path) -> str:
     return snapshot_digest(path).sha256
 
 
+def _entries(folders: list[Path]) -> set[Path]:
+    """Every entry in ``folders`` now (an absent folder has none)."""
+    return {entry for folder in folders if folder.is_dir() for entry in folder.iterdir()}
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_points_never_breaks_a_destination(kv_home: Path, tmp_path: Path) -> None:
     rng = random.Random(20261128)
@@ -61,31 +66,40 @@ def test_sigkill_at_random_points_never_breaks_a_destination(kv_home: Path, tmp_
     env = dict(os.environ, KEYVAULT_HOME=str(kv_home))
     killed_mid_run = 0
     last_generation = {d: 0 for d in dests}
-    # Kill within the span a complete run takes on this machine (measured, then updated
-    # from every completed run), so that most kills land inside a run whatever its speed.
-    start = time.monotonic()
-    assert run_cli("backup").code in (0, 3)
-    run_seconds = time.monotonic() - start
+    objects = [vault_folder(dest, kv_home) / "objects" for dest in dests]
 
     for trial in range(TRIALS):
         before = {name: _snapshot_sha(path) for name, path in items.items()}
-        for path in rng.sample(files, rng.randint(1, 3)):
+        changed = rng.sample(files, rng.randint(1, 3))
+        for path in changed:
             path.write_bytes(os.urandom(rng.randint(300_000, 2_000_000)))
-        if rng.random() < 0.5:
+        folder_changed = rng.random() < 0.5
+        if folder_changed:
             (folder / f"key{rng.randrange(5)}").write_bytes(os.urandom(20_000))
         after = {name: _snapshot_sha(path) for name, path in items.items()}
 
+        # Kill at a point of the run's progress, not of the clock: once the k-th new entry
+        # (an object or its temporary file) shows up at the destinations. Every changed
+        # item leaves one new object per destination before any manifest is replaced,
+        # so the kill lands inside the run on any machine, fast or slow.
+        new_objects = (len(changed) + folder_changed) * len(dests)
+        kill_after = rng.randint(1, new_objects)
+        old = _entries(objects)
         proc = subprocess.Popen(
             [sys.executable, "-m", "keyvault_cli", "backup"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.02, run_seconds * 0.9))
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
+        seen: set[Path] = set()
+        while proc.poll() is None:
+            seen |= _entries(objects) - old
+            if len(seen) >= kill_after:
+                os.kill(proc.pid, signal.SIGKILL)
+                break
+            time.sleep(0.001)
+        if proc.wait() == -signal.SIGKILL:
             killed_mid_run += 1
-        proc.wait()
 
         for dest in dests:
             vault_dir = vault_folder(dest, kv_home)
@@ -103,9 +117,7 @@ def test_sigkill_at_random_points_never_breaks_a_destination(kv_home: Path, tmp_
                 assert newest is not None
                 assert newest.sha256 in (before[entry.name], after[entry.name]), (trial, entry.name)
 
-        start = time.monotonic()
         finished = run_cli("backup", "--json")
-        run_seconds = (run_seconds + time.monotonic() - start) / 2
         assert finished.code in (0, 3), (trial, finished.stdout, finished.stderr)
         assert not finished.json()["failed"], (trial, finished.stdout)
         for dest in dests:
@@ -118,6 +130,7 @@ def test_sigkill_at_random_points_never_breaks_a_destination(kv_home: Path, tmp_
         if trial % 10 == 9:
             assert run_cli("verify").code == 0, trial
 
-    # Enough of the kills must land inside a run for the test to mean something.
+    # The kills must land inside runs for the test to mean something (a run can only end
+    # first when the last new object appears just before the kill: manifests remain).
     assert killed_mid_run >= TRIALS // 2
     assert not list((kv_home / "spool").glob("*")) if (kv_home / "spool").exists() else True
