@@ -16,6 +16,7 @@ from keyvault.atomic import atomic_writer
 from keyvault.crypto import X25519Identity, decrypt_stream
 from keyvault.crypto.vaultkey import derive_manifest_mac_key
 from keyvault.destinations.base import Destination
+from keyvault.destinations.factory import open_recovery_sources
 from keyvault.destinations.local import vault_prefix
 from keyvault.errors import (
     AlreadyExistsError,
@@ -24,6 +25,7 @@ from keyvault.errors import (
     DestinationError,
     DestinationUnavailableError,
     KeyvaultError,
+    NoMatchingIdentityError,
     NotFoundError,
     ObjectNotFoundError,
     RollbackError,
@@ -56,6 +58,7 @@ from .reports import ProgressEvent, ProgressFn, RecoverReport, RestoreResult
 
 __all__ = [
     "recover",
+    "recover_from_source",
     "restore",
 ]
 
@@ -366,3 +369,48 @@ def recover(
         with contextlib.suppress(OSError):
             spool_dir.parent.rmdir()
     return report
+
+
+def recover_from_source(
+    source: str,
+    out_dir: Path,
+    *,
+    home: Path,
+    identities: Sequence[X25519Identity] = (),
+    passphrase: Secret | None = None,
+    force: bool = False,
+    progress: ProgressFn | None = None,
+) -> RecoverReport:
+    """:func:`recover` from ``source``: a folder holding a ``keyvault`` folder, or
+    ``b2://bucket/prefix`` (key from ``B2_APPLICATION_KEY_ID`` / ``B2_APPLICATION_KEY``).
+
+    Each vault found there (:func:`~keyvault.destinations.factory.open_recovery_sources`)
+    is tried with each of ``identities`` (e.g. the keys of an age key file), or, when
+    none is given, with ``passphrase`` (which opens the ``key.age`` stored there), until
+    one opens an authentic manifest. When none does, a
+    :class:`~keyvault.errors.RollbackError` met on the way is raised (a forged or
+    rolled-back manifest matters more than a key that did not fit), else the first
+    :class:`~keyvault.errors.NoMatchingIdentityError`. Other errors stop at once. The
+    caller keeps ownership of ``passphrase`` (wipe it after).
+    """
+    if not identities and passphrase is None:
+        raise ValueError("recover needs the vault key or the vault passphrase")
+    keys: list[X25519Identity | None] = list(identities) or [None]
+    errors: list[KeyvaultError] = []
+    for candidate in open_recovery_sources(source, home):
+        for identity in keys:
+            try:
+                return recover(
+                    candidate,
+                    out_dir,
+                    home=home,
+                    identity=identity,
+                    passphrase=None if identity is not None else passphrase,
+                    vault_id=getattr(candidate, "vault_id", None),
+                    force=force,
+                    progress=progress,
+                )
+            except (NoMatchingIdentityError, RollbackError) as exc:
+                errors.append(exc)
+    rollback = next((e for e in errors if isinstance(e, RollbackError)), None)
+    raise rollback or errors[0]

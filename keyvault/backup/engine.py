@@ -30,7 +30,8 @@ private 0700 folder under ``spool/`` first and removes that copy as soon as it i
 
 This module runs backups and is the front door to the other operations, which live in
 private modules: :func:`status` (``_status``), :func:`verify` and :func:`repair`
-(``_checks``), :func:`restore` and :func:`recover` (``_restore``); what they return is in
+(``_checks``), :func:`restore`, :func:`recover` and :func:`recover_from_source`
+(``_restore``); what they return is in
 :mod:`keyvault.backup.reports`.
 """
 
@@ -60,7 +61,7 @@ from keyvault.vault.lock import RunLock
 from keyvault.vault.state import VersionRecord, open_state, utc_now
 
 from ._checks import repair, verify
-from ._restore import recover, restore
+from ._restore import recover, recover_from_source, restore
 from ._status import status
 from ._store import (
     HashSink,
@@ -116,6 +117,7 @@ __all__ = [
     "backup",
     "open_destinations",
     "recover",
+    "recover_from_source",
     "repair",
     "restore",
     "status",
