@@ -36,19 +36,31 @@ def _init(home: Path, tmp_path: Path, *extra: str) -> Result:
     )
 
 
-def _export_words(home: Path, tmp_path: Path, name: str = "words.txt") -> str:
-    out = tmp_path / name
-    result = run_cli(
+def _export(home: Path, tmp_path: Path, out: Path, *options: str) -> Result:
+    """``keyvault key export [options] -o OUT`` with the right passphrase from a file."""
+    return run_cli(
         "key",
         "export",
-        "--format",
-        "words",
+        *options,
         "-o",
         str(out),
         "--passphrase-file",
         _pass_file(tmp_path),
         home=home,
     )
+
+
+def _export_key_file(home: Path, tmp_path: Path, name: str = "key.txt") -> Path:
+    """The vault key exported as an age key file (the export must succeed)."""
+    out = tmp_path / name
+    result = _export(home, tmp_path, out)
+    assert result.code == 0, result.stderr
+    return out
+
+
+def _export_words(home: Path, tmp_path: Path, name: str = "words.txt") -> str:
+    out = tmp_path / name
+    result = _export(home, tmp_path, out, "--format", "words")
     assert result.code == 0, result.stderr
     return out.read_text().strip()
 
@@ -164,17 +176,7 @@ def test_exported_age_key_decrypts_backups_with_stock_age(kv_home: Path, tmp_pat
         run_cli("encrypt", "-o", str(tmp_path / "wallet.age"), str(plain), home=kv_home).code == 0
     )
     key_file = tmp_path / "vault-key.txt"
-    result = run_cli(
-        "key",
-        "export",
-        "--format",
-        "age",
-        "-o",
-        str(key_file),
-        "--passphrase-file",
-        _pass_file(tmp_path),
-        home=kv_home,
-    )
+    result = _export(kv_home, tmp_path, key_file, "--format", "age")
     assert result.code == 0, result.stderr
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     subprocess.run(
@@ -219,16 +221,7 @@ def test_export_refuses_wrong_passphrase_and_existing_file(kv_home: Path, tmp_pa
 def test_words_give_back_the_same_key(kv_home: Path, tmp_path: Path) -> None:
     _init(kv_home, tmp_path)
     words = _export_words(kv_home, tmp_path)
-    key_file = tmp_path / "key.txt"
-    run_cli(
-        "key",
-        "export",
-        "-o",
-        str(key_file),
-        "--passphrase-file",
-        _pass_file(tmp_path),
-        home=kv_home,
-    )
+    key_file = _export_key_file(kv_home, tmp_path, "key.txt")
     lines = [ln for ln in key_file.read_text().splitlines() if ln.startswith("AGE-SECRET-KEY-1")]
     assert identity_from_words(words).to_secret().reveal_text() == lines[0]
     # and on a new machine, the words restore the vault key
@@ -279,16 +272,7 @@ def test_import_key_age_and_age_key_file(kv_home: Path, tmp_path: Path) -> None:
     )
     assert again.code == 1
     # an age-keygen style key file
-    key_file = tmp_path / "key.txt"
-    run_cli(
-        "key",
-        "export",
-        "-o",
-        str(key_file),
-        "--passphrase-file",
-        _pass_file(tmp_path),
-        home=kv_home,
-    )
+    key_file = _export_key_file(kv_home, tmp_path, "key.txt")
     second = tmp_path / "second"
     result = run_cli(
         "key",
@@ -362,15 +346,7 @@ def test_passwd(kv_home: Path, tmp_path: Path) -> None:
     )
     assert result.code == 0, result.stderr
     assert keystore.unlock_vault_key(kv_home, Secret(new))
-    old = run_cli(
-        "key",
-        "export",
-        "-o",
-        str(tmp_path / "k"),
-        "--passphrase-file",
-        _pass_file(tmp_path),
-        home=kv_home,
-    )
+    old = _export(kv_home, tmp_path, tmp_path / "k")
     assert old.code == 1
     assert "incorrect passphrase" in old.stderr
 
@@ -403,16 +379,7 @@ def test_rotate_keeps_old_backups_readable(kv_home: Path, tmp_path: Path) -> Non
     assert decrypted.code == 0, decrypted.stderr
     assert out.read_bytes() == plain.read_bytes()
     # the exported age key file holds both keys
-    key_file = tmp_path / "all.txt"
-    run_cli(
-        "key",
-        "export",
-        "-o",
-        str(key_file),
-        "--passphrase-file",
-        _pass_file(tmp_path),
-        home=kv_home,
-    )
+    key_file = _export_key_file(kv_home, tmp_path, "all.txt")
     assert key_file.read_text().count("AGE-SECRET-KEY-1") == 2
     assert X25519Identity.parse(
         next(ln for ln in key_file.read_text().splitlines() if ln.startswith("AGE-SECRET"))
