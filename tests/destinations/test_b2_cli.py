@@ -11,6 +11,7 @@ import json
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,6 +68,20 @@ class Env:
             assert secret not in result.stdout + result.stderr, "the key was printed"
         return result
 
+    def add_b2(self, *options: str, as_json: bool = False, **kwargs: Any) -> Result:
+        """``keyvault [--json] dest add b2 offsite --bucket BUCKET [options]``."""
+        return self.run(
+            *(["--json"] if as_json else []),
+            "dest",
+            "add",
+            "b2",
+            "offsite",
+            "--bucket",
+            BUCKET,
+            *options,
+            **kwargs,
+        )
+
     def marker(self, prefix: str) -> bytes | None:
         return self.sim.stored(BUCKET, f"{prefix}keyvault/{VAULT.id}/vault.json")
 
@@ -85,18 +100,7 @@ def _error(result: Result) -> dict[str, str]:
 
 
 def test_add_with_env_credentials(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = env.run(
-        "--json",
-        "dest",
-        "add",
-        "b2",
-        "offsite",
-        "--bucket",
-        BUCKET,
-        "--prefix",
-        "laptop/",
-        key=env.master,
-    )
+    result = env.add_b2("--prefix", "laptop/", as_json=True, key=env.master)
     assert result.code == 0, result.stderr
     document = result.json()
     assert document["added"]["location"] == f"b2://{BUCKET}/laptop"
@@ -125,9 +129,7 @@ def test_add_with_env_credentials(env: Env, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_add_keeps_the_key_in_a_0600_file_when_asked(env: Env) -> None:
     stdin = f"{env.master[0]}\n{env.master[1]}\n"
-    result = env.run(
-        "dest", "add", "b2", "offsite", "--bucket", BUCKET, "--store", "file", stdin=stdin
-    )
+    result = env.add_b2("--store", "file", stdin=stdin)
     assert result.code == 0, result.stderr
     assert "key kept in: file" in result.stdout
     path = env.home / "b2-credentials.json"
@@ -142,16 +144,7 @@ def test_add_keeps_the_key_in_a_0600_file_when_asked(env: Env) -> None:
 
 def test_add_keeps_the_key_in_the_os_keyring_by_default(env: Env) -> None:
     stdin = f"{env.master[0]}\n{env.master[1]}\n"
-    result = env.run(
-        "dest",
-        "add",
-        "b2",
-        "offsite",
-        "--bucket",
-        BUCKET,
-        stdin=stdin,
-        keyring_backend=TEST_KEYRING,
-    )
+    result = env.add_b2(stdin=stdin, keyring_backend=TEST_KEYRING)
     assert result.code == 0, result.stderr
     assert load_config(env.home).destinations[0].options["credentials"] == "keyring"
     assert env.master[1] in env.keyring_file.read_text()
@@ -160,7 +153,7 @@ def test_add_keeps_the_key_in_the_os_keyring_by_default(env: Env) -> None:
 
 def test_without_a_keyring_it_asks_for_a_choice(env: Env) -> None:
     stdin = f"{env.master[0]}\n{env.master[1]}\n"
-    result = env.run("dest", "add", "b2", "offsite", "--bucket", BUCKET, stdin=stdin)
+    result = env.add_b2(stdin=stdin)
     assert result.code == 2
     assert "--store file" in result.stderr
     assert load_config(env.home).destinations == []
@@ -200,26 +193,13 @@ def test_add_says_precisely_what_is_wrong(env: Env, case: str, kind: str, messag
 
 def test_a_key_restricted_to_bucket_and_prefix_works(env: Env) -> None:
     key = env.key(ALL_NEEDED, bucket=BUCKET, name_prefix="laptop/")
-    result = env.run(
-        "dest", "add", "b2", "offsite", "--bucket", BUCKET, "--prefix", "laptop", key=key
-    )
+    result = env.add_b2("--prefix", "laptop", key=key)
     assert result.code == 0, result.stderr
     assert env.marker("laptop/") is not None
 
 
 def test_immutable_needs_object_lock(env: Env) -> None:
-    result = env.run(
-        "--json",
-        "dest",
-        "add",
-        "b2",
-        "offsite",
-        "--bucket",
-        BUCKET,
-        "--immutable-days",
-        "30",
-        key=env.master,
-    )
+    result = env.add_b2("--immutable-days", "30", as_json=True, key=env.master)
     error = _error(result)
     assert "does not have Object Lock enabled" in error["message"]
 
@@ -289,7 +269,7 @@ def test_markers_of_two_vaults_and_a_foreign_file(env: Env) -> None:
     )
     assert first.code == 0, first.stderr
     # Markers are per vault id, so a second vault can share the prefix...
-    result = env.run("dest", "add", "b2", "offsite", "--bucket", BUCKET, key=env.master)
+    result = env.add_b2(key=env.master)
     assert result.code == 0, result.stderr
     assert env.marker("") is not None
     # Something else at our vault's marker key is refused, not overwritten.
@@ -316,29 +296,19 @@ def test_markers_of_two_vaults_and_a_foreign_file(env: Env) -> None:
     ],
 )
 def test_usage_errors(env: Env, args: list[str], code: int, fragment: str) -> None:
-    result = env.run("dest", "add", "b2", "offsite", "--bucket", BUCKET, *args)
+    result = env.add_b2(*args)
     assert result.code == code
     assert fragment in result.stderr
 
 
 def test_stdin_must_hold_two_lines(env: Env) -> None:
-    result = env.run(
-        "dest",
-        "add",
-        "b2",
-        "offsite",
-        "--bucket",
-        BUCKET,
-        "--store",
-        "file",
-        stdin="only-one-line\n",
-    )
+    result = env.add_b2("--store", "file", stdin="only-one-line\n")
     assert result.code == 2 and "two lines" in result.stderr
 
 
 def test_name_taken_and_no_vault(env: Env, tmp_path: Path) -> None:
-    assert env.run("dest", "add", "b2", "offsite", "--bucket", BUCKET, key=env.master).code == 0
-    again = env.run("--json", "dest", "add", "b2", "offsite", "--bucket", BUCKET, key=env.master)
+    assert env.add_b2(key=env.master).code == 0
+    again = env.add_b2(as_json=True, key=env.master)
     assert _error(again)["type"] == "AlreadyExistsError"
     bad = env.run("dest", "add", "b2", "bad name", "--bucket", BUCKET, key=env.master)
     assert bad.code == 2
