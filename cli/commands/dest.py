@@ -11,32 +11,30 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import re
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import click
 
-from keyvault.destinations import mounts
+from keyvault.backup.setup import (
+    DESTINATION_NAME_RULE,
+    LOCAL_MEDIA,
+    add_local_destination,
+    is_valid_destination_name,
+    remove_destination,
+)
 from keyvault.destinations.factory import describe_location, open_destination
-from keyvault.destinations.local import create_marker
-from keyvault.errors import AlreadyExistsError, KeyvaultError, NotFoundError
-from keyvault.vault.config import DestinationConfig, load_config, save_config
+from keyvault.errors import KeyvaultError
+from keyvault.vault.config import DestinationConfig, load_config
 
 from ..context import get_app
 
 __all__ = ["add", "dest"]
 
-LOCAL_MEDIA = ("internal", "external", "nas", "optical")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
 
 def _check_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    if not _NAME.match(value):
-        raise click.BadParameter(
-            "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
-        )
+    if not is_valid_destination_name(value):
+        raise click.BadParameter(DESTINATION_NAME_RULE)
     return value
 
 
@@ -77,41 +75,16 @@ def add() -> None:
 def add_local(name: str, path: Path, media: str | None, offsite: bool, offline: bool) -> None:
     """Back up to the folder PATH (it must exist: mount the drive first) as NAME."""
     app = get_app()
-    config = load_config(app.home)
-    vault = config.require_vault()
-    if config.destination(name) is not None:
-        raise AlreadyExistsError(f"a destination called {name!r} exists already")
-    folder = path.expanduser().absolute()
-    if not folder.is_dir():
-        raise NotFoundError(
-            f"folder {folder} does not exist",
-            hint="create the folder first, or connect and mount the drive",
-        )
-    folder = folder.resolve()
-    for other in config.destinations:
-        if other.type == "local" and other.options.get("path") == str(folder):
-            raise AlreadyExistsError(f"destination {other.name!r} already uses {folder}")
-    guessed = mounts.guess_media(folder)
-    chosen = media or guessed
-    if chosen in ("external", "nas") and guessed == "internal":
-        home_place = mounts.location_id(app.home) if app.home.is_dir() else None
-        if home_place == mounts.location_id(folder):
-            app.output.warn(
-                f"{folder} is on the same disk as keyvault's own files: is the drive mounted?"
-            )
-    fs_uuid = mounts.filesystem_uuid(folder)
-    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    marker = create_marker(folder, vault.id, created)
-    options: dict[str, Any] = {"path": str(folder), "vault_id": vault.id}
-    if fs_uuid:
-        options["fs_uuid"] = fs_uuid
-    entry = DestinationConfig(name, "local", chosen, offsite, offline, options)
-    config.destinations.append(entry)
-    save_config(app.home, config)
+    added = add_local_destination(
+        app.home, name, path, media=media, offsite=offsite, offline=offline
+    )
+    for warning in added.warnings:
+        app.output.warn(warning)
+    entry, fs_uuid = added.entry, added.fs_uuid
     flags = [f for f, on in (("offsite", offsite), ("offline", offline)) if on]
     app.output.emit(
-        {"added": _describe(entry), "marker": str(marker)},
-        f"added destination {name!r}: {folder} ({chosen}"
+        {"added": _describe(entry), "marker": str(added.marker)},
+        f"added destination {name!r}: {added.folder} ({entry.media}"
         + "".join(f", {f}" for f in flags)
         + ")"
         + (f"\nfilesystem UUID {fs_uuid}" if fs_uuid else "")
@@ -154,12 +127,10 @@ def list_destinations() -> None:
 def remove(name: str) -> None:
     """Stop backing up to NAME (the copies already there are left as they are)."""
     app = get_app()
-    config = load_config(app.home)
-    entry = config.destination(name)
-    if entry is None:
-        raise NotFoundError(f"no destination called {name!r}")
-    config.destinations.remove(entry)
-    save_config(app.home, config)
+    removed = remove_destination(app.home, name)
+    for warning in removed.warnings:
+        app.output.warn(warning)
+    entry = removed.entry
     app.output.emit(
         {"removed": _describe(entry)},
         f"removed destination {name!r}; the copies at {describe_location(entry)} were "

@@ -15,16 +15,14 @@ command runs.
 from __future__ import annotations
 
 import getpass
-import io
 import sys
-from datetime import datetime, timezone
 from typing import Any
 
 import click
 
-from keyvault.errors import AlreadyExistsError, DestinationError, ObjectNotFoundError
+from keyvault.backup.setup import add_b2_destination, check_b2_destination
+from keyvault.errors import InvalidValueError
 from keyvault.secret import Secret
-from keyvault.vault.config import DestinationConfig, load_config, save_config
 
 from ..context import get_app
 from ..secrets_input import stdin_is_terminal
@@ -82,28 +80,6 @@ def _choose_store(store: str | None, source: str) -> str:
     )
 
 
-def _write_marker(destination: Any, vault_id: str) -> str:
-    """Put the vault's marker at the destination unless it is there already; its key."""
-    from keyvault.destinations.local import marker_document, marker_key, parse_marker
-
-    key = marker_key(vault_id)
-    sink = io.BytesIO()
-    try:
-        destination.get(key, sink)
-    except ObjectNotFoundError:
-        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        document = marker_document(vault_id, created)
-        destination.put(key, io.BytesIO(document), len(document))
-        return str(key)
-    try:
-        existing = parse_marker(sink.getvalue())
-    except ValueError:
-        raise DestinationError(f"{key} exists at B2 but is not a keyvault marker") from None
-    if existing.vault_id != vault_id:
-        raise DestinationError(f"{key} at B2 belongs to another vault")
-    return str(key)
-
-
 def _check_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
     # dest.py imports this module, so its helpers are imported when the command runs.
     from .dest import _check_name as check
@@ -151,64 +127,35 @@ def add_b2(
     store: str | None,
 ) -> None:
     """Back up to a Backblaze B2 bucket as NAME (an offsite, cloud copy)."""
-    from keyvault.destinations.b2 import (
-        B2Destination,
-        B2Settings,
-        RetentionMode,
-        cache_path_for,
-        parse_b2_url,
-        realm_from_env,
-    )
-    from keyvault.destinations.b2_credentials import save_credentials
-
     from .dest import _describe
 
     app = get_app()
-    config = load_config(app.home)
-    vault = config.require_vault()
-    if config.destination(name) is not None:
-        raise AlreadyExistsError(f"a destination called {name!r} exists already")
-    if compliance and not immutable_days:
-        raise click.UsageError("--compliance needs --immutable-days")
+    # Everything that needs no key is checked before the key is asked for.
     try:
-        bucket, prefix = parse_b2_url(f"b2://{bucket}/{prefix.strip('/')}")
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--bucket/--prefix") from None
+        target = check_b2_destination(
+            app.home,
+            name,
+            bucket=bucket,
+            prefix=prefix,
+            immutable_days=immutable_days,
+            compliance=compliance,
+        )
+    except InvalidValueError as exc:
+        if compliance and not immutable_days:
+            raise click.UsageError("--compliance needs --immutable-days") from None
+        raise click.BadParameter(exc.message, param_hint="--bucket/--prefix") from None
     credentials = _read_credentials(store)
     chosen_store = _choose_store(store, credentials.source)
-    retention: RetentionMode = "compliance" if compliance else "governance"
-    destination = B2Destination(
-        name=name,
-        bucket=bucket,
-        prefix=prefix,
-        credentials=credentials,
-        cache_path=cache_path_for(app.home, name),
-        realm=realm_from_env(),
-        immutable_days=immutable_days,
-        retention_mode=retention,
-        settings=B2Settings.from_env(),
-    )
-    probe = destination.probe()
+    added = add_b2_destination(app.home, target, credentials, store=chosen_store)
+    probe, entry, retention = added.probe, added.entry, target.retention
     for warning in probe.warnings:
         app.output.warn(warning)
-    marker = _write_marker(destination, vault.id)
-    save_credentials(app.home, chosen_store, name, credentials)
-    options: dict[str, Any] = {
-        "bucket": bucket,
-        "prefix": prefix,
-        "immutable_days": immutable_days,
-        "retention": retention,
-        "credentials": chosen_store,
-        "vault_id": vault.id,
-    }
-    entry = DestinationConfig(name, "b2", "cloud", True, False, options)
-    config.destinations.append(entry)
-    save_config(app.home, config)
+    bucket, prefix = target.bucket, target.prefix
     lock = f", objects locked {immutable_days} days ({retention} mode)" if immutable_days else ""
     app.output.emit(
         {
             "added": _describe(entry) | {"immutable_days": immutable_days, "retention": retention},
-            "marker": marker,
+            "marker": added.marker,
             "credentials": chosen_store,
             "capabilities": list(probe.capabilities),
             "file_lock_enabled": probe.file_lock_enabled,
