@@ -9,13 +9,7 @@ the CLI subprocess's ``backupwallet`` calls.
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
-import sqlite3
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +17,8 @@ import pytest
 
 from keyvault.backup.wallet_copy import copy_wallet
 
+from ..unit.backup.wallet_helpers import spool_entries, wallet_rows
+from ..unit.crypto.pty_run import run_in_pty
 from ..unit.test_discover import make_sqlite_wallet, write
 from ..unit.test_wallet_copy import FakeNode
 from .helpers import run_cli
@@ -48,19 +44,6 @@ def user_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def _rows(path: Path) -> list[tuple[bytes, bytes]]:
-    conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
-    try:
-        return sorted(conn.execute("SELECT key, value FROM main").fetchall())
-    finally:
-        conn.close()
-
-
-def _spool_entries(kv_home: Path) -> list[Path]:
-    spool = kv_home / "spool"
-    return sorted(spool.rglob("*")) if spool.exists() else []
-
-
 def test_add_discovered_yes_then_backup_and_restore(
     kv_home: Path, user_home: Path, tmp_path: Path
 ) -> None:
@@ -81,7 +64,7 @@ def test_add_discovered_yes_then_backup_and_restore(
     assert backup.code in (0, 3), backup.stdout + backup.stderr  # 3: one destination only
     actions = {i["name"]: i["action"] for i in backup.json()["items"]}
     assert actions == {CORE: "new-version", ELECTRUM: "new-version"}
-    assert _spool_entries(kv_home) == []
+    assert spool_entries(kv_home) == []
 
     electrum = user_home / ".electrum" / "wallets" / "default_wallet"
     core = user_home / ".bitcoin" / "wallets" / "savings" / "wallet.dat"
@@ -94,7 +77,7 @@ def test_add_discovered_yes_then_backup_and_restore(
     # online backup), and that copy comes back byte for byte.
     assert copy_wallet(core, tmp_path / "expected.dat").method == "sqlite-backup"
     assert (out / CORE).read_bytes() == (tmp_path / "expected.dat").read_bytes()
-    assert _rows(out / CORE) == _rows(core)
+    assert wallet_rows(out / CORE) == wallet_rows(core)
 
     again = run_cli("add", "--discovered", "--yes", "--json")
     assert again.code == 0
@@ -121,10 +104,10 @@ def test_running_node_backs_up_through_backupwallet(
             ("/wallet/savings", "backupwallet")
         ]
         assert all(Path(p[0]).is_relative_to(kv_home / "spool") for _, _, p in node.calls)
-        assert _spool_entries(kv_home) == []
+        assert spool_entries(kv_home) == []
         restored = tmp_path / "core.dat"
         assert run_cli("restore", CORE, "-o", str(restored), env=ENV).code == 0
-        assert _rows(restored) == _rows(core)
+        assert wallet_rows(restored) == wallet_rows(core)
 
         # The wallet changes; the node now refuses the copy: the item fails, the other
         # goes on, and no plaintext copy is left in the spool.
@@ -139,48 +122,22 @@ def test_running_node_backs_up_through_backupwallet(
         assert "backupwallet failed" in items[CORE]["message"]
         assert items[ELECTRUM]["action"] == "unchanged"
         assert len(node.calls) > calls
-        assert _spool_entries(kv_home) == []
+        assert spool_entries(kv_home) == []
     finally:
         node.stop()
 
 
 def _run_on_terminal(args: Sequence[str], answers: Sequence[str], timeout: float = 60) -> str:
     """Run the CLI with a pseudo-terminal as stdin/stdout; answer each confirm prompt."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
+    code, output = run_in_pty(
         [sys.executable, "-m", "keyvault_cli", *args],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=dict(os.environ),
-        close_fds=True,
+        [(b"[y/N]", answer.encode() + b"\n") for answer in answers],
+        echo_off=False,
+        timeout=timeout,
     )
-    os.close(slave)
-    seen = b""
-    pending = list(answers)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-                if pending and seen.count(b"[y/N]") > len(answers) - len(pending):
-                    os.write(master, pending.pop(0).encode() + b"\n")
-            elif proc.poll() is not None:
-                break
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
-    assert proc.returncode == 0, seen.decode(errors="replace")
-    return seen.decode(errors="replace")
+    transcript = output.decode(errors="replace")
+    assert code == 0, transcript
+    return transcript
 
 
 def test_add_discovered_asks_before_each_wallet(kv_home: Path, user_home: Path) -> None:

@@ -27,6 +27,7 @@ from keyvault.vault.state import open_state
 
 from ..test_discover import GETH_KEY, make_sqlite_wallet, write
 from ..test_wallet_copy import FakeNode
+from .wallet_helpers import spool_entries, wallet_rows
 
 ELECTRUM_WALLET = {
     "seed_version": 59,
@@ -35,20 +36,6 @@ ELECTRUM_WALLET = {
     "keystore": {"type": "bip32", "xpub": "zpub6r...", "xprv": "zprv..."},
     "addresses": {"receiving": ["bc1q..."], "change": []},
 }
-
-
-def _rows(path: Path) -> list[tuple[bytes, bytes]]:
-    """The wallet's records, read without a lock (works while the fake node holds it)."""
-    conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
-    try:
-        return sorted(conn.execute("SELECT key, value FROM main").fetchall())
-    finally:
-        conn.close()
-
-
-def _spool_entries(home: Path) -> list[Path]:
-    spool = home / "spool"
-    return sorted(spool.rglob("*")) if spool.exists() else []
 
 
 @pytest.fixture
@@ -112,7 +99,7 @@ def test_discovered_wallets_are_recorded_and_round_trip(
         ("bitcoin-core-savings", "new-version"),
         ("electrum-default_wallet", "new-version"),
     ]
-    assert _spool_entries(home) == []
+    assert spool_entries(home) == []
 
     core = added["bitcoin-core-savings"]
     electrum = added["electrum-default_wallet"]
@@ -124,11 +111,11 @@ def test_discovered_wallets_are_recorded_and_round_trip(
     expected = copy_wallet(core, tmp_path / "expected.dat")
     assert expected.method == "sqlite-backup"
     assert restored_core == (tmp_path / "expected.dat").read_bytes()
-    assert _rows(tmp_path / "c.dat") == _rows(core)
+    assert wallet_rows(tmp_path / "c.dat") == wallet_rows(core)
 
     again = engine.backup(home, destinations=dests)
     assert {r.action for r in again.items} == {"unchanged"}
-    assert _spool_entries(home) == []
+    assert spool_entries(home) == []
 
 
 def test_locked_core_wallet_goes_through_backupwallet(
@@ -149,12 +136,12 @@ def test_locked_core_wallet_goes_through_backupwallet(
         assert (url, method) == ("/wallet/savings", "backupwallet")
         # The node wrote its copy into keyvault's private spool, nowhere else.
         assert Path(params[0]).is_relative_to(home / "spool")
-    assert _spool_entries(home) == []
+    assert spool_entries(home) == []
 
     restored = _restore(home, identity, "bitcoin-core-savings", tmp_path / "c.dat", dests)
     copy_wallet(core, tmp_path / "expected.dat")
     assert restored == (tmp_path / "expected.dat").read_bytes()
-    assert _rows(tmp_path / "c.dat") == _rows(core)
+    assert wallet_rows(tmp_path / "c.dat") == wallet_rows(core)
 
 
 def test_failed_node_copy_leaves_no_plaintext_and_others_go_on(
@@ -169,7 +156,7 @@ def test_failed_node_copy_leaves_no_plaintext_and_others_go_on(
     assert "backupwallet failed" in (results["bitcoin-core-savings"].message or "")
     assert results["electrum-default_wallet"].action == "new-version"
     assert node.calls
-    assert _spool_entries(home) == []
+    assert spool_entries(home) == []
     # status judges the other copies and says why the original did not count.
     verdict = next(v for v in report.verdicts if v.item == "bitcoin-core-savings")
     assert any("backupwallet failed" in n.reason for n in verdict.not_counted)
@@ -188,11 +175,11 @@ def test_plaintext_copy_is_private_and_removed_on_error(
             with open_original(v, core) as stream:
                 assert stream.root_name == "wallet.dat"
                 assert stream.read(16) == b"SQLite format 3\x00"
-                (copy,) = [p for p in _spool_entries(home) if p.is_file()]
+                (copy,) = [p for p in spool_entries(home) if p.is_file()]
                 assert stat.S_IMODE(copy.stat().st_mode) == 0o600
                 assert stat.S_IMODE(copy.parent.stat().st_mode) == 0o700
                 raise RuntimeError("encryption broke")
-        assert _spool_entries(home) == []
+        assert spool_entries(home) == []
         # A vanished wallet is a missing original, and nothing is left behind either.
         missing = ItemConfig(
             "gone", "file", "2026-01-01T00:00:00Z", str(home / "nope"), wallet="bitcoin-core"
@@ -200,7 +187,7 @@ def test_plaintext_copy_is_private_and_removed_on_error(
         with pytest.raises(FileNotFoundError):
             with open_original(v, missing):
                 pass
-        assert _spool_entries(home) == []
+        assert spool_entries(home) == []
 
 
 def test_other_files_are_read_in_place(
@@ -219,7 +206,7 @@ def test_other_files_are_read_in_place(
         for item in items:
             with open_original(v, item) as stream:
                 stream.read(1)
-                assert _spool_entries(home) == [], item.name
+                assert spool_entries(home) == [], item.name
 
 
 def test_config_without_wallet_fields_still_loads(vault: tuple[Path, X25519Identity]) -> None:
