@@ -9,75 +9,41 @@ policy's ``physical_max_age_days`` (365 by default). NAME is a phrase item or
 
 from __future__ import annotations
 
-import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import click
 
-from keyvault.errors import NotFoundError
-from keyvault.vault.config import Config, PhysicalCopyConfig, load_config, save_config
+from keyvault.errors import InvalidValueError, NotFoundError
+from keyvault.vault.copies import (
+    PHYSICAL_KINDS,
+    clean_location,
+    confirm_physical_copy,
+    list_physical_copies,
+    record_physical_copy,
+    remove_physical_copy,
+)
 
 from ..context import get_app
 
 __all__ = ["copy"]
 
-VAULT_KEY = "vault-key"
-_MAX_LOCATION = 200
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
-
 
 def _check_location(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    text = " ".join(value.split())
-    if not text:
-        raise click.BadParameter("say where the copy is kept, e.g. 'home safe'")
-    if len(text) > _MAX_LOCATION:
-        raise click.BadParameter(f"keep it under {_MAX_LOCATION} characters")
-    return text
-
-
-def _new_id(config: Config) -> str:
-    taken = {c.id for c in config.copies}
-    while True:
-        candidate = secrets.token_hex(3)
-        if candidate not in taken:
-            return candidate
-
-
-def _find(config: Config, copy_id: str) -> PhysicalCopyConfig:
-    found = next((c for c in config.copies if c.id == copy_id), None)
-    if found is None:
-        raise NotFoundError(
-            f"no recorded copy with id {copy_id!r}", hint="'keyvault copy list' shows the ids"
-        )
-    return found
-
-
-def _describe(entry: PhysicalCopyConfig, max_age_days: int, now: datetime) -> dict[str, Any]:
-    row: dict[str, Any] = asdict(entry)
     try:
-        confirmed = datetime.fromisoformat(entry.confirmed)
-    except ValueError:
-        confirmed = None
-    if confirmed is not None and confirmed.tzinfo is None:
-        confirmed = confirmed.replace(tzinfo=timezone.utc)
-    if confirmed is None:
-        row |= {"confirmed_days_ago": None, "counts": False}
-    else:
-        age = now - confirmed
-        row |= {
-            "confirmed_days_ago": max(0, age.days),
-            "counts": age <= timedelta(days=max_age_days),
-        }
-    return row
+        return clean_location(value)
+    except InvalidValueError as exc:
+        raise click.BadParameter(exc.message) from None
+
+
+@contextmanager
+def _hint_if_not_found(hint: str) -> Iterator[None]:
+    """Add this command's ``hint`` to a :class:`NotFoundError` from the core."""
+    try:
+        yield
+    except NotFoundError as exc:
+        raise NotFoundError(exc.message, hint=exc.hint or hint) from None
 
 
 @click.group("copy")
@@ -87,9 +53,7 @@ def copy() -> None:
 
 @copy.command("record")
 @click.argument("name")
-@click.option(
-    "--kind", type=click.Choice(("paper", "metal")), required=True, help="What the copy is."
-)
+@click.option("--kind", type=click.Choice(PHYSICAL_KINDS), required=True, help="What the copy is.")
 @click.option(
     "--location",
     metavar="TEXT",
@@ -107,35 +71,19 @@ def copy() -> None:
 def record(name: str, kind: str, location: str, offsite: bool, offline: bool) -> None:
     """Record a paper or metal copy of NAME (a phrase item or 'vault-key')."""
     app = get_app()
-    config = load_config(app.home)
-    if name != VAULT_KEY:
-        item = config.item(name)
-        if item is None:
-            raise NotFoundError(f"no item called {name!r}", hint="'keyvault list' shows the items")
-        if item.kind != "phrase":
-            raise click.BadParameter(
-                f"{name!r} is a {item.kind}: paper and metal copies count only for seed "
-                "phrases and the vault key",
-                param_hint="NAME",
+    try:
+        with _hint_if_not_found("'keyvault list' shows the items"):
+            recorded = record_physical_copy(
+                app.home, name, kind, location, offsite=offsite, offline=offline
             )
-    now = _stamp(_now())
-    entry = PhysicalCopyConfig(
-        id=_new_id(config),
-        item=name,
-        kind=kind,
-        location=location,
-        recorded=now,
-        confirmed=now,
-        offsite=offsite,
-        offline=offline,
-    )
-    config.copies.append(entry)
-    save_config(app.home, config)
+    except InvalidValueError as exc:
+        raise click.BadParameter(exc.message, param_hint="NAME") from None
+    entry = recorded.copy
     app.output.emit(
-        {"recorded": _describe(entry, config.policy.physical_max_age_days, _now())},
-        f"recorded {kind} copy {entry.id} of {name!r} at {location!r}"
+        {"recorded": recorded.to_dict()},
+        f"recorded {kind} copy {entry.id} of {name!r} at {entry.location!r}"
         + (" (offsite)" if offsite else "")
-        + f"\nconfirm it at least every {config.policy.physical_max_age_days} days: "
+        + f"\nconfirm it at least every {recorded.max_age_days} days: "
         f"'keyvault copy confirm {entry.id}'",
     )
 
@@ -145,12 +93,11 @@ def record(name: str, kind: str, location: str, offsite: bool, offline: bool) ->
 def confirm(copy_id: str) -> None:
     """Confirm that copy ID is still where it was recorded, and readable."""
     app = get_app()
-    config = load_config(app.home)
-    entry = _find(config, copy_id)
-    entry.confirmed = _stamp(_now())
-    save_config(app.home, config)
+    with _hint_if_not_found("'keyvault copy list' shows the ids"):
+        confirmed = confirm_physical_copy(app.home, copy_id)
+    entry = confirmed.copy
     app.output.emit(
-        {"confirmed": _describe(entry, config.policy.physical_max_age_days, _now())},
+        {"confirmed": confirmed.to_dict()},
         f"confirmed {entry.kind} copy {entry.id} of {entry.item!r} at {entry.location!r}",
     )
 
@@ -160,20 +107,18 @@ def confirm(copy_id: str) -> None:
 def list_copies(name: str | None) -> None:
     """List the recorded copies (of NAME only, when given)."""
     app = get_app()
-    config = load_config(app.home)
-    now = _now()
-    limit = config.policy.physical_max_age_days
-    rows = [_describe(c, limit, now) for c in config.copies if name is None or c.item == name]
+    standings = list_physical_copies(app.home, name)
+    rows = [s.to_dict() for s in standings]
 
     def human() -> None:
         if not rows:
             click.echo("no physical copies recorded")
             return
-        for row in rows:
+        for standing, row in zip(standings, rows):
             flags = "".join(f", {f}" for f in ("offsite", "offline") if row[f])
             days = row["confirmed_days_ago"]
             when = "never confirmed" if days is None else f"confirmed {days} days ago"
-            due = "" if row["counts"] else f"  CONFIRM NOW (limit {limit} days)"
+            due = "" if row["counts"] else f"  CONFIRM NOW (limit {standing.max_age_days} days)"
             click.echo(
                 f"{row['id']}  {row['item']}  {row['kind']}  {row['location']!r}"
                 f"  ({when}{flags}){due}"
@@ -187,10 +132,8 @@ def list_copies(name: str | None) -> None:
 def remove(copy_id: str) -> None:
     """Forget copy ID (after destroying it, or when it was lost)."""
     app = get_app()
-    config = load_config(app.home)
-    entry = _find(config, copy_id)
-    config.copies.remove(entry)
-    save_config(app.home, config)
+    with _hint_if_not_found("'keyvault copy list' shows the ids"):
+        entry = remove_physical_copy(app.home, copy_id)
     app.output.emit(
         {"removed": asdict(entry)},
         f"forgot {entry.kind} copy {entry.id} of {entry.item!r}",
