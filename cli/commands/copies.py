@@ -114,7 +114,7 @@ def list_copies(name: str | None) -> None:
         if not rows:
             click.echo("no physical copies recorded")
             return
-        for standing, row in zip(standings, rows):
+        for standing, row in zip(standings, rows, strict=True):
             flags = "".join(f", {f}" for f in ("offsite", "offline") if row[f])
             days = row["confirmed_days_ago"]
             when = "never confirmed" if days is None else f"confirmed {days} days ago"
