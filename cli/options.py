@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-__all__ = ["bip39_passphrase_options", "passphrase_file_option"]
+__all__ = ["bip39_passphrase_options", "data_dir_option", "passphrase_file_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,3 +38,16 @@ def bip39_passphrase_options(func: F) -> F:
         is_flag=True,
         help="Ask for the optional BIP39 passphrase (the '25th word').",
     )(func)
+
+
+def data_dir_option(help_text: str) -> Callable[[F], F]:
+    """``--data-dir DIR`` (repeatable, an existing folder) as ``data_dirs: tuple[Path, ...]``:
+    a wallet data folder that discovery searches besides the default places."""
+    return click.option(
+        "--data-dir",
+        "data_dirs",
+        multiple=True,
+        metavar="DIR",
+        type=click.Path(file_okay=False, dir_okay=True, exists=True, path_type=Path),
+        help=help_text,
+    )

@@ -10,6 +10,7 @@ from keyvault.backup.discover import WalletFind
 from keyvault.backup.discover import discover as discover_wallets
 
 from ..context import get_app
+from ..options import data_dir_option
 
 __all__ = ["discover"]
 
@@ -49,14 +50,7 @@ def _render(finds: list[WalletFind]) -> None:
 
 
 @click.command("discover")
-@click.option(
-    "--data-dir",
-    "data_dirs",
-    multiple=True,
-    metavar="DIR",
-    type=click.Path(file_okay=False, dir_okay=True, exists=True, path_type=Path),
-    help="Also search DIR (a custom wallet data dir); may be repeated.",
-)
+@data_dir_option("Also search DIR (a custom wallet data dir); may be repeated.")
 def discover(data_dirs: tuple[Path, ...]) -> None:
     """Find wallet files on this machine: where, how big, encrypted or not.
 

@@ -20,6 +20,7 @@ from keyvault.vault.items import (
 )
 
 from ..context import get_app
+from ..options import data_dir_option
 from ..secrets_input import read_secret_text, stdin_is_terminal
 
 if TYPE_CHECKING:
@@ -142,14 +143,7 @@ def _add_discovered(data_dirs: list[Path], yes: bool) -> None:
     is_flag=True,
     help="Add the wallet files 'keyvault discover' finds, each after you confirm it.",
 )
-@click.option(
-    "--data-dir",
-    "data_dirs",
-    multiple=True,
-    metavar="DIR",
-    type=click.Path(file_okay=False, dir_okay=True, exists=True, path_type=Path),
-    help="With --discovered: also search DIR (a custom wallet data dir); may be repeated.",
-)
+@data_dir_option("With --discovered: also search DIR (a custom wallet data dir); may be repeated.")
 @click.option(
     "--yes",
     "-y",
