@@ -17,12 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from keyvault.crypto import X25519Identity
-from keyvault.errors import (
-    ExitCode,
-    KeyvaultError,
-    NoMatchingIdentityError,
-    RollbackError,
-)
+from keyvault.errors import ExitCode
 from keyvault.secret import Secret
 
 from ..context import get_app
@@ -100,7 +95,7 @@ def _echo_verdicts(verdicts: Sequence[Verdict], warnings: Sequence[str] = ()) ->
             click.echo(f"    no:      {other.copy.kind} {other.copy.name}: {other.reason}")
         for problem in verdict.problems:
             click.echo(f"    problem: {problem}")
-        if verdict.state != "ok" or verdict.action != "nothing to do: the policy holds":
+        if verdict.state != "ok" or verdict.action_code != "none":
             click.echo(f"    next:    {verdict.action}")
     for warning in warnings:
         click.echo(_styled(f"WARNING: {warning}", "red"), err=True)
@@ -410,9 +405,7 @@ def recover(
     (which opens the key.age stored there; asked for when nothing else is given).
     Only an authentic manifest of the newest generation is accepted.
     """
-    from keyvault.backup.engine import RecoverReport
-    from keyvault.backup.engine import recover as run_recover
-    from keyvault.destinations.factory import open_recovery_sources
+    from keyvault.backup.engine import recover_from_source
 
     app = get_app()
     if sum(x is not None for x in (phrase_file, identity_file, shares_file, passphrase_file)) > 1:
@@ -421,37 +414,22 @@ def recover(
         )
     identities = _recover_identities(phrase_file, identity_file, shares_file)
     passphrase = None if identities else read_vault_passphrase(passphrase_file)
-    report: RecoverReport | None = None
-    errors: list[KeyvaultError] = []
     try:
-        for candidate in open_recovery_sources(source, app.home):
-            for identity in identities or [None]:  # type: ignore[list-item]
-                try:
-                    with _progress() as progress:
-                        report = run_recover(
-                            candidate,
-                            out,
-                            home=app.home,
-                            identity=identity,
-                            passphrase=passphrase,
-                            vault_id=getattr(candidate, "vault_id", None),
-                            force=force,
-                            progress=progress,
-                        )
-                    break
-                except (NoMatchingIdentityError, RollbackError) as exc:
-                    errors.append(exc)
-            if report is not None:
-                break
+        with _progress() as progress:
+            report = recover_from_source(
+                source,
+                out,
+                home=app.home,
+                identities=identities or (),
+                passphrase=passphrase,
+                force=force,
+                progress=progress,
+            )
     finally:
         if passphrase is not None:
             passphrase.wipe()
-    if report is None:
-        rollback = next((e for e in errors if isinstance(e, RollbackError)), None)
-        raise rollback or errors[0]
 
     def human() -> None:
-        assert report is not None
         click.echo(f"vault {report.vault_id}, manifest generation {report.generation}")
         for item in report.restored:
             click.echo(f"restored {item.name} version {item.version} -> {item.path}")
