@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from keyvault.errors import AlreadyExistsError
 
-__all__ = ["check_free", "write_output"]
+__all__ = ["check_free", "force_option", "output_option", "write_output"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def output_option(help_text: str) -> Callable[[F], F]:
+    """``-o/--output FILE`` (required) as ``output_path: Path``."""
+    return click.option(
+        "-o",
+        "--output",
+        "output_path",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
+def force_option(func: F) -> F:
+    """``--force``: replace the output file if it exists."""
+    return click.option("--force", is_flag=True, help="Replace the output file if it exists.")(func)
 
 
 def _exists(path: Path) -> AlreadyExistsError:

@@ -24,7 +24,7 @@ from keyvault.secret import Secret
 
 from ..context import get_app
 from ..options import bip39_passphrase_options, passphrase_file_option
-from ..output_file import check_free, write_output
+from ..output_file import check_free, force_option, output_option, write_output
 from ..secrets_input import read_bip39_passphrase, read_secret_text, read_vault_passphrase
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     """-o FILE, --paper, --date and --force, shared by every document."""
-    func = click.option("--force", is_flag=True, help="Replace the output file if it exists.")(func)
+    func = force_option(func)
     func = click.option(
         "--date",
         "day",
@@ -71,14 +71,7 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="Paper size.",
     )(func)
-    return click.option(
-        "-o",
-        "--output",
-        "output_path",
-        required=True,
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="The PDF to write.",
-    )(func)
+    return output_option("The PDF to write.")(func)
 
 
 def _label_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -17,7 +17,7 @@ from keyvault.errors import SeedQRError
 from keyvault.seedphrase import bip39, seedqr
 
 from ..context import get_app
-from ..output_file import check_free, write_output
+from ..output_file import check_free, force_option, output_option, write_output
 from ..secrets_input import read_secret_text
 
 __all__ = ["qr"]
@@ -32,15 +32,8 @@ def qr() -> None:
 @click.option(
     "--compact", is_flag=True, help="CompactSeedQR (binary, smaller) instead of Standard (digits)."
 )
-@click.option(
-    "-o",
-    "--output",
-    "output_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The image to write: FILE.png or FILE.svg.",
-)
-@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@output_option("The image to write: FILE.png or FILE.svg.")
+@force_option
 def encode(compact: bool, output_path: Path, force: bool) -> None:
     """Write a 12- or 24-word English phrase (from stdin or a prompt) as a SeedQR image."""
     from keyvault.paper import qrimage
