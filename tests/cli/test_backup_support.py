@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 from keyvault.crypto import X25519Identity
@@ -18,6 +17,8 @@ from keyvault.destinations.local import create_marker
 from keyvault.secret import Secret
 from keyvault.vault.config import DestinationConfig, load_config, save_config
 from keyvault.vault.keystore import create_vault
+
+from ..destinations.local_fixtures import mounted_tmpfs
 
 PASSPHRASE = "correct horse battery staple for tests"
 TEST_WORK_FACTOR = 16
@@ -78,15 +79,9 @@ def can_mount() -> bool:
             probe.rmdir()
 
 
-@contextlib.contextmanager
-def tmpfs(path: Path, size: str = "8m") -> Iterator[Path]:
+def tmpfs(path: Path, size: str = "8m") -> contextlib.AbstractContextManager[Path]:
     """Mount a fresh tmpfs of ``size`` at ``path`` (a separate device) for the block."""
-    path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], check=True)
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
+    return mounted_tmpfs(path, size)
 
 
 def all_files(root: Path) -> list[Path]:

@@ -23,6 +23,13 @@ def _require_root(what: str) -> None:
         pytest.skip(f"mounting {what} needs root (CI runs as root)")
 
 
+def _mount(arguments: list[str], what: str) -> None:
+    """Run ``mount arguments``; skip the test when the system refuses (no privilege here)."""
+    result = subprocess.run(["mount", *arguments], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"mounting {what} was refused: {result.stderr.strip()}")
+
+
 def unmount(where: Path) -> None:
     """Unmount ``where`` (lazily if it is busy)."""
     result = subprocess.run(["umount", str(where)], capture_output=True, text=True)
@@ -36,13 +43,7 @@ def mounted_tmpfs(where: Path, size: str = "1m", *, options: str = "") -> Iterat
     _require_root("a tmpfs")
     where.mkdir(parents=True, exist_ok=True)
     all_options = f"size={size}" + (f",{options}" if options else "")
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", all_options, "tmpfs", str(where)],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"mounting a tmpfs was refused: {result.stderr.strip()}")
+    _mount(["-t", "tmpfs", "-o", all_options, "tmpfs", str(where)], "a tmpfs")
     try:
         yield where
     finally:
@@ -63,11 +64,7 @@ def mounted_ext4(image: Path, where: Path) -> Iterator[Path]:
     """Mount an ext4 image through a loop device at ``where`` for the block."""
     _require_root("a loop device")
     where.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        ["mount", "-o", "loop", str(image), str(where)], capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        pytest.skip(f"mounting a loop device was refused: {result.stderr.strip()}")
+    _mount(["-o", "loop", str(image), str(where)], "a loop device")
     try:
         yield where
     finally:
