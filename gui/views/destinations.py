@@ -2,15 +2,17 @@
 
 Destinations: folders on drives (media kind, offsite, offline) and B2 buckets, each with
 whether it is present right now (:func:`keyvault.destinations.factory.open_destination`
-and ``check_available``, one serial queue per destination). Physical copies: the paper
-and metal copies of phrases and of the vault key, with where they are and when they were
-last confirmed. Every call runs on the worker pool.
+and ``check_available``, one serial queue per destination); added and removed through
+:mod:`keyvault.backup.setup`, as ``keyvault dest`` does. Physical copies: the paper and
+metal copies of phrases and of the vault key, with where they are and when they were
+last confirmed (:mod:`keyvault.vault.copies`, as ``keyvault copy``). Every call runs on
+the worker pool.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -26,31 +28,51 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from keyvault.destinations.factory import open_destination
-from keyvault.errors import KeyvaultError
+from keyvault.backup.setup import (
+    LOCAL_MEDIA,
+    MAX_IMMUTABLE_DAYS,
+    AddedB2Destination,
+    AddedLocalDestination,
+    RemovedDestination,
+    add_b2_destination,
+    add_local_destination,
+    check_b2_destination,
+    remove_destination,
+)
+from keyvault.destinations.b2_credentials import B2Credentials
+from keyvault.destinations.factory import describe_location, open_destination
+from keyvault.errors import InvalidValueError, KeyvaultError
+from keyvault.secret import Secret
 from keyvault.vault.config import Config, DestinationConfig, PhysicalCopyConfig, load_config
+from keyvault.vault.copies import (
+    PHYSICAL_KINDS,
+    VAULT_KEY_ITEM,
+    CopyStanding,
+    confirm_physical_copy,
+    copy_standing,
+    record_physical_copy,
+    remove_physical_copy,
+)
 
-from .. import core_gaps
 from ..tasks import TaskContext, TaskRunner
+from ..widgets.secret_field import SecretField
 from ._common import ask, heading, note, run_task
 
-__all__ = ["AddFolderDialog", "DestinationsView", "RecordCopyDialog"]
+__all__ = ["AddB2Dialog", "AddFolderDialog", "DestinationsView", "RecordCopyDialog"]
 
-
-def destination_location(cfg: DestinationConfig) -> str:
-    """Where a destination is, in words: its folder, or ``b2://bucket/prefix``."""
-    if cfg.type == "local":
-        return str(cfg.options.get("path", "?"))
-    if cfg.type == "b2":
-        prefix = str(cfg.options.get("prefix", "")).strip("/")
-        return f"b2://{cfg.options.get('bucket', '?')}" + (f"/{prefix}" if prefix else "")
-    return cfg.type
+#: Where a B2 key can be kept (``keyring``/``file`` of
+#: :mod:`keyvault.destinations.b2_credentials`), as offered.
+B2_STORES: tuple[tuple[str, str], ...] = (
+    ("keyring", "the system keyring"),
+    ("file", "a private file in keyvault's settings folder (for timers and servers)"),
+)
 
 
 @dataclass(frozen=True)
@@ -78,9 +100,9 @@ class AddFolderDialog(QDialog):
         row.addWidget(self.path, 1)
         row.addWidget(browse)
         self.media = QComboBox(self)
-        for kind in core_gaps.LOCAL_MEDIA:
+        for kind in LOCAL_MEDIA:
             self.media.addItem(kind, kind)
-        self.media.setCurrentIndex(core_gaps.LOCAL_MEDIA.index("external"))
+        self.media.setCurrentIndex(LOCAL_MEDIA.index("external"))
         self.offsite = QCheckBox("kept away from home (offsite)", self)
         self.offline = QCheckBox("normally disconnected (offline)", self)
         buttons = QDialogButtonBox(
@@ -109,6 +131,57 @@ class AddFolderDialog(QDialog):
             self.path.setText(name)
 
 
+class AddB2Dialog(QDialog):
+    """A Backblaze B2 bucket as a destination: name, bucket, prefix, application key,
+    where to keep the key, and an optional Object Lock period.
+
+    The key is read from its masked field only when the dialog is accepted, as a
+    :class:`~keyvault.secret.Secret`, and the field is cleared then.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add a Backblaze B2 bucket")
+        self.setObjectName("addB2Dialog")
+        self.name = QLineEdit(self)
+        self.name.setPlaceholderText("e.g. offsite")
+        self.bucket = QLineEdit(self)
+        self.prefix = QLineEdit(self)
+        self.prefix.setPlaceholderText("optional, e.g. laptop")
+        self.key_id = QLineEdit(self)
+        self.key = SecretField(self, placeholder="the application key")
+        self.store = QComboBox(self)
+        for value, text in B2_STORES:
+            self.store.addItem(text, value)
+        self.immutable_days = QSpinBox(self)
+        self.immutable_days.setRange(0, MAX_IMMUTABLE_DAYS)
+        self.immutable_days.setSpecialValueText("no lock")
+        self.immutable_days.setSuffix(" days")
+        self.compliance = QCheckBox("compliance mode (nobody can shorten the lock)", self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(
+            note(
+                "keyvault checks the key and the bucket before saving anything. The key is "
+                "kept in the place you choose, never in keyvault's settings file.",
+                self,
+            )
+        )
+        form.addRow("Name", self.name)
+        form.addRow("Bucket", self.bucket)
+        form.addRow("Prefix", self.prefix)
+        form.addRow("Application key ID", self.key_id)
+        form.addRow("Application key", self.key)
+        form.addRow("Keep the key in", self.store)
+        form.addRow("Object Lock", self.immutable_days)
+        form.addRow("", self.compliance)
+        form.addRow(buttons)
+
+
 class RecordCopyDialog(QDialog):
     """A paper or metal copy: of what, what it is, where it is kept."""
 
@@ -117,11 +190,11 @@ class RecordCopyDialog(QDialog):
         self.setWindowTitle("Record a physical copy")
         self.setObjectName("recordCopyDialog")
         self.item = QComboBox(self)
-        self.item.addItem("the vault key (recovery kit)", core_gaps.VAULT_KEY_ITEM)
+        self.item.addItem("the vault key (recovery kit)", VAULT_KEY_ITEM)
         for name in phrase_items:
             self.item.addItem(name, name)
         self.kind = QComboBox(self)
-        for kind in core_gaps.PHYSICAL_KINDS:
+        for kind in PHYSICAL_KINDS:
             self.kind.addItem(kind, kind)
         self.location = QLineEdit(self)
         self.location.setPlaceholderText("where it is kept, e.g. bank safe deposit box")
@@ -138,16 +211,6 @@ class RecordCopyDialog(QDialog):
         form.addRow("Location", self.location)
         form.addRow("", self.offsite)
         form.addRow(buttons)
-
-
-def _confirmed_days_ago(entry: PhysicalCopyConfig, now: datetime) -> int | None:
-    try:
-        confirmed = datetime.fromisoformat(entry.confirmed)
-    except ValueError:
-        return None
-    if confirmed.tzinfo is None:
-        confirmed = confirmed.replace(tzinfo=timezone.utc)
-    return max(0, (now - confirmed).days)
 
 
 class DestinationsView(QWidget):
@@ -170,7 +233,7 @@ class DestinationsView(QWidget):
         self.remove_dest_button = QPushButton("Remove", self)
         self.check_button = QPushButton("Check presence", self)
         self.add_folder_button.clicked.connect(self.open_add_folder)
-        self.add_b2_button.clicked.connect(self._b2_hint)
+        self.add_b2_button.clicked.connect(self.open_add_b2)
         self.remove_dest_button.clicked.connect(self._confirm_remove_destination)
         self.check_button.clicked.connect(self.check_presence)
 
@@ -203,6 +266,11 @@ class DestinationsView(QWidget):
             )
         )
         layout.addLayout(dest_buttons)
+        #: What the last change of a destination asks the person to check (else hidden).
+        self.notice = note("", self)
+        self.notice.setObjectName("destinationNotice")
+        self.notice.setVisible(False)
+        layout.addWidget(self.notice)
         layout.addWidget(self.dest_table, 3)
         layout.addWidget(heading("Paper and metal copies", self))
         layout.addWidget(
@@ -215,6 +283,7 @@ class DestinationsView(QWidget):
         layout.addLayout(copy_buttons)
         layout.addWidget(self.copy_table, 2)
         self.folder_dialog: AddFolderDialog | None = None
+        self.b2_dialog: AddB2Dialog | None = None
         self.copy_dialog: RecordCopyDialog | None = None
 
     # --- reading ----------------------------------------------------------------------
@@ -268,7 +337,7 @@ class DestinationsView(QWidget):
             flags = [f for f, on in (("offsite", entry.offsite), ("offline", entry.offline)) if on]
             known = self.presence.get(entry.name)
             present = "checking…" if known is None else "yes" if known.present else "MISSING"
-            cells = [entry.name, destination_location(entry), entry.media, ", ".join(flags)]
+            cells = [entry.name, describe_location(entry), entry.media, ", ".join(flags)]
             for column, value in enumerate([*cells, present]):
                 cell = QTableWidgetItem(value)
                 if column == 4 and known is not None and known.reason:
@@ -278,10 +347,10 @@ class DestinationsView(QWidget):
         limit = config.policy.physical_max_age_days
         self.copy_table.setRowCount(len(config.copies))
         for row, copy in enumerate(config.copies):
-            days = _confirmed_days_ago(copy, now)
+            standing = copy_standing(copy, limit, now)
+            days, counts = standing.confirmed_days_ago, standing.counts
             when = "never" if days is None else "today" if days == 0 else f"{days} days ago"
-            counts = days is not None and timedelta(days=days) <= timedelta(days=limit)
-            what = "vault key" if copy.item == core_gaps.VAULT_KEY_ITEM else copy.item
+            what = "vault key" if copy.item == VAULT_KEY_ITEM else copy.item
             place = copy.location + (" (offsite)" if copy.offsite else "")
             cells = [what, copy.kind, place, when, "yes" if counts else "confirm it now"]
             for column, value in enumerate(cells):
@@ -315,24 +384,74 @@ class DestinationsView(QWidget):
         """Add the folder ``path`` as destination ``name``."""
         home = self.home
 
-        def work(context: TaskContext) -> DestinationConfig:
-            return core_gaps.add_local_destination(
+        def work(context: TaskContext) -> AddedLocalDestination:
+            return add_local_destination(
                 home, name, path, media=media, offsite=offsite, offline=offline
             )
 
         run_task(self._runner, self, "add-destination", work, self._changed, queue="config")
 
-    def _b2_hint(self) -> None:
-        from ..tasks import ErrorText, show_error
+    def open_add_b2(self) -> AddB2Dialog:
+        """Open the "add a B2 bucket" dialog (non-blocking) and return it."""
+        dialog = AddB2Dialog(self)
 
-        show_error(
-            self,
-            ErrorText(
-                "adding a B2 bucket is done with 'keyvault dest add b2' for now",
-                hint="it checks the key and the bucket, then the bucket shows here",
-                title="Backblaze B2",
-            ),
-        )
+        def accepted() -> None:
+            # Pasted keys often carry a space or a newline; a B2 key never has one.
+            key = Secret(dialog.key.edit.text().strip(), label="B2 application key")
+            dialog.key.clear()
+            self.add_b2(
+                dialog.name.text().strip(),
+                bucket=dialog.bucket.text().strip(),
+                prefix=dialog.prefix.text().strip(),
+                key_id=dialog.key_id.text().strip(),
+                key=key,
+                store=str(dialog.store.currentData()),
+                immutable_days=dialog.immutable_days.value(),
+                compliance=dialog.compliance.isChecked(),
+            )
+
+        dialog.accepted.connect(accepted)
+        dialog.rejected.connect(dialog.key.clear)
+        self.b2_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def add_b2(
+        self,
+        name: str,
+        *,
+        bucket: str,
+        prefix: str,
+        key_id: str,
+        key: Secret,
+        store: str,
+        immutable_days: int = 0,
+        compliance: bool = False,
+    ) -> None:
+        """Check the key and the bucket at B2, then add them as destination ``name``.
+
+        ``key`` is wiped once the work is done, whatever its outcome.
+        """
+        home = self.home
+
+        def work(context: TaskContext) -> AddedB2Destination:
+            try:
+                target = check_b2_destination(
+                    home,
+                    name,
+                    bucket=bucket,
+                    prefix=prefix,
+                    immutable_days=immutable_days,
+                    compliance=compliance,
+                )
+                if not key_id or any(c.isspace() for c in key_id) or key.is_empty():
+                    raise InvalidValueError("give the application key ID and the key")
+                credentials = B2Credentials(key_id, key, "prompt")
+                return add_b2_destination(home, target, credentials, store=store)
+            finally:
+                key.wipe()
+
+        run_task(self._runner, self, "add-b2", work, self._changed, queue="config")
 
     def _selected(self, table: QTableWidget) -> int | None:
         rows = table.selectionModel().selectedRows()
@@ -354,8 +473,8 @@ class DestinationsView(QWidget):
         """Stop backing up to ``name``."""
         home = self.home
 
-        def work(context: TaskContext) -> DestinationConfig:
-            return core_gaps.remove_destination(home, name)
+        def work(context: TaskContext) -> RemovedDestination:
+            return remove_destination(home, name)
 
         run_task(self._runner, self, "remove-destination", work, self._changed, queue="config")
 
@@ -381,8 +500,8 @@ class DestinationsView(QWidget):
         """Record a paper or metal copy of ``item``."""
         home = self.home
 
-        def work(context: TaskContext) -> PhysicalCopyConfig:
-            return core_gaps.record_physical_copy(home, item, kind, location, offsite=offsite)
+        def work(context: TaskContext) -> CopyStanding:
+            return record_physical_copy(home, item, kind, location, offsite=offsite)
 
         run_task(self._runner, self, "record-copy", work, self._changed, queue="config")
 
@@ -395,8 +514,8 @@ class DestinationsView(QWidget):
         """Record that copy ``copy_id`` is still there today."""
         home = self.home
 
-        def work(context: TaskContext) -> PhysicalCopyConfig:
-            return core_gaps.confirm_physical_copy(home, copy_id)
+        def work(context: TaskContext) -> CopyStanding:
+            return confirm_physical_copy(home, copy_id)
 
         run_task(self._runner, self, "confirm-copy", work, self._changed, queue="config")
 
@@ -417,11 +536,18 @@ class DestinationsView(QWidget):
         home = self.home
 
         def work(context: TaskContext) -> PhysicalCopyConfig:
-            return core_gaps.remove_physical_copy(home, copy_id)
+            return remove_physical_copy(home, copy_id)
 
         run_task(self._runner, self, "remove-copy", work, self._changed, queue="config")
 
-    def _changed(self, _entry: object) -> None:
+    def _changed(self, result: object) -> None:
+        warnings: tuple[str, ...] = ()
+        if isinstance(result, (AddedLocalDestination, RemovedDestination)):
+            warnings = result.warnings
+        elif isinstance(result, AddedB2Destination):
+            warnings = result.probe.warnings
+        self.notice.setText("\n".join(f"Check: {w}" for w in warnings))
+        self.notice.setVisible(bool(warnings))
         self.changed.emit()
         self.refresh()
 

@@ -32,7 +32,7 @@ from ._common import note
 from .backup import BackupView
 from .destinations import DestinationsView
 from .items import ItemsView
-from .overview import OverviewView
+from .overview import ACTIONS, OverviewView
 from .print_view import PrintView
 from .restore import RestoreView
 from .seed_phrases import SeedPhrasesView
@@ -171,10 +171,10 @@ class MainWindow(QMainWindow):
                 {"backup": view.run_backup, "verify": view.run_verify, "repair": view.run_repair}[
                     action
                 ]()
-        elif action in ("add-offsite", "add-destination", "confirm-copy"):
-            self.show_page("destinations")
         elif action == "restore":
             self.show_page("restore")
+        elif action in ACTIONS:  # add-*, move-destination, confirm-copy
+            self.show_page("destinations")
 
     # --- the vault ------------------------------------------------------------------
 

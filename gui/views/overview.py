@@ -44,39 +44,31 @@ STATE_LOOK: dict[str, tuple[str, str]] = {
     "not-met": ("NOT SAFE", "#c62828"),
 }
 
-#: GUI actions: key -> button text. The overview emits ``action_requested(key, item)``.
+#: GUI actions: the policy's action code -> button text (every code but ``none``). The
+#: overview emits ``action_requested(code, item)``.
 ACTIONS: dict[str, str] = {
     "backup": "Back up now",
     "repair": "Repair",
     "verify": "Verify",
-    "add-offsite": "Add an offsite destination",
-    "add-destination": "Add a destination",
-    "confirm-copy": "Confirm a copy",
     "restore": "Restore",
+    "confirm-copy": "Confirm a copy",
+    "add-offsite": "Add an offsite destination",
+    "add-media": "Add another kind of media",
+    "add-destination": "Add a destination",
+    "move-destination": "Change destinations",
+    "add-immutable": "Add an offline copy",
 }
 
 
 def action_for(verdict: Verdict) -> str | None:
     """The GUI action for the core's one next step (None when nothing is to be done).
 
-    The core words its advice for people (and names the CLI command); the GUI offers the
-    matching button, and shows the core's words beside it.
+    Chosen by the verdict's stable :attr:`~keyvault.backup.policy.Verdict.action_code`;
+    the core's words (which name the CLI command) are shown beside the button. A code
+    this GUI does not know yet gets no button, only the words.
     """
-    text = verdict.action
-    rules = (
-        ("nothing to do", None),
-        ("run 'keyvault backup'", "backup"),
-        ("run 'keyvault repair'", "repair"),
-        ("run 'keyvault verify", "verify"),
-        ("restore the original", "restore"),
-        ("keep a copy offsite", "add-offsite"),
-        ("add an offsite destination", "add-offsite"),
-        ("check the ", "confirm-copy"),
-    )
-    for prefix, action in rules:
-        if text.startswith(prefix):
-            return action
-    return "add-destination" if text.startswith(("add ", "move ")) else None
+    code = verdict.action_code
+    return code if code in ACTIONS else None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Documents are built and rendered by the core (:mod:`keyvault.paper.kit`,
 :mod:`keyvault.paper.documents`, :func:`keyvault.paper.render.render_pdf`) on the worker
-pool; the preview draws each page with ``pdftoppm`` (:mod:`keyvault_gui.pdf_preview`).
+pool; the preview draws each page rasterised by the core
+(:func:`keyvault.paper.scan.rasterise_pdf`, through :mod:`keyvault_gui.pdf_preview`).
 Printing goes through the system dialog (QPrinter) with the pages drawn at 300 dpi;
 "Save as PDF" writes the core's PDF bytes atomically with mode 0600.
 

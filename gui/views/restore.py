@@ -6,7 +6,7 @@ and earlier keys after a rotation), then :func:`keyvault.backup.engine.restore` 
 new file or folder (never over an existing one).
 
 Recover on a new computer: a backup folder (or ``b2://bucket/prefix``) and the 24 words
-or the vault passphrase; :func:`keyvault.backup.engine.recover` restores every item.
+or the vault passphrase; :func:`keyvault.backup.engine.recover_from_source` restores every item.
 """
 
 from __future__ import annotations
@@ -35,17 +35,15 @@ from keyvault.backup.engine import (
     ProgressEvent,
     RecoverReport,
     RestoreResult,
-    recover,
+    recover_from_source,
     restore,
 )
 from keyvault.crypto.vaultkey import identity_from_words
-from keyvault.errors import KeyvaultError, NoMatchingIdentityError, RollbackError
 from keyvault.secret import Secret
 from keyvault.vault import keystore
 from keyvault.vault.config import load_config
 from keyvault.vault.state import VersionRecord, open_state
 
-from .. import core_gaps
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField
 from ._common import heading, note, run_task
@@ -296,22 +294,14 @@ class RestoreView(QWidget):
         def work(context: TaskContext) -> RecoverReport:
             try:
                 identity = identity_from_words(words) if words is not None else None
-                errors: list[KeyvaultError] = []
-                for candidate in core_gaps.open_recovery_sources(home, source):
-                    try:
-                        return recover(
-                            candidate,
-                            out_dir,
-                            home=home,
-                            identity=identity,
-                            passphrase=passphrase,
-                            vault_id=getattr(candidate, "vault_id", None),
-                            progress=lambda e: context.post(e, "recover"),
-                        )
-                    except (NoMatchingIdentityError, RollbackError) as exc:
-                        errors.append(exc)
-                rollback = next((e for e in errors if isinstance(e, RollbackError)), None)
-                raise rollback or errors[0]
+                return recover_from_source(
+                    source,
+                    out_dir,
+                    home=home,
+                    identities=[identity] if identity is not None else [],
+                    passphrase=passphrase,
+                    progress=lambda e: context.post(e, "recover"),
+                )
             finally:
                 for secret in (words, passphrase):
                     if secret is not None:

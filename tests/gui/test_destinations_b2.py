@@ -1,0 +1,159 @@
+"""The B2 form of the destinations screen (against the B2 test server, b2sdk's real HTTP
+stack), the notice under the destination buttons, and the overview's buttons chosen by
+the verdict's action code."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from keyvault_gui.views.destinations import AddB2Dialog, DestinationsView
+from keyvault_gui.views.main_window import MainWindow
+from keyvault_gui.views.overview import ACTIONS, action_for
+from pytestqt.qtbot import QtBot
+
+from keyvault.backup.policy import ACTION_CODES, CopyEvidence, evaluate
+from keyvault.vault.config import PolicyConfig, load_config
+
+from ..destinations.b2_server import B2TestServer, KeyvaultSimulator, create_account
+from .conftest import close_error_dialogs, error_dialogs, wait_idle
+
+BUCKET = "kv-bucket"
+
+
+@pytest.fixture
+def b2(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[B2TestServer, tuple[str, str]]]:
+    with B2TestServer(KeyvaultSimulator(part_size=100_000)) as server:
+        monkeypatch.setenv("KEYVAULT_B2_REALM", server.realm_url)
+        monkeypatch.setenv("KEYVAULT_B2_TIMEOUT", "5")
+        monkeypatch.setenv("KEYVAULT_B2_BACKOFF_MAX", "0.01")
+        yield server, create_account(server.sim, BUCKET)
+
+
+def _dests(window: MainWindow) -> DestinationsView:
+    view = window.show_page("destinations")
+    assert isinstance(view, DestinationsView)
+    return view
+
+
+def _error(qtbot: QtBot) -> str:
+    qtbot.waitUntil(lambda: bool(error_dialogs()), timeout=20_000)
+    text = error_dialogs()[0].text()
+    close_error_dialogs()
+    return text
+
+
+def _fill(dialog: AddB2Dialog, name: str, key: tuple[str, str], store: str = "file") -> None:
+    dialog.name.setText(name)
+    dialog.bucket.setText(BUCKET)
+    dialog.prefix.setText("/laptop/")
+    dialog.key_id.setText(key[0])
+    dialog.key.edit.setText(key[1])
+    dialog.store.setCurrentIndex(dialog.store.findData(store))
+
+
+def test_add_a_b2_bucket_then_remove_it(
+    qtbot: QtBot,
+    vault_window: MainWindow,
+    kv_home: Path,
+    b2: tuple[B2TestServer, tuple[str, str]],
+) -> None:
+    server, master = b2
+    view = _dests(vault_window)
+    wait_idle(qtbot, vault_window.runner)
+    dialog = view.open_add_b2()
+    _fill(dialog, "offsite", master)
+    dialog.accept()
+    assert dialog.key.is_empty()  # read once, as a Secret, then cleared
+    qtbot.waitUntil(lambda: "offsite" in view.destination_names(), timeout=20_000)
+    entry = load_config(kv_home).destination("offsite")
+    assert entry is not None and (entry.type, entry.media, entry.offsite) == ("b2", "cloud", True)
+    assert (entry.options["bucket"], entry.options["prefix"]) == (BUCKET, "laptop")
+    assert entry.options["credentials"] == "file"
+    assert master[1] not in (kv_home / "config.toml").read_text()
+    creds = kv_home / "b2-credentials.json"
+    assert stat.S_IMODE(creds.stat().st_mode) == 0o600 and master[1] in creds.read_text()
+    vault_id = load_config(kv_home).require_vault().id
+    assert server.sim.stored(BUCKET, f"laptop/keyvault/{vault_id}/vault.json") is not None
+    # What B2 said is worth checking is shown under the buttons.
+    assert not view.notice.isHidden() and "lifecycle rule" in view.notice.text()
+    qtbot.waitUntil(lambda: "offsite" in view.presence, timeout=20_000)
+    assert view.presence["offsite"].present, view.presence["offsite"].reason
+    assert view.dest_table.item(0, 1).text() == f"b2://{BUCKET}/laptop"
+
+    view.remove_destination("offsite")
+    qtbot.waitUntil(lambda: view.destination_names() == [], timeout=20_000)
+    assert "offsite" not in json.loads(creds.read_text())
+    assert error_dialogs() == []
+
+
+def test_a_refused_b2_key_or_missing_input_says_why_and_saves_nothing(
+    qtbot: QtBot,
+    vault_window: MainWindow,
+    kv_home: Path,
+    b2: tuple[B2TestServer, tuple[str, str]],
+) -> None:
+    _, master = b2
+    view = _dests(vault_window)
+    wait_idle(qtbot, vault_window.runner)
+    dialog = view.open_add_b2()
+    _fill(dialog, "offsite", (master[0], "not-the-key"))
+    dialog.accept()
+    assert "B2 rejected the application key" in _error(qtbot)
+    dialog = view.open_add_b2()
+    _fill(dialog, "offsite", (master[0], "   "))
+    dialog.accept()
+    assert _error(qtbot) == "give the application key ID and the key"
+    dialog = view.open_add_b2()
+    _fill(dialog, "offsite", master)
+    dialog.compliance.setChecked(True)
+    dialog.accept()
+    assert "compliance mode needs" in _error(qtbot)
+    dialog = view.open_add_b2()
+    _fill(dialog, "bad name", master)
+    dialog.accept()
+    assert "invalid destination name" in _error(qtbot)
+    wait_idle(qtbot, vault_window.runner)
+    assert load_config(kv_home).destinations == []
+    assert not (kv_home / "b2-credentials.json").exists()
+
+
+def test_a_drive_on_the_computers_own_disk_is_questioned(
+    qtbot: QtBot, vault_window: MainWindow, tmp_path: Path
+) -> None:
+    view = _dests(vault_window)
+    view.add_folder("usb", tmp_path, media="external", offsite=False, offline=False)
+    qtbot.waitUntil(lambda: "usb" in view.destination_names(), timeout=10_000)
+    assert not view.notice.isHidden()
+    assert "same disk as keyvault's own files" in view.notice.text()
+    view.remove_destination("usb")
+    qtbot.waitUntil(lambda: view.destination_names() == [], timeout=10_000)
+    assert view.notice.isHidden()
+
+
+def test_every_action_code_has_a_button_and_a_screen(qtbot: QtBot, window: MainWindow) -> None:
+    assert set(ACTIONS) == set(ACTION_CODES) - {"none"}
+    for code in ACTIONS:
+        if code in ("backup", "verify", "repair"):
+            continue  # these start an engine run: test_flow_321 presses Repair for real
+        window.do_action(code, "wallet")
+        expected = "restore" if code == "restore" else "destinations"
+        assert window.stack.currentWidget() is window.page(expected), code
+
+
+def test_the_button_follows_the_code_not_the_words() -> None:
+    now = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    drive = CopyEvidence("destination", "usb", "fs:usb", "external", verified_at=now)
+    original = CopyEvidence("original", "original", "fs:laptop", "internal")
+    verdict = evaluate("wallet", [original, drive], PolicyConfig(), now=now)
+    assert verdict.action_code == "add-offsite" and action_for(verdict) == "add-offsite"
+    reworded = type(verdict)(**{**verdict.__dict__, "action": "something else entirely"})
+    assert action_for(reworded) == "add-offsite"
+    holds = evaluate(
+        "wallet", [original, drive], PolicyConfig(min_copies=2, min_offsite=0), now=now
+    )
+    assert holds.action_code == "none" and action_for(holds) is None
