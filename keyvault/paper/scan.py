@@ -137,27 +137,31 @@ def _parse_pnm_stream(data: bytes) -> Iterator[Image]:
         pos = cursor + size
 
 
-def rasterise_pdf(path: Path | str, *, dpi: int = PDF_DPI) -> list[Image]:
-    """Every page of the PDF at ``path`` as a grayscale Pillow image, in memory.
+def rasterise_pdf(pdf: Path | str | bytes, *, dpi: int = PDF_DPI) -> list[Image]:
+    """Every page of a PDF as a grayscale Pillow image, in memory.
 
-    Needs poppler's ``pdftoppm``; raises :class:`ImageReadError` without it, or for a file
-    it cannot read as a PDF.
+    ``pdf`` is the file's path, or the document itself as ``bytes`` (e.g. one just
+    rendered, for a preview): those go to ``pdftoppm`` on stdin, so a document holding
+    secrets never touches the disk. Needs poppler's ``pdftoppm``; raises
+    :class:`ImageReadError` without it, or for a document it cannot read as a PDF.
     """
-    path = Path(path)
+    in_memory = isinstance(pdf, bytes)
     tool = shutil.which("pdftoppm")
     if tool is None:
         raise ImageReadError(
             "reading a PDF needs poppler's pdftoppm, which is not installed",
-            hint="install poppler (apt install poppler-utils, brew install poppler), or "
-            "scan a photo or PNG of the page instead",
+            hint="install poppler (apt install poppler-utils, brew install poppler)"
+            + ("" if in_memory else ", or scan a photo or PNG of the page instead"),
         )
+    source = "-" if isinstance(pdf, bytes) else str(Path(pdf))
     proc = subprocess.run(
-        [tool, "-r", str(dpi), "-gray", str(path)],
+        [tool, "-r", str(dpi), "-gray", source],
+        input=pdf if isinstance(pdf, bytes) else None,
         capture_output=True,
         check=False,
     )
     if proc.returncode != 0 or not proc.stdout:
-        raise ImageReadError(f"{path} cannot be read as a PDF")
+        raise ImageReadError(f"{'the document' if in_memory else source} cannot be read as a PDF")
     return list(_parse_pnm_stream(proc.stdout))
 
 

@@ -150,3 +150,17 @@ def test_image_without_code_is_empty(tmp_path: Path) -> None:
     path = tmp_path / "white.png"
     Image.new("L", (200, 200), 255).save(path)
     assert scan.scan_file(path) == []
+
+
+def test_a_pdf_in_memory_is_rasterised_like_its_file(tmp_path: Path) -> None:
+    # The GUI previews a just-rendered kit this way: the bytes go through a pipe, no file.
+    groups = slip39.split_bip39(bip39.generate(12), threshold=2, shares=2)
+    data = render.render_pdf(documents.share_sheets(groups, day=DAY))
+    pdf = tmp_path / "shares.pdf"
+    pdf.write_bytes(data)
+    in_memory = scan.rasterise_pdf(data, dpi=60)
+    from_file = scan.rasterise_pdf(pdf, dpi=60)
+    assert len(in_memory) == 2
+    assert [p.tobytes() for p in in_memory] == [p.tobytes() for p in from_file]
+    with pytest.raises(ImageReadError, match=r"^the document cannot be read as a PDF$"):
+        scan.rasterise_pdf(b"%PDF-1.4 not really")
