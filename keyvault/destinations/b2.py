@@ -73,6 +73,7 @@ from .base import (
     ProgressCallback,
     TraitProperties,
     check_key,
+    read_exactly,
 )
 
 __all__ = [
@@ -810,15 +811,10 @@ class B2Destination(TraitProperties):
         sha1, sha256 = hashlib.sha1(), hashlib.sha256()  # noqa: S324 - B2's checksum
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
         try:
-            done = 0
-            while done < size:
-                chunk = source.read(min(1 << 20, size - done))
-                if not chunk:
-                    raise ValueError(f"the source ended after {done} of {size} bytes")
+            for chunk in read_exactly(source.read, size):
                 spool.write(chunk)
                 sha1.update(chunk)
                 sha256.update(chunk)
-                done += len(chunk)
             spool.seek(0)
             yield spool, sha1.hexdigest(), sha256.hexdigest()  # type: ignore[misc]
         finally:

@@ -37,6 +37,7 @@ __all__ = [
     "ProgressCallback",
     "TraitProperties",
     "check_key",
+    "read_exactly",
 ]
 
 MediaKind = Literal["internal", "external", "nas", "optical", "cloud", "paper", "metal"]
@@ -187,3 +188,28 @@ def check_key(key: str) -> str:
         if segment in ("", ".", ".."):
             raise ValueError(f"invalid object key {key!r}: empty, '.' or '..' segment")
     return key
+
+
+def read_exactly(
+    read: Callable[[int], bytes],
+    size: int,
+    progress: ProgressCallback | None = None,
+    chunk_size: int = 1 << 20,
+) -> Iterator[bytes]:
+    """The first ``size`` bytes that ``read(n)`` gives, in chunks of at most ``chunk_size``.
+
+    After the consumer took each chunk, ``progress(done, size)`` is called (once with
+    ``(0, 0)`` for an empty object). A source that ends early is a caller mistake (the
+    size was wrong): ``ValueError``. Every ``put`` reads its source through this.
+    """
+    done = 0
+    while done < size:
+        chunk = read(min(chunk_size, size - done))
+        if not chunk:
+            raise ValueError(f"the source ended after {done} of {size} bytes")
+        done += len(chunk)
+        yield chunk
+        if progress is not None:
+            progress(done, size)
+    if progress is not None and size == 0:
+        progress(0, 0)

@@ -28,6 +28,7 @@ import stat as stat_module
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -50,6 +51,7 @@ from .base import (
     ProgressCallback,
     TraitProperties,
     check_key,
+    read_exactly,
 )
 
 __all__ = [
@@ -323,17 +325,8 @@ class LocalDestination(TraitProperties):
             # The marker was just seen, so the folder is on the real drive.
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             with atomic_writer(target, mode=0o600) as handle:
-                done = 0
-                while done < size:
-                    chunk = _read(source, min(CHUNK_SIZE, size - done))
-                    if not chunk:
-                        raise ValueError(f"the source ended after {done} of {size} bytes")
+                for chunk in read_exactly(partial(_read, source), size, progress, CHUNK_SIZE):
                     handle.write(chunk)
-                    done += len(chunk)
-                    if progress is not None:
-                        progress(done, size)
-                if progress is not None and size == 0:
-                    progress(0, 0)
             info = os.stat(target)
         except _StreamError as failed:
             raise failed.original from None

@@ -30,6 +30,7 @@ from .base import (
     ProgressCallback,
     TraitProperties,
     check_key,
+    read_exactly,
 )
 
 __all__ = ["CHUNK_SIZE", "MemoryDestination", "Operation"]
@@ -118,19 +119,7 @@ class MemoryDestination(TraitProperties):
         if size < 0:
             raise ValueError("size must not be negative")
         self._enter("put")
-        parts: list[bytes] = []
-        done = 0
-        while done < size:
-            chunk = source.read(min(CHUNK_SIZE, size - done))
-            if not chunk:
-                raise ValueError(f"the source ended after {done} of {size} bytes")
-            parts.append(chunk)
-            done += len(chunk)
-            if progress is not None:
-                progress(done, size)
-        if progress is not None and size == 0:
-            progress(0, 0)
-        data = b"".join(parts)
+        data = b"".join(read_exactly(source.read, size, progress, CHUNK_SIZE))
         with self._lock:
             # An immutable store (B2 Object Lock) accepts a new version of a name; only
             # deleting is refused, so overwriting is allowed here too.

@@ -230,6 +230,14 @@ class DestinationContract:
         destination.delete("never/existed")
         assert keys(destination) == ["kept"]
 
+    def test_a_source_shorter_than_its_size_is_a_caller_mistake(
+        self, destination: Destination
+    ) -> None:
+        with pytest.raises(ValueError, match="ended after 3 of 10 bytes"):
+            destination.put("short", io.BytesIO(b"abc"), 10)
+        with pytest.raises(ObjectNotFoundError):
+            destination.stat("short")
+
     # --- keys ------------------------------------------------------------------------
 
     @pytest.mark.parametrize(
