@@ -200,11 +200,14 @@ def _timer_state(plan: sched.InstallPlan) -> str:
 
 
 def _current_alerts(
-    state: sched.RunState, settings: sched.ScheduleSettings, now: datetime
+    last_success: datetime | None,
+    state: sched.RunState,
+    settings: sched.ScheduleSettings,
+    now: datetime,
 ) -> list[alerting.Alert]:
     return alerting.evaluate(
         now=now,
-        last_success=sched.parse_when(state.last_backup_success),
+        last_success=last_success,
         since=sched.parse_when(state.installed),
         max_age=settings.max_backup_age,
     )
@@ -224,7 +227,8 @@ def status() -> None:
         )
         return
     plan = _plan(home, settings)
-    stale = _current_alerts(state, settings, _now())
+    last_success, source = sched.last_backup_success(home, state)
+    stale = _current_alerts(last_success, state, settings, _now())
     last_alerts = [a for a in state.alerts if a.get("kind") != "backup-stale"]
     current = last_alerts + [a.to_dict() for a in stale]
     files = {str(u.path): u.path.exists() for u in plan.files}
@@ -237,7 +241,8 @@ def status() -> None:
         "settings": _settings_summary(settings),
         "last_run": state.last_run,
         "last_backup_exit": state.last_backup_exit,
-        "last_backup_success": state.last_backup_success,
+        "last_backup_success": last_success.isoformat() if last_success else None,
+        "last_backup_success_source": source,
         "last_verify": state.last_verify,
         "last_verify_exit": state.last_verify_exit,
         "verify_due": sched.verify_due(state, settings, _now()),
@@ -249,7 +254,10 @@ def status() -> None:
         for path, present in files.items():
             click.echo(f"    {path}{'' if present else ' (MISSING)'}")
         click.echo(f"last run: {state.last_run or 'never'}")
-        click.echo(f"last successful backup: {state.last_backup_success or 'never'}")
+        click.echo(
+            "last successful backup: "
+            + (f"{last_success.isoformat()} ({source} record)" if last_success else "never")
+        )
         click.echo(f"last verify: {state.last_verify or 'never'}")
         for alert in current:
             click.echo(f"alert ({alert['severity']}): {alert['message']}")
@@ -339,9 +347,11 @@ def run() -> None:
         else:
             state.last_verify = now.isoformat()
             state.last_verify_exit = step.exit_code
+    # After the steps: the backup just run (by its own process) is in the engine's state.
+    last_success, _source = sched.last_backup_success(home, state)
     alerts = alerting.evaluate(
         now=now,
-        last_success=sched.parse_when(state.last_backup_success),
+        last_success=last_success,
         since=sched.parse_when(state.installed) or now,
         max_age=settings.max_backup_age,
         steps=steps,

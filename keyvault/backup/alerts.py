@@ -6,8 +6,8 @@ the policy's allowed age, it lists the :class:`Alert` objects to raise:
 
 - ``run-failed``: a step ended with an error (any exit code but 0, 3 and, for verify, 4),
 - ``copy-missing``: ``verify`` found a stored copy missing or damaged (exit 4),
-- ``backup-stale``: no successful backup for longer than the policy allows (restic and
-  Kopia users ask for exactly this "absence of success" alert),
+- ``backup-stale``: no successful backup, by any run (timer, CLI or GUI), for longer than
+  the policy allows (restic and Kopia users ask for exactly this "absence of success" alert),
 - ``policy-not-met``: the backup ran but the 3-2-1 rule does not hold (exit 3; a warning).
 
 Delivery is best effort and never raises: a desktop notification (``notify-send`` on
@@ -104,7 +104,8 @@ def evaluate(
 ) -> list[Alert]:
     """The alerts for a run (or, with no ``steps``, for a status check at ``now``).
 
-    ``last_success`` is when a backup last succeeded (including a step in ``steps``);
+    ``last_success`` is when a backup last succeeded, whoever ran it (the timer,
+    ``keyvault backup``, the GUI: see :func:`.schedule.last_backup_success`);
     ``since`` is when the schedule was installed: with no success ever, the stale clock
     starts there. Pure: no I/O, time passed in.
     """

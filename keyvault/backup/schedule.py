@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from keyvault.atomic import atomic_write
-from keyvault.errors import ConfigError
+from keyvault.errors import ConfigError, KeyvaultError
+from keyvault.vault import state as engine_state
 
 __all__ = [
     "SETTINGS_FILE",
@@ -47,6 +48,7 @@ __all__ = [
     "SchedulerKind",
     "UnitFile",
     "keyvault_command",
+    "last_backup_success",
     "launchd_label",
     "launchd_plist",
     "load_settings",
@@ -171,7 +173,8 @@ class RunState:
     installed: str | None = None
     last_run: str | None = None
     last_backup_exit: int | None = None
-    #: The last time ``keyvault backup`` finished with exit code 0 or 3 (ran, wrote copies).
+    #: The last time the timer's ``keyvault backup`` finished with exit code 0 or 3. Only a
+    #: fallback: :func:`last_backup_success` prefers the engine's record of every backup.
     last_backup_success: str | None = None
     last_verify: str | None = None
     last_verify_exit: int | None = None
@@ -219,6 +222,29 @@ def verify_due(state: RunState, settings: ScheduleSettings, now: datetime) -> bo
     if last is None:
         return True
     return now - last >= timedelta(days=settings.verify_every_days) - timedelta(hours=1)
+
+
+def last_backup_success(home: Path, state: RunState) -> tuple[datetime | None, str | None]:
+    """When a backup last succeeded, and the record that says so (``engine`` or ``timer``).
+
+    The engine's local state (``state.db``) is the source of truth: it records every
+    backup run, whether the timer, ``keyvault backup`` or the GUI started it, and one
+    that ended ``ok`` (nothing failed; the 3-2-1 policy aside) counts. Only when it holds
+    no such run (or cannot be read) does the timer's own ``last_backup_success`` count.
+    Never creates ``state.db``. Returns ``(None, None)`` when neither knows of a success.
+    """
+    path = home / engine_state.STATE_FILE
+    if path.exists():
+        try:
+            with engine_state.open_state(home) as db:
+                run = db.last_run("backup", result="ok")
+        except (KeyvaultError, OSError):
+            # An unreadable state must not silence the alert: fall back to the timer.
+            run = None
+        if run is not None:
+            return run[1], "engine"
+    timer = parse_when(state.last_backup_success)
+    return (timer, "timer") if timer is not None else (None, None)
 
 
 # --- what the scheduler runs ------------------------------------------------------------

@@ -614,12 +614,22 @@ class State:
                 (kind, format_time(started), format_time(finished), result),
             )
 
-    def last_run(self, kind: str) -> tuple[datetime, datetime, str] | None:
-        """(started, finished, result) of the last run of ``kind``."""
-        row = self._db.execute(
-            "SELECT started, finished, result FROM runs WHERE kind=? ORDER BY id DESC LIMIT 1",
-            (kind,),
-        ).fetchone()
+    def last_run(
+        self, kind: str, *, result: str | None = None
+    ) -> tuple[datetime, datetime, str] | None:
+        """(started, finished, result) of the last run of ``kind`` (with ``result``, the last
+        run that ended with that result, e.g. the last ``ok`` backup)."""
+        if result is None:
+            row = self._db.execute(
+                "SELECT started, finished, result FROM runs WHERE kind=? ORDER BY id DESC LIMIT 1",
+                (kind,),
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT started, finished, result FROM runs WHERE kind=? AND result=? "
+                "ORDER BY id DESC LIMIT 1",
+                (kind, result),
+            ).fetchone()
         if row is None:
             return None
         return parse_time(str(row[0])), parse_time(str(row[1])), str(row[2])

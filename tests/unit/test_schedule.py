@@ -20,6 +20,7 @@ from keyvault.backup.schedule import (
     RunState,
     ScheduleSettings,
     keyvault_command,
+    last_backup_success,
     launchd_plist,
     load_settings,
     load_state,
@@ -36,6 +37,7 @@ from keyvault.backup.schedule import (
     verify_due,
 )
 from keyvault.errors import ConfigError
+from keyvault.vault.state import STATE_FILE, open_state
 
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 SECRET_MARKERS = ("PASSPHRASE", "B2_APPLICATION_KEY", "hooks.example", "curl")
@@ -278,3 +280,33 @@ def test_plan_install_per_platform(tmp_path: Path) -> None:
     assert win.enable[0][:4] == ("schtasks", "/Create", "/TN", "keyvault-backup")
     with pytest.raises(ValueError, match="unknown platform"):
         plan_install("beos", env={}, **common)
+
+
+def test_last_backup_success_prefers_the_engine_state(tmp_path: Path) -> None:
+    day = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    timer = RunState(last_backup_success=(day + timedelta(days=5)).isoformat())
+    # No state.db: the timer's record counts, and none is created by asking.
+    assert last_backup_success(tmp_path, timer) == (day + timedelta(days=5), "timer")
+    assert last_backup_success(tmp_path, RunState()) == (None, None)
+    assert not (tmp_path / STATE_FILE).exists()
+    with open_state(tmp_path) as state:
+        state.record_run("backup", day, day + timedelta(minutes=1), "ok")
+        state.record_run("backup", day + timedelta(days=1), day + timedelta(days=1), "failed")
+        state.record_run("verify", day + timedelta(days=2), day + timedelta(days=2), "ok")
+    # The engine's newest ok backup wins over the timer's own (newer) record; a failed
+    # backup and a verify do not count.
+    assert last_backup_success(tmp_path, timer) == (day + timedelta(minutes=1), "engine")
+
+
+def test_last_backup_success_without_engine_runs_or_with_an_unreadable_state(
+    tmp_path: Path,
+) -> None:
+    day = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    timer = RunState(last_backup_success=day.isoformat())
+    with open_state(tmp_path) as state:
+        state.record_run("backup", day, day, "failed")
+    assert last_backup_success(tmp_path, timer) == (day, "timer")
+    (tmp_path / STATE_FILE).write_bytes(b"not a database at all" * 100)
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / (STATE_FILE + suffix)).unlink(missing_ok=True)
+    assert last_backup_success(tmp_path, timer) == (day, "timer")
