@@ -3,7 +3,8 @@
 Exit codes (ARCHITECTURE.md): 0 ok; 1 an error (a destination full or failing, an item
 that cannot be read); 3 the 3-2-1 policy is not met (``backup``, ``status``); 4 a copy
 is missing or damaged (``verify``, ``repair`` when something stays broken). A drive that
-is not connected is reported, never an error by itself.
+is not connected is reported; only ``verify`` counts it (unless it is marked offline) as
+its copies missing.
 """
 
 from __future__ import annotations
@@ -226,7 +227,12 @@ def status(strict: bool) -> None:
 )
 @passphrase_file_option
 def verify(dest_name: str | None, deep: bool, passphrase_file: str | None) -> None:
-    """Check that the stored copies are present and intact (exit 4 if not)."""
+    """Check that the stored copies are present and intact.
+
+    Exit 4 if a copy is missing or damaged, or if a destination that is not marked
+    offline is not available (its copies are missing for this check). A destination
+    added with --offline that is away is reported and not checked.
+    """
     from keyvault.backup.engine import verify as run_verify
 
     app = get_app()
@@ -238,7 +244,9 @@ def verify(dest_name: str | None, deep: bool, passphrase_file: str | None) -> No
 
     def human() -> None:
         for name, message in report.unavailable:
-            click.echo(f"-> {name}: NOT AVAILABLE, not checked ({message})")
+            click.echo(f"-> {name}: NOT AVAILABLE, its copies count as missing ({message})")
+        for name, message in report.offline:
+            click.echo(f"-> {name}: offline, not checked ({message})")
         for check in report.checks:
             if check.ok:
                 continue
@@ -253,11 +261,17 @@ def verify(dest_name: str | None, deep: bool, passphrase_file: str | None) -> No
             )
         else:
             click.echo(f"all {len(report.checks)} copies at {dests} destination(s) are {level}")
+        if report.unavailable:
+            click.echo(
+                f"{len(report.unavailable)} destination(s) not available: connect them and "
+                "run 'keyvault verify' again (a drive kept disconnected on purpose belongs "
+                "in the config with --offline)"
+            )
         for dest, key in report.unknown_objects:
             click.echo(f"   {dest}: unknown object {key} (not from this machine; left alone)")
 
     app.output.emit(report.to_dict(), human)
-    if report.problems:
+    if report.copies_missing:
         raise click.exceptions.Exit(ExitCode.COPY_MISSING_OR_DAMAGED)
 
 
@@ -273,6 +287,8 @@ def repair() -> None:
     def human() -> None:
         for name, message in report.before.unavailable:
             click.echo(f"-> {name}: NOT AVAILABLE, not checked ({message})")
+        for name, message in report.before.offline:
+            click.echo(f"-> {name}: offline, not checked ({message})")
         for check in report.repaired:
             what = f"{check.item} version {check.version}" if check.item else check.what
             click.echo(f"-> {check.dest}: {what}: repaired")

@@ -82,7 +82,9 @@ def describe_verify(report: VerifyReport) -> str:
         what = check.item or check.what
         lines.append(f"{check.dest}: {what} is {check.result}")
     for dest, message in report.unavailable:
-        lines.append(f"{dest}: not connected ({message})")
+        lines.append(f"{dest}: NOT CONNECTED, its copies count as missing ({message})")
+    for dest, message in report.offline:
+        lines.append(f"{dest}: offline, not checked ({message})")
     for check in report.conflicts:
         lines.append(f"{check.dest}: {check.message or 'written by another keyvault'}")
     return "\n".join(lines)

@@ -39,7 +39,14 @@ from ._store import (
     write_manifest,
 )
 from .manifest import decrypt_manifest
-from .reports import CopyCheck, DestResult, ProgressFn, RepairReport, VerifyReport
+from .reports import (
+    CopyCheck,
+    DestResult,
+    ProgressFn,
+    RepairReport,
+    VerifiedDest,
+    VerifyReport,
+)
 
 __all__ = [
     "repair",
@@ -216,9 +223,14 @@ def verify(
     """Check the copies at every (or one) destination: present, intact, with ``deep``
     also restorable (decrypted with ``identities``, plaintext sha256 compared).
 
-    Results are recorded in local state and feed :func:`status`. A destination that is not
-    available is listed in :attr:`VerifyReport.unavailable`; when it was asked for by name,
-    :class:`~keyvault.errors.DestinationUnavailableError` is raised instead.
+    Results are recorded in local state and feed :func:`status`. A destination that is
+    not available is not checked; when it was asked for by name,
+    :class:`~keyvault.errors.DestinationUnavailableError` is raised. Otherwise it is
+    listed in :attr:`VerifyReport.destinations` as ``offline`` when the config marks it
+    offline (a drive kept in a drawer: no problem), else as ``unavailable``: its copies
+    count as missing for this check (:attr:`VerifyReport.copies_missing`), so a drive that
+    is normally connected and disappeared is caught. Nothing about an unreachable
+    destination is recorded in local state, so the 3-2-1 verdicts are unaffected.
     """
     if deep and not identities:
         raise ValueError("a deep verification needs the vault key's identities")
@@ -228,9 +240,11 @@ def verify(
         chosen = [d for d in v.dests if dest is None or d.name == dest]
         if dest is not None and not chosen:
             raise NotFoundError(f"no destination called {dest!r}", hint="see 'keyvault dest list'")
-        report = VerifyReport(deep, [], [])
+        report = VerifyReport(deep, [])
         try:
             for destination in chosen:
+                outcome = VerifiedDest(destination.name, destination.offline)
+                report.destinations.append(outcome)
                 try:
                     destination.check_available()
                     v.state.record_seen(destination.name, destination.location_id(), v.now)
@@ -238,14 +252,22 @@ def verify(
                 except DestinationUnavailableError as exc:
                     if dest is not None:
                         raise
-                    report.unavailable.append((destination.name, exc.message))
+                    outcome.outcome = "offline" if destination.offline else "unavailable"
+                    outcome.message = exc.message
+                    continue
                 except DestinationError as exc:
                     report.checks.append(
                         CopyCheck(destination.name, "destination", "missing", message=exc.message)
                     )
+                mine = [c for c in report.checks if c.dest == destination.name]
+                if any(c.result == "conflict" for c in mine):
+                    outcome.outcome = "conflict"
+                elif any(not c.ok for c in mine):
+                    outcome.outcome = "problems"
         finally:
             v.clear_spool()
-        state.record_run("verify", v.now, utc_now(), "ok" if not report.problems else "problems")
+        result = "ok" if not report.copies_missing else "problems"
+        state.record_run("verify", v.now, utc_now(), result)
     return report
 
 
@@ -268,8 +290,8 @@ def repair(
     with RunLock(home), open_state(home) as state:
         v = VaultRun(home, state, destinations=destinations, progress=progress, now=now)
         by_name = {d.name: d for d in v.dests}
-        available = {d for d, _ in before.unavailable}
-        sources = [d for d in v.dests if d.name not in available]
+        unreachable = set(before.not_checked)
+        sources = [d for d in v.dests if d.name not in unreachable]
         try:
             for check in before.problems:
                 dest = by_name.get(check.dest)

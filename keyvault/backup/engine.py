@@ -98,6 +98,7 @@ from .reports import (
     RepairReport,
     RestoreResult,
     StatusReport,
+    VerifiedDest,
     VerifyReport,
 )
 
@@ -113,6 +114,7 @@ __all__ = [
     "RepairReport",
     "RestoreResult",
     "StatusReport",
+    "VerifiedDest",
     "VerifyReport",
     "backup",
     "open_destinations",

@@ -23,6 +23,7 @@ __all__ = [
     "RepairReport",
     "RestoreResult",
     "StatusReport",
+    "VerifiedDest",
     "VerifyReport",
 ]
 
@@ -183,12 +184,29 @@ class CopyCheck:
 
 
 @dataclass
+class VerifiedDest:
+    """One destination's outcome in a verification.
+
+    ``outcome``: ``ok``, ``problems`` (a copy missing or damaged), ``conflict`` (another
+    writer's newer manifest), ``unavailable`` (not available and not marked offline: its
+    copies count as missing) or ``offline`` (marked offline and away: not checked, no
+    problem). ``message`` says why it was not available.
+    """
+
+    name: str
+    offline: bool
+    outcome: str = "ok"
+    message: str | None = None
+
+
+@dataclass
 class VerifyReport:
     """The outcome of :func:`verify`."""
 
     deep: bool
     checks: list[CopyCheck]
-    unavailable: list[tuple[str, str]]
+    #: Every destination the verification covered, in the config's order.
+    destinations: list[VerifiedDest] = field(default_factory=list)
     unknown_objects: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -201,14 +219,51 @@ class VerifyReport:
         """Destinations holding another writer's newer manifest."""
         return [c for c in self.checks if c.result == "conflict"]
 
+    @property
+    def unavailable(self) -> list[tuple[str, str]]:
+        """(name, reason) of each destination that should be connected but was not
+        available: its copies are missing for this check."""
+        return [(d.name, d.message or "") for d in self.destinations if d.outcome == "unavailable"]
+
+    @property
+    def offline(self) -> list[tuple[str, str]]:
+        """(name, reason) of each destination marked offline that was away: not checked."""
+        return [(d.name, d.message or "") for d in self.destinations if d.outcome == "offline"]
+
+    @property
+    def not_checked(self) -> list[str]:
+        """Names of the destinations that could not be reached (unavailable or offline)."""
+        return [d.name for d in self.destinations if d.outcome in ("unavailable", "offline")]
+
+    @property
+    def copies_missing(self) -> bool:
+        """True when a copy is missing or damaged, or a destination that should be
+        connected was not available (``keyvault verify`` exits 4)."""
+        return bool(self.problems or self.unavailable)
+
+    def _dest_dict(self, dest: VerifiedDest) -> dict[str, Any]:
+        checks = [c for c in self.checks if c.dest == dest.name]
+        return {
+            "dest": dest.name,
+            "offline": dest.offline,
+            "outcome": dest.outcome,
+            "checked": len(checks),
+            "problems": sum(1 for c in checks if not c.ok and c.result != "conflict"),
+            "copies_missing": dest.outcome in ("problems", "unavailable"),
+            "message": dest.message,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "deep": self.deep,
             "checked": len(self.checks),
             "problems": len(self.problems),
+            "copies_missing": self.copies_missing,
+            "destinations": [self._dest_dict(d) for d in self.destinations],
             "checks": [c.to_dict() for c in self.checks],
             "unavailable": [{"dest": d, "message": m} for d, m in self.unavailable],
+            "offline": [{"dest": d, "message": m} for d, m in self.offline],
             "unknown_objects": [{"dest": d, "key": k} for d, k in self.unknown_objects],
         }
 
@@ -228,6 +283,7 @@ class RepairReport:
             "repaired": [c.to_dict() for c in self.repaired],
             "unrepaired": [c.to_dict() for c in self.unrepaired],
             "unavailable": [{"dest": d, "message": m} for d, m in self.before.unavailable],
+            "offline": [{"dest": d, "message": m} for d, m in self.before.offline],
         }
 
 
