@@ -107,7 +107,7 @@ def load_overview(home: Path) -> Overview:
             rows.append(
                 StatusRow(verdict, newest.created if newest else None, max(checked, default=None))
             )
-        last = state.last_run("backup")
+        last = state.last_run("backup", result="ok")
     return Overview(
         rows,
         list(report.warnings),

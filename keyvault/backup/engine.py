@@ -421,9 +421,23 @@ def backup(
             dry_run, started, finished, item_results, [results[d.name] for d in v.dests], []
         )
         if not dry_run:
-            state.record_run("backup", started, finished, "failed" if report.failed else "ok")
+            state.record_run("backup", started, finished, _run_result(report))
     report.verdicts = status(home, destinations=destinations, now=now).verdicts
     return report
+
+
+def _run_result(report: BackupReport) -> str:
+    """The run's one-word result for local state.
+
+    ``unreached`` when no destination took part (every drive missing, or none configured):
+    not a failure of the run, but not a backup either, so it must not reset the
+    stale-backup alert, which counts only ``ok`` runs.
+    """
+    if report.failed:
+        return "failed"
+    if not any(d.state == "ok" for d in report.destinations):
+        return "unreached"
+    return "ok"
 
 
 def _describe_dry_run(

@@ -155,6 +155,27 @@ def test_missing_destination_is_reported_and_not_written(
     assert {d.name: d.uploaded for d in later.destinations} == {"usb": 0, "nas": 3, "away": 0}
 
 
+def test_a_run_that_reached_no_destination_is_not_a_backup_success(
+    vault: tuple[Path, X25519Identity], tmp_path: Path
+) -> None:
+    """Every drive missing: not a failed run, but it must not reset the stale-backup clock."""
+    home, _ = vault
+    _setup(vault, tmp_path)
+    dests = _dests()
+    engine.backup(home, destinations=dests)
+    with open_state(home) as state:
+        first_ok = state.last_run("backup", result="ok")
+    assert first_ok is not None
+    for dest in dests:
+        dest.available = False
+    report = engine.backup(home, destinations=dests)
+    assert not report.failed
+    with open_state(home) as state:
+        last = state.last_run("backup")
+        assert last is not None and last[2] == "unreached"
+        assert state.last_run("backup", result="ok") == first_ok
+
+
 def test_full_destination_keeps_its_previous_version(
     vault: tuple[Path, X25519Identity], tmp_path: Path
 ) -> None:
