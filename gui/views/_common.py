@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QWidget
 
 from ..tasks import ErrorText, TaskHandle, TaskRunner, WorkFunction, show_error
 
@@ -93,3 +93,13 @@ def ask(parent: QWidget, title: str, text: str, on_yes: Callable[[], None]) -> Q
     box.buttonClicked.connect(clicked)
     box.open()
     return box
+
+
+def ok_cancel_buttons(dialog: QDialog) -> QDialogButtonBox:
+    """An OK/Cancel button box wired to ``dialog``'s accept and reject."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+    )
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -63,7 +62,7 @@ from keyvault.vault.copies import (
 
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField
-from ._common import ask, heading, note, run_task
+from ._common import ask, heading, note, ok_cancel_buttons, run_task
 
 __all__ = ["AddB2Dialog", "AddFolderDialog", "DestinationsView", "RecordCopyDialog"]
 
@@ -105,11 +104,7 @@ class AddFolderDialog(QDialog):
         self.media.setCurrentIndex(LOCAL_MEDIA.index("external"))
         self.offsite = QCheckBox("kept away from home (offsite)", self)
         self.offline = QCheckBox("normally disconnected (offline)", self)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         form = QFormLayout(self)
         form.addRow(
             note(
@@ -158,11 +153,7 @@ class AddB2Dialog(QDialog):
         self.immutable_days.setSpecialValueText("no lock")
         self.immutable_days.setSuffix(" days")
         self.compliance = QCheckBox("compliance mode (nobody can shorten the lock)", self)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         form = QFormLayout(self)
         form.addRow(
             note(
@@ -199,11 +190,7 @@ class RecordCopyDialog(QDialog):
         self.location = QLineEdit(self)
         self.location.setPlaceholderText("where it is kept, e.g. bank safe deposit box")
         self.offsite = QCheckBox("kept away from home (offsite)", self)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         form = QFormLayout(self)
         form.addRow(note("Never type the words here: only where the copy is and what it is.", self))
         form.addRow("Copy of", self.item)

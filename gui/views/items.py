@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -41,7 +40,7 @@ from keyvault.vault.items import (
 
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField
-from ._common import ask, heading, note, run_task
+from ._common import ask, heading, note, ok_cancel_buttons, run_task
 
 __all__ = ["AddPhraseDialog", "DiscoverDialog", "ItemsView"]
 
@@ -62,11 +61,7 @@ class AddPhraseDialog(QDialog):
         self.kind.addItem("other words (Electrum, Monero…)", "other")
         assert {self.kind.itemData(i) for i in range(self.kind.count())} == set(PHRASE_KINDS)
         self.phrase = SecretField(self, placeholder="the words, separated by spaces")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         form = QFormLayout(self)
         form.addRow(
             note(
@@ -94,11 +89,7 @@ class DiscoverDialog(QDialog):
             label = f"{find.software}: {find.path}"
             entry = QListWidgetItem(label, self.list)
             entry.setCheckState(Qt.CheckState.Checked)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         layout = QVBoxLayout(self)
         if not finds:
             layout.addWidget(note("No wallet files were found in the usual places.", self))
