@@ -33,7 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "remove": ("keyvault_cli.commands.items:remove", "Stop protecting an item."),
     "list": ("keyvault_cli.commands.items:list_items", "List protected items."),
     "copy": ("keyvault_cli.commands.copies:copy", "Record physical copies (paper, metal)."),
-    "dest": ("keyvault_cli.commands.dest:dest", "Add, list and remove backup destinations."),
+    "dest": (
+        "keyvault_cli.commands.dest:dest",
+        "Add, list, change and remove backup destinations.",
+    ),
     # backup engine
     "backup": ("keyvault_cli.commands.backup:backup", "Back up every item to every destination."),
     "status": ("keyvault_cli.commands.backup:status", "Say per item whether the 3-2-1 rule holds."),

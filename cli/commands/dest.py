@@ -1,4 +1,4 @@
-"""``keyvault dest``: add, list and remove backup destinations.
+"""``keyvault dest``: add, list, change and remove backup destinations.
 
 ``dest add local NAME PATH`` marks the existing folder PATH with the vault's
 ``keyvault/<vault-id>/vault.json`` (public facts only) and records the filesystem UUID
@@ -22,6 +22,7 @@ from keyvault.backup.setup import (
     add_local_destination,
     is_valid_destination_name,
     remove_destination,
+    update_destination,
 )
 from keyvault.destinations.factory import describe_location, open_destination
 from keyvault.errors import KeyvaultError
@@ -52,7 +53,7 @@ def _describe(cfg: DestinationConfig) -> dict[str, Any]:
 
 @click.group("dest")
 def dest() -> None:
-    """Add, list and remove backup destinations."""
+    """Add, list, change and remove backup destinations."""
 
 
 @dest.group("add")
@@ -120,6 +121,45 @@ def list_destinations() -> None:
                 click.echo(f"    {row['reason']}")
 
     app.output.emit({"destinations": rows}, human)
+
+
+@dest.command("set")
+@click.argument("name")
+@click.option(
+    "--offline/--online",
+    default=None,
+    help="This drive is normally disconnected (--offline), or always connected (--online).",
+)
+@click.option(
+    "--offsite/--onsite",
+    default=None,
+    help="This destination is kept away from the original (--offsite), or near it.",
+)
+@click.option(
+    "--media",
+    type=click.Choice((*LOCAL_MEDIA, "cloud")),
+    default=None,
+    help="The kind of medium (a B2 bucket is always cloud).",
+)
+def set_properties(
+    name: str, offline: bool | None, offsite: bool | None, media: str | None
+) -> None:
+    """Change how NAME is kept: offline or online, offsite or onsite, its media kind."""
+    app = get_app()
+    if offline is None and offsite is None and media is None:
+        raise click.UsageError(
+            "say what to change: --offline/--online, --offsite/--onsite, --media"
+        )
+    updated = update_destination(app.home, name, media=media, offsite=offsite, offline=offline)
+    entry = updated.entry
+    flags = "".join(
+        f", {f}" for f, on in (("offsite", entry.offsite), ("offline", entry.offline)) if on
+    )
+    what = ", ".join(updated.changed) if updated.changed else "nothing (already so)"
+    app.output.emit(
+        {"updated": _describe(entry), "changed": list(updated.changed)},
+        f"destination {name!r}: changed {what}; now {entry.media}{flags}",
+    )
 
 
 @dest.command("remove")

@@ -9,6 +9,8 @@
   before asking for one); the second checks the key and the bucket at B2 before anything
   is saved, writes the same marker, stores the key in the chosen store and records the
   destination (never the key) in the config.
+- :func:`update_destination`: change a destination's media kind, offsite or offline
+  mark after it was added.
 - :func:`remove_destination`: stop backing up to a destination. Its copies stay where
   they are; a B2 destination's stored key and local cache are deleted.
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,12 +59,14 @@ __all__ = [
     "AddedLocalDestination",
     "B2Target",
     "RemovedDestination",
+    "UpdatedDestination",
     "add_b2_destination",
     "add_local_destination",
     "check_b2_destination",
     "check_new_destination",
     "is_valid_destination_name",
     "remove_destination",
+    "update_destination",
 ]
 
 #: Media kinds a folder destination can be (a bucket is always ``cloud``).
@@ -347,6 +351,67 @@ def add_b2_destination(
     config.destinations.append(entry)
     save_config(home, config)
     return AddedB2Destination(entry, marker, store, probe)
+
+
+# --- changing ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpdatedDestination:
+    """What :func:`update_destination` did: the entry as it was and as it is now
+    (``changed`` is empty when nothing differed)."""
+
+    before: DestinationConfig
+    entry: DestinationConfig
+
+    @property
+    def changed(self) -> tuple[str, ...]:
+        """The names of the properties whose value changed (``media``, ``offsite``, ...)."""
+        return tuple(
+            key
+            for key in ("media", "offsite", "offline")
+            if getattr(self.before, key) != getattr(self.entry, key)
+        )
+
+
+def update_destination(
+    home: Path,
+    name: str,
+    *,
+    media: str | None = None,
+    offsite: bool | None = None,
+    offline: bool | None = None,
+) -> UpdatedDestination:
+    """Change destination ``name``'s media kind, offsite or offline mark (``None``: keep).
+
+    ``media`` is one of :data:`LOCAL_MEDIA` or ``cloud`` (``ValueError`` otherwise). Raises
+    :class:`~keyvault.errors.NotFoundError` when there is no such destination and
+    :class:`~keyvault.errors.InvalidValueError` for a media kind the destination cannot
+    be (a bucket is always ``cloud``; a folder never is). Nothing else about the
+    destination changes; the config is saved only when a value differs.
+    """
+    if media is not None and media not in (*LOCAL_MEDIA, "cloud"):
+        raise ValueError(f"unknown media kind {media!r}")
+    config = load_config(home)
+    entry = config.destination(name)
+    if entry is None:
+        raise NotFoundError(f"no destination called {name!r}")
+    if media is not None and (media == "cloud") != (entry.type == "b2"):
+        kinds = "cloud" if entry.type == "b2" else ", ".join(LOCAL_MEDIA)
+        raise InvalidValueError(
+            f"destination {name!r} ({entry.type}) cannot be {media!r}: it can be {kinds}"
+        )
+    before = replace(entry, options=dict(entry.options))
+    if media is not None:
+        entry.media = media
+    if offsite is not None:
+        entry.offsite = offsite
+    if offline is not None:
+        entry.offline = offline
+    updated = UpdatedDestination(before, entry)
+    if updated.changed:
+        save_config(home, config)
+    return updated
 
 
 # --- removing -----------------------------------------------------------------------------

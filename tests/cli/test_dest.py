@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from keyvault.destinations import mounts
-from keyvault.vault.config import Config, VaultSection, load_config, save_config
+from keyvault.vault.config import (
+    Config,
+    DestinationConfig,
+    VaultSection,
+    load_config,
+    save_config,
+)
 
 from ..destinations.local_fixtures import make_ext4_image, mounted_ext4, mounted_tmpfs
 from .helpers import run_cli
@@ -167,6 +173,56 @@ def test_remove_forgets_the_destination_and_keeps_its_data(kv_home: Path, tmp_pa
     assert (tmp_path / "keyvault" / VAULT.id / "vault.json").exists()
     unknown = run_cli("--json", "dest", "remove", "disk", home=kv_home)
     assert (unknown.code, unknown.json()["error"]["type"]) == (1, "NotFoundError")
+
+
+def test_set_changes_offline_offsite_and_media(kv_home: Path, tmp_path: Path) -> None:
+    _init_vault(kv_home)
+    assert run_cli("dest", "add", "local", "usb", str(tmp_path), home=kv_home).code == 0
+    result = run_cli(
+        "--json",
+        "dest",
+        "set",
+        "usb",
+        "--offline",
+        "--offsite",
+        "--media",
+        "external",
+        home=kv_home,
+    )
+    assert result.code == 0, result.stderr
+    document = result.json()
+    assert document["changed"] == ["media", "offsite", "offline"]
+    assert document["updated"]["name"] == "usb"
+    (entry,) = load_config(kv_home).destinations
+    assert (entry.media, entry.offsite, entry.offline) == ("external", True, True)
+    (row,) = run_cli("--json", "dest", "list", home=kv_home).json()["destinations"]
+    assert (row["media"], row["offsite"], row["offline"]) == ("external", True, True)
+    human = run_cli("dest", "set", "usb", "--online", "--onsite", home=kv_home)
+    assert human.code == 0
+    assert "changed offsite, offline; now external" in human.stdout
+    (entry,) = load_config(kv_home).destinations
+    assert (entry.offsite, entry.offline) == (False, False)
+
+
+def test_set_refuses_unknown_names_b2_media_and_nothing_to_change(
+    kv_home: Path, tmp_path: Path
+) -> None:
+    _init_vault(kv_home)
+    unknown = run_cli("--json", "dest", "set", "usb", "--offline", home=kv_home)
+    assert (unknown.code, unknown.json()["error"]["type"]) == (1, "NotFoundError")
+    config = load_config(kv_home)
+    config.destinations.append(DestinationConfig("cloud", "b2", "cloud", True, False, {}))
+    save_config(kv_home, config)
+    before = (kv_home / "config.toml").read_bytes()
+    refused = run_cli("--json", "dest", "set", "cloud", "--media", "external", home=kv_home)
+    assert refused.code == 2
+    assert refused.json()["error"]["type"] == "InvalidValueError"
+    assert "cannot be 'external'" in refused.json()["error"]["message"]
+    empty = run_cli("dest", "set", "cloud", home=kv_home)
+    assert empty.code == 2 and "say what to change" in empty.stderr
+    bad = run_cli("dest", "set", "cloud", "--media", "floppy", home=kv_home)
+    assert bad.code == 2
+    assert (kv_home / "config.toml").read_bytes() == before
 
 
 def test_add_help_lists_local(kv_home: Path) -> None:

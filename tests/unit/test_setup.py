@@ -24,6 +24,7 @@ from keyvault.backup.setup import (
     check_new_destination,
     is_valid_destination_name,
     remove_destination,
+    update_destination,
 )
 from keyvault.destinations import mounts
 from keyvault.destinations.b2 import B2Destination, cache_path_for
@@ -179,6 +180,45 @@ def test_remove_keeps_the_copies(home: Path, tmp_path: Path) -> None:
     assert (tmp_path / "keyvault" / VAULT.id / "vault.json").exists()
     with pytest.raises(NotFoundError, match="no destination called 'disk'"):
         remove_destination(home, "disk")
+
+
+def test_update_changes_only_what_is_asked(home: Path, tmp_path: Path) -> None:
+    add_local_destination(home, "disk", tmp_path, media="external")
+    original = load_config(home).destinations[0]
+    updated = update_destination(home, "disk", offline=True, offsite=True)
+    assert updated.changed == ("offsite", "offline")
+    assert updated.before == original
+    (entry,) = load_config(home).destinations
+    assert entry == updated.entry
+    assert (entry.media, entry.offsite, entry.offline) == ("external", True, True)
+    assert entry.options == original.options
+    again = update_destination(home, "disk", offline=False, media="nas")
+    assert again.changed == ("media", "offline")
+    (entry,) = load_config(home).destinations
+    assert (entry.media, entry.offsite, entry.offline) == ("nas", True, False)
+    assert update_destination(home, "disk", media="nas").changed == ()
+
+
+def test_update_refuses_unknown_names_and_media_a_destination_cannot_be(
+    home: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(NotFoundError, match="no destination called 'nope'"):
+        update_destination(home, "nope", offline=True)
+    add_local_destination(home, "disk", tmp_path, media="external")
+    config = load_config(home)
+    config.destinations.append(
+        DestinationConfig("cloud", "b2", "cloud", True, False, {"bucket": BUCKET})
+    )
+    save_config(home, config)
+    before = (home / "config.toml").read_bytes()
+    with pytest.raises(InvalidValueError, match="cannot be 'external'"):
+        update_destination(home, "cloud", media="external", offline=True)
+    with pytest.raises(InvalidValueError, match="cannot be 'cloud'"):
+        update_destination(home, "disk", media="cloud")
+    with pytest.raises(ValueError, match="unknown media kind"):
+        update_destination(home, "disk", media="floppy")
+    assert (home / "config.toml").read_bytes() == before
+    assert update_destination(home, "cloud", media="cloud", offsite=False).changed == ("offsite",)
 
 
 # --- a B2 bucket --------------------------------------------------------------------------
