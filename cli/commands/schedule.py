@@ -316,14 +316,36 @@ def _run_step(
     except OSError as exc:
         return alerting.StepOutcome(step, 1, f"keyvault could not start: {exc.strerror}")
     detail = ""
+    document: Any = None
+    try:
+        document = json.loads(result.stdout)
+    except ValueError:
+        pass
     if result.returncode != 0:
         try:
-            document = json.loads(result.stdout)
             detail = str(document["error"]["message"])[:300]
-        except (ValueError, KeyError, TypeError):
+        except (KeyError, TypeError):
             lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
             detail = lines[-1][:300] if lines else ""
+    if step == "verify" and result.returncode == alerting.EXIT_COPY_MISSING:
+        return _verify_outcome(result.returncode, detail, document)
     return alerting.StepOutcome(step, result.returncode, detail)
+
+
+def _verify_outcome(code: int, detail: str, document: Any) -> alerting.StepOutcome:
+    """A verify that found copies missing, with what its report says about each
+    destination (so that the alert tells an unplugged drive from a damaged copy)."""
+    try:
+        unavailable = tuple(
+            (str(d["dest"]), str(d.get("message") or ""))
+            for d in document["destinations"]
+            if d["outcome"] == "unavailable"
+        )
+        problems = int(document["problems"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        # No readable report: the alert falls back to the general advice.
+        return alerting.StepOutcome("verify", code, detail)
+    return alerting.StepOutcome("verify", code, detail, unavailable, problems)
 
 
 @schedule.command("run", hidden=True)

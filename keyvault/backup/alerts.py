@@ -5,7 +5,10 @@
 the policy's allowed age, it lists the :class:`Alert` objects to raise:
 
 - ``run-failed``: a step ended with an error (any exit code but 0, 3 and, for verify, 4),
-- ``copy-missing``: ``verify`` found a stored copy missing or damaged (exit 4),
+- ``copy-missing``: ``verify`` found a stored copy missing or damaged (exit 4): one alert
+  per destination that was not available (its advice: connect the drive or check the
+  service, or mark a drive kept unplugged ``--offline``) and one for the copies missing
+  or damaged at destinations that were reached (its advice: ``keyvault repair``),
 - ``backup-stale``: no successful backup, by any run (timer, CLI or GUI), for longer than
   the policy allows (restic and Kopia users ask for exactly this "absence of success" alert),
 - ``policy-not-met``: the backup ran but the 3-2-1 rule does not hold (exit 3; a warning).
@@ -31,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 __all__ = [
+    "EXIT_COPY_MISSING",
     "SECRET_ENV_NAMES",
     "Alert",
     "AlertKind",
@@ -59,6 +63,8 @@ _SECRET_LIKE = re.compile(
 _KEEP = frozenset({"SSH_AUTH_SOCK", "XAUTHORITY"})
 
 _EXIT_OK, _EXIT_POLICY, _EXIT_COPY = 0, 3, 4
+#: The exit code of a ``keyvault verify`` that found copies missing or damaged.
+EXIT_COPY_MISSING = _EXIT_COPY
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,12 @@ class StepOutcome:
     exit_code: int
     #: The step's own error message (from its ``--json`` error object), if any.
     detail: str = ""
+    #: For verify: (name, reason) of each destination that was not available (not marked
+    #: offline; its copies count as missing), from the report's ``destinations``.
+    unavailable: tuple[tuple[str, str], ...] = ()
+    #: For verify: how many copies were missing or damaged at destinations that were
+    #: reached; ``None`` when the report could not be read (repair is then advised).
+    problems: int | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -113,13 +125,7 @@ def evaluate(
     for step in steps:
         detail = f": {step.detail}" if step.detail else ""
         if step.step == "verify" and step.exit_code == _EXIT_COPY:
-            alerts.append(
-                Alert(
-                    "copy-missing",
-                    "critical",
-                    f"a stored copy is missing or damaged{detail}; run 'keyvault repair'",
-                )
-            )
+            alerts.extend(_copy_missing(step, detail))
         elif step.exit_code == _EXIT_POLICY:
             alerts.append(
                 Alert("policy-not-met", "warning", f"the 3-2-1 backup policy is not met{detail}")
@@ -140,6 +146,35 @@ def evaluate(
                 "backup-stale",
                 "critical",
                 f"{what} for {_days(now - reference)} (the policy allows {_days(max_age)})",
+            )
+        )
+    return alerts
+
+
+def _copy_missing(step: StepOutcome, detail: str) -> list[Alert]:
+    """The alerts of a verify that exited 4: repair cannot bring back a destination that
+    was not there, so those get their own advice."""
+    alerts = [
+        Alert(
+            "copy-missing",
+            "critical",
+            f"destination {name!r} was not available"
+            + (f" ({reason})" if reason else "")
+            + ": its copies could not be checked; connect the drive (or check that the "
+            "service is reachable) and run 'keyvault verify'; if it is a drive normally "
+            f"kept unplugged, run 'keyvault dest set {name} --offline'",
+        )
+        for name, reason in step.unavailable
+    ]
+    # Also when the report gave no details: a verify that exited 4 always alerts.
+    if step.problems or not alerts:
+        many = step.problems is not None and step.problems > 1
+        what = f"{step.problems} stored copies are" if many else "a stored copy is"
+        alerts.append(
+            Alert(
+                "copy-missing",
+                "critical",
+                f"{what} missing or damaged{detail}; run 'keyvault repair'",
             )
         )
     return alerts

@@ -241,4 +241,5 @@ def test_schedule_run_with_a_real_vault_then_a_missing_copy(tmp_path: Path, kv_h
     state_file.write_text(json.dumps(state))
     bad = run_cli("--json", "schedule", "run", home=kv_home, env=env)
     assert bad.code == 4, bad.stdout
-    assert "copy-missing" in [a["kind"] for a in bad.json()["alerts"]]
+    messages = [a["message"] for a in bad.json()["alerts"] if a["kind"] == "copy-missing"]
+    assert len(messages) == 1 and messages[0].endswith("run 'keyvault repair'")

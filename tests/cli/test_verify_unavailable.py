@@ -128,7 +128,10 @@ def test_the_timer_alerts_when_a_connected_drive_disappears(kv_home: Path, tmp_p
     assert run.code == 4, run.stdout
     steps = {s["step"]: s["exit_code"] for s in run.json()["steps"]}
     assert steps["verify"] == 4 and steps["backup"] in (0, 3)
-    assert "copy-missing" in [a["kind"] for a in run.json()["alerts"]]
+    messages = [a["message"] for a in run.json()["alerts"] if a["kind"] == "copy-missing"]
+    assert len(messages) == 1 and messages[0].startswith("destination 'usb' was not available")
+    assert "connect the drive" in messages[0] and "dest set usb --offline" in messages[0]
+    assert "repair" not in messages[0]
 
 
 @pytest.mark.skipif(not can_mount(), reason="mounting a tmpfs was refused (needs root)")

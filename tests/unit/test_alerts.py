@@ -97,6 +97,37 @@ def test_step_outcomes_map_to_alerts_and_exit_codes() -> None:
     assert StepOutcome("backup", 3).succeeded and not StepOutcome("backup", 1).succeeded
 
 
+def test_an_unavailable_destination_is_not_sent_to_repair() -> None:
+    unplugged = StepOutcome(
+        "verify", 4, unavailable=(("usb", "the drive is not connected"),), problems=0
+    )
+    (alert,) = evaluate(now=NOW, last_success=NOW, since=None, max_age=DAY, steps=[unplugged])
+    assert (alert.kind, alert.severity) == ("copy-missing", "critical")
+    assert "destination 'usb' was not available (the drive is not connected)" in alert.message
+    assert "connect the drive" in alert.message and "service is reachable" in alert.message
+    assert "'keyvault dest set usb --offline'" in alert.message
+    assert "repair" not in alert.message
+    assert exit_code_for([alert]) == 4
+
+
+def test_damaged_copies_at_a_reached_destination_still_advise_repair() -> None:
+    both = StepOutcome("verify", 4, unavailable=(("b2", ""), ("usb", "gone")), problems=2)
+    alerts = evaluate(now=NOW, last_success=NOW, since=None, max_age=DAY, steps=[both])
+    assert [a.kind for a in alerts] == ["copy-missing"] * 3
+    first, second, repair = (a.message for a in alerts)
+    assert first.startswith("destination 'b2' was not available: its copies")
+    assert second.startswith("destination 'usb' was not available (gone)")
+    assert "repair" not in first + second
+    assert repair == "2 stored copies are missing or damaged; run 'keyvault repair'"
+    one = StepOutcome("verify", 4, "x", problems=1)
+    (alert,) = evaluate(now=NOW, last_success=NOW, since=None, max_age=DAY, steps=[one])
+    assert alert.message == "a stored copy is missing or damaged: x; run 'keyvault repair'"
+    # A report that said nothing usable still alerts, with the general advice.
+    for unknown in (StepOutcome("verify", 4), StepOutcome("verify", 4, problems=0)):
+        (alert,) = evaluate(now=NOW, last_success=NOW, since=None, max_age=DAY, steps=[unknown])
+        assert alert.message == "a stored copy is missing or damaged; run 'keyvault repair'"
+
+
 def test_scrub_environment_removes_every_secret() -> None:
     cleaned = scrub_environment({**SECRETS, **HARMLESS})
     assert cleaned == HARMLESS
