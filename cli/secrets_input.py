@@ -2,6 +2,8 @@
 
 - The vault passphrase: ``--passphrase-file FILE`` (``-`` = stdin), else the
   ``KEYVAULT_PASSPHRASE`` environment variable, else a no-echo prompt on the terminal.
+  A new one (:func:`read_new_vault_passphrase`) is asked again on the terminal when it is
+  refused (too weak, or the two entries differ), up to :data:`NEW_PASSPHRASE_ATTEMPTS`.
 - A BIP39 passphrase (the "25th word", a different secret): ``--bip39-passphrase-file``
   or the prompt; never from ``KEYVAULT_PASSPHRASE``.
 - Phrases and shares: stdin when it is not a terminal, else a no-echo prompt.
@@ -14,16 +16,21 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
+from keyvault.errors import KeyvaultError
 from keyvault.secret import Secret
 
 __all__ = [
     "ENV_PASSPHRASE",
+    "NEW_PASSPHRASE_ATTEMPTS",
     "child_environment",
     "read_bip39_passphrase",
+    "read_new_vault_passphrase",
     "read_secret_lines",
     "read_secret_text",
     "read_vault_passphrase",
@@ -32,6 +39,10 @@ __all__ = [
 
 ENV_PASSPHRASE = "KEYVAULT_PASSPHRASE"
 SECRET_ENV_NAMES = (ENV_PASSPHRASE, "B2_APPLICATION_KEY", "B2_APPLICATION_KEY_ID")
+#: How many times a new passphrase is asked on the terminal before giving up.
+NEW_PASSPHRASE_ATTEMPTS = 3
+
+T = TypeVar("T")
 
 
 def stdin_is_terminal() -> bool:
@@ -60,6 +71,9 @@ def _read_file(path: str, what: str) -> Secret:
     return Secret(_strip_one_newline(text), label=what)
 
 
+_DIFFER = "the two entries differ"
+
+
 def _prompt(prompt: str, *, confirm: bool) -> Secret:
     if not stdin_is_terminal() and not os.path.exists("/dev/tty"):
         raise click.UsageError("no terminal to ask for a secret; use a --...-file option")
@@ -68,7 +82,7 @@ def _prompt(prompt: str, *, confirm: bool) -> Secret:
         if confirm:
             second = getpass.getpass("again, to confirm: ")
             if first != second:
-                raise click.UsageError("the two entries differ")
+                raise click.UsageError(_DIFFER)
     except (EOFError, OSError):
         raise click.UsageError("no terminal to ask for a secret; use a --...-file option") from None
     return Secret(first, label="prompted")
@@ -84,6 +98,50 @@ def read_vault_passphrase(
     if env is not None:
         return Secret(env, label="passphrase")
     return _prompt(prompt, confirm=confirm)
+
+
+def read_new_vault_passphrase(
+    passphrase_file: str | None,
+    check: Callable[[Secret], T],
+    *,
+    prompt: str = "new vault passphrase",
+    attempts: int = NEW_PASSPHRASE_ATTEMPTS,
+) -> tuple[Secret, T]:
+    """A new vault passphrase and what ``check`` said of it (e.g. its strength).
+
+    ``check`` raises a :class:`~keyvault.errors.KeyvaultError` to refuse a passphrase.
+    From a file or the environment, a refusal is raised at once. On the terminal the
+    passphrase is asked twice; a refusal or two entries that differ are said on stderr
+    and it is asked again, up to ``attempts`` times, after which the last refusal is
+    raised (``click.UsageError`` for entries that differ). Refused entries are wiped.
+    """
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+    if passphrase_file or os.environ.get(ENV_PASSPHRASE) is not None:
+        return _checked(read_vault_passphrase(passphrase_file), check)
+    for left in range(attempts - 1, 0, -1):
+        try:
+            passphrase = _prompt(prompt, confirm=True)
+        except click.UsageError as exc:
+            if exc.message != _DIFFER:
+                raise
+            click.echo(f"{_DIFFER}; try again ({left} left)", err=True)
+            continue
+        try:
+            return _checked(passphrase, check)
+        except KeyvaultError as exc:
+            why = exc.message + (f" ({exc.hint})" if exc.hint else "")
+            click.echo(f"{why}; try again ({left} left)", err=True)
+    return _checked(_prompt(prompt, confirm=True), check)
+
+
+def _checked(passphrase: Secret, check: Callable[[Secret], T]) -> tuple[Secret, T]:
+    """``passphrase`` and ``check``'s verdict; the passphrase is wiped when refused."""
+    try:
+        return passphrase, check(passphrase)
+    except BaseException:
+        passphrase.wipe()
+        raise
 
 
 def read_bip39_passphrase(passphrase_file: str | None, *, confirm: bool = False) -> Secret:

@@ -22,12 +22,13 @@ from keyvault.errors import AlreadyExistsError, WeakPassphraseError
 from keyvault.secret import Secret
 from keyvault.vault import keystore
 from keyvault.vault.config import VaultSection, load_config
-from keyvault.vault.passphrase_strength import check_passphrase
+from keyvault.vault.passphrase_strength import PassphraseStrength, check_passphrase
 
 from ..context import get_app
 from ..options import passphrase_file_option
 from ..secrets_input import (
     ENV_PASSPHRASE,
+    read_new_vault_passphrase,
     read_secret_text,
     read_vault_passphrase,
     stdin_is_terminal,
@@ -68,19 +69,24 @@ def _can_ask(passphrase_file: str | None) -> None:
 def _new_passphrase(
     passphrase_file: str | None, allow_empty: bool, prompt: str = "new vault passphrase"
 ) -> Secret:
-    """A new vault passphrase: asked twice on a terminal, strength-checked."""
+    """A new vault passphrase, strength-checked: asked twice on a terminal, and asked
+    again there when refused; from a file or the environment a refusal is final."""
     app = get_app()
-    passphrase = read_vault_passphrase(passphrase_file, confirm=True, prompt=prompt)
-    if passphrase.is_empty():
+
+    def check(passphrase: Secret) -> PassphraseStrength | None:
+        if not passphrase.is_empty():
+            return check_passphrase(passphrase)
         if not allow_empty:
             raise WeakPassphraseError(
                 "the passphrase is empty",
                 hint="choose a passphrase, or pass --insecure-empty-passphrase",
             )
+        return None
+
+    passphrase, strength = read_new_vault_passphrase(passphrase_file, check, prompt=prompt)
+    if strength is None:
         app.output.warn("the vault key is protected by an EMPTY passphrase")
-        return passphrase
-    strength = check_passphrase(passphrase)
-    if stdin_is_terminal() and not app.output.json_mode:
+    elif stdin_is_terminal() and not app.output.json_mode:
         app.output.info(f"passphrase strength: about {strength.bits:.0f} bits of guessing work")
     return passphrase
 

@@ -116,6 +116,58 @@ def test_init_asks_twice_on_a_terminal(kv_home: Path) -> None:
     assert keystore.unlock_vault_key(kv_home, Secret(PASS))
 
 
+def _init_on_terminal(kv_home: Path, entries: list[str], **env_extra: str) -> tuple[int, str]:
+    """``keyvault init`` on a pty, answering each prompt in turn with ``entries``."""
+    env = {**os.environ, "KEYVAULT_HOME": str(kv_home), **env_extra}
+    if "KEYVAULT_PASSPHRASE" not in env_extra:
+        env.pop("KEYVAULT_PASSPHRASE", None)
+    prompts = [b"new vault passphrase:", b"again, to confirm:"]
+    answers = [(prompts[i % 2], entry.encode() + b"\n") for i, entry in enumerate(entries)]
+    code, output = run_in_pty(
+        [sys.executable, "-m", "keyvault_cli", "init", *FAST], answers, env=env
+    )
+    text = output.decode(errors="replace")
+    for entry in filter(None, entries):
+        assert entry not in text
+    return code, text
+
+
+def test_init_asks_again_after_a_weak_passphrase_or_differing_entries(kv_home: Path) -> None:
+    code, text = _init_on_terminal(
+        kv_home, ["password123"] * 2 + [PASS, "0ther entry"] + [PASS] * 2
+    )
+    assert code == 0, text
+    assert "the passphrase is too weak" in text and "try again (2 left)" in text
+    assert "the two entries differ; try again (1 left)" in text
+    assert text.count("new vault passphrase:") == 3
+    assert keystore.unlock_vault_key(kv_home, Secret(PASS))
+
+
+@pytest.mark.parametrize(
+    ("entries", "code", "error"),
+    [
+        (["password123", "password123"] * 3, 1, "the passphrase is too weak"),
+        (["", ""] * 2 + [PASS, "0ther entry"], 2, "the two entries differ"),
+    ],
+)
+def test_init_gives_up_after_three_attempts(
+    kv_home: Path, entries: list[str], code: int, error: str
+) -> None:
+    got, text = _init_on_terminal(kv_home, entries)
+    assert got == code, text
+    assert text.count("new vault passphrase:") == 3
+    assert f"error: {error}" in text.lower()  # the final error, not a retry notice
+    assert not (kv_home / "key.age").exists()
+
+
+def test_a_weak_passphrase_from_the_environment_fails_at_once(kv_home: Path) -> None:
+    code, text = _init_on_terminal(kv_home, [], KEYVAULT_PASSPHRASE="password123")
+    assert code == 1, text
+    assert "the passphrase is too weak" in text
+    assert "new vault passphrase:" not in text and "try again" not in text
+    assert not (kv_home / "key.age").exists()
+
+
 def test_init_refuses_to_replace(kv_home: Path, tmp_path: Path) -> None:
     assert _init(kv_home, tmp_path).code == 0
     before = (kv_home / "key.age").read_bytes()
