@@ -28,7 +28,6 @@ from keyvault.secret import Secret
 __all__ = [
     "ENV_PASSPHRASE",
     "NEW_PASSPHRASE_ATTEMPTS",
-    "child_environment",
     "read_bip39_passphrase",
     "read_new_vault_passphrase",
     "read_secret_lines",
@@ -38,7 +37,6 @@ __all__ = [
 ]
 
 ENV_PASSPHRASE = "KEYVAULT_PASSPHRASE"
-SECRET_ENV_NAMES = (ENV_PASSPHRASE, "B2_APPLICATION_KEY", "B2_APPLICATION_KEY_ID")
 #: How many times a new passphrase is asked on the terminal before giving up.
 NEW_PASSPHRASE_ATTEMPTS = 3
 
@@ -172,8 +170,3 @@ def read_secret_lines(prompt: str) -> list[Secret]:
         if not entry.strip():
             return lines
         lines.append(Secret(entry.strip(), label="share"))
-
-
-def child_environment() -> dict[str, str]:
-    """A copy of the environment with every secret removed, for hooks and child processes."""
-    return {k: v for k, v in os.environ.items() if k not in SECRET_ENV_NAMES}

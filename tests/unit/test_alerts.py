@@ -131,11 +131,14 @@ def test_damaged_copies_at_a_reached_destination_still_advise_repair() -> None:
 def test_scrub_environment_removes_every_secret() -> None:
     cleaned = scrub_environment({**SECRETS, **HARMLESS})
     assert cleaned == HARMLESS
-    # The core filter covers every name the CLI treats as a secret.
+    # The core filter covers every secret name keyvault reads from the environment.
     from keyvault_cli import secrets_input
 
-    assert set(secrets_input.SECRET_ENV_NAMES) <= SECRET_ENV_NAMES
-    probe = {name: "x" for name in secrets_input.SECRET_ENV_NAMES}
+    from keyvault.destinations import b2_credentials
+
+    read_names = {secrets_input.ENV_PASSPHRASE, b2_credentials.ENV_KEY_ID, b2_credentials.ENV_KEY}
+    assert read_names <= SECRET_ENV_NAMES
+    probe = {name: "x" for name in read_names}
     assert scrub_environment(probe) == {}
 
 
