@@ -149,11 +149,15 @@ def load_settings(home: Path) -> ScheduleSettings | None:
     return None if data is None else _from_dict(ScheduleSettings, data, path)
 
 
+def _save_json(home: Path, name: str, document: dict[str, Any]) -> None:
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data = json.dumps(document, indent=2).encode() + b"\n"
+    atomic_write(home / name, data, mode=0o600)
+
+
 def save_settings(home: Path, settings: ScheduleSettings) -> None:
     """Write ``schedule.json`` atomically, mode 0600."""
-    home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    data = json.dumps(settings.to_dict(), indent=2).encode() + b"\n"
-    atomic_write(home / SETTINGS_FILE, data, mode=0o600)
+    _save_json(home, SETTINGS_FILE, settings.to_dict())
 
 
 def remove_settings(home: Path) -> bool:
@@ -196,9 +200,7 @@ def load_state(home: Path) -> RunState:
 
 def save_state(home: Path, state: RunState) -> None:
     """Write ``schedule-state.json`` atomically, mode 0600."""
-    home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    data = json.dumps(state.to_dict(), indent=2).encode() + b"\n"
-    atomic_write(home / STATE_FILE, data, mode=0o600)
+    _save_json(home, STATE_FILE, state.to_dict())
 
 
 def parse_when(text: str | None) -> datetime | None:
