@@ -10,6 +10,8 @@ drag of the masked text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -27,6 +29,43 @@ from .clipboard import SecretClipboard, shared_clipboard
 __all__ = ["SecretField", "SecretView"]
 
 _MASK = "\u2022" * 12
+
+
+def _reveal_copy_row(
+    owner: QWidget,
+    content: QWidget,
+    *,
+    reveal_tip: str | None,
+    on_reveal: Callable[[bool], None],
+    on_copy: Callable[[], None] | None,
+) -> tuple[QToolButton, QToolButton | None]:
+    """Lay out ``content`` with a checkable "Show" button and, when ``on_copy`` is given,
+    a "Copy" button; return the two buttons."""
+    reveal_button = QToolButton(owner)
+    reveal_button.setText("Show")
+    reveal_button.setCheckable(True)
+    if reveal_tip is not None:
+        reveal_button.setToolTip(reveal_tip)
+    reveal_button.toggled.connect(on_reveal)
+    layout = QHBoxLayout(owner)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(content, 1)
+    layout.addWidget(reveal_button)
+    copy_button: QToolButton | None = None
+    if on_copy is not None:
+        copy_button = QToolButton(owner)
+        copy_button.setText("Copy")
+        copy_button.setToolTip("Copy; the clipboard is cleared after 30 seconds")
+        copy_button.clicked.connect(on_copy)
+        layout.addWidget(copy_button)
+    return reveal_button, copy_button
+
+
+def _show_reveal_state(reveal_button: QToolButton, revealed: bool) -> None:
+    """Label the reveal button for ``revealed`` and keep its checked state in step."""
+    reveal_button.setText("Hide" if revealed else "Show")
+    if reveal_button.isChecked() != revealed:
+        reveal_button.setChecked(revealed)
 
 
 class SecretField(QWidget):
@@ -58,22 +97,13 @@ class SecretField(QWidget):
         )
         self.edit.textChanged.connect(lambda _text: self.changed.emit())
         self.edit.returnPressed.connect(self.submitted)
-        self.reveal_button = QToolButton(self)
-        self.reveal_button.setText("Show")
-        self.reveal_button.setCheckable(True)
-        self.reveal_button.setToolTip("Show or hide what is typed")
-        self.reveal_button.toggled.connect(self.set_revealed)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit, 1)
-        layout.addWidget(self.reveal_button)
-        self.copy_button: QToolButton | None = None
-        if copyable:
-            self.copy_button = QToolButton(self)
-            self.copy_button.setText("Copy")
-            self.copy_button.setToolTip("Copy; the clipboard is cleared after 30 seconds")
-            self.copy_button.clicked.connect(self.copy_to_clipboard)
-            layout.addWidget(self.copy_button)
+        self.reveal_button, self.copy_button = _reveal_copy_row(
+            self,
+            self.edit,
+            reveal_tip="Show or hide what is typed",
+            on_reveal=self.set_revealed,
+            on_copy=self.copy_to_clipboard if copyable else None,
+        )
         self.setFocusProxy(self.edit)
 
     def set_revealed(self, revealed: bool) -> None:
@@ -81,9 +111,7 @@ class SecretField(QWidget):
         self.edit.setEchoMode(
             QLineEdit.EchoMode.Normal if revealed else QLineEdit.EchoMode.Password
         )
-        self.reveal_button.setText("Hide" if revealed else "Show")
-        if self.reveal_button.isChecked() != revealed:
-            self.reveal_button.setChecked(revealed)
+        _show_reveal_state(self.reveal_button, revealed)
 
     @property
     def revealed(self) -> bool:
@@ -132,21 +160,13 @@ class SecretView(QWidget):
         # Selectable only while revealed (see set_revealed), never while masked.
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.reveal_button = QToolButton(self)
-        self.reveal_button.setText("Show")
-        self.reveal_button.setCheckable(True)
-        self.reveal_button.toggled.connect(self.set_revealed)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.reveal_button)
-        self.copy_button: QToolButton | None = None
-        if copyable:
-            self.copy_button = QToolButton(self)
-            self.copy_button.setText("Copy")
-            self.copy_button.setToolTip("Copy; the clipboard is cleared after 30 seconds")
-            self.copy_button.clicked.connect(self.copy_to_clipboard)
-            layout.addWidget(self.copy_button)
+        self.reveal_button, self.copy_button = _reveal_copy_row(
+            self,
+            self.label,
+            reveal_tip=None,
+            on_reveal=self.set_revealed,
+            on_copy=self.copy_to_clipboard if copyable else None,
+        )
         self.set_secret(None)
 
     def set_secret(self, secret: Secret | None) -> None:
@@ -177,9 +197,7 @@ class SecretView(QWidget):
             if revealed
             else Qt.TextInteractionFlag.NoTextInteraction
         )
-        self.reveal_button.setText("Hide" if revealed else "Show")
-        if self.reveal_button.isChecked() != revealed:
-            self.reveal_button.setChecked(revealed)
+        _show_reveal_state(self.reveal_button, revealed)
 
     @property
     def revealed(self) -> bool:
