@@ -63,6 +63,16 @@ def _run_command(argv: Sequence[str]) -> tuple[bool, str]:
     return result.returncode == 0, complaint[0] if complaint else f"exit {result.returncode}"
 
 
+def _run_commands(commands: Sequence[Sequence[str]]) -> list[str]:
+    """Run each scheduler command in turn; a warning for each one that failed."""
+    warnings: list[str] = []
+    for argv in commands:
+        ok, complaint = _run_command(argv)
+        if not ok:
+            warnings.append(f"'{' '.join(argv)}' failed: {complaint}")
+    return warnings
+
+
 def _settings_summary(settings: sched.ScheduleSettings) -> dict[str, Any]:
     # The hook command may hold a webhook token: say whether there is one, not what it is.
     summary = settings.to_dict()
@@ -275,19 +285,13 @@ def remove() -> None:
     warnings: list[str] = []
     present = [u for u in plan.files if u.path.exists()]
     if present:
-        for argv in plan.disable:
-            ok, complaint = _run_command(argv)
-            if not ok:
-                warnings.append(f"'{' '.join(argv)}' failed: {complaint}")
+        warnings += _run_commands(plan.disable)
     removed: list[str] = []
     for unit in present:
         unit.path.unlink()
         removed.append(str(unit.path))
     if present:
-        for argv in plan.after_remove:
-            ok, complaint = _run_command(argv)
-            if not ok:
-                warnings.append(f"'{' '.join(argv)}' failed: {complaint}")
+        warnings += _run_commands(plan.after_remove)
     had_settings = sched.remove_settings(home)
     for warning in warnings:
         app.output.warn(warning)
