@@ -238,7 +238,8 @@ def status() -> None:
         return
     plan = _plan(home, settings)
     last_success, source = sched.last_backup_success(home, state)
-    stale = _current_alerts(last_success, state, settings, _now())
+    now = _now()
+    stale = _current_alerts(last_success, state, settings, now)
     last_alerts = [a for a in state.alerts if a.get("kind") != "backup-stale"]
     current = last_alerts + [a.to_dict() for a in stale]
     files = {str(u.path): u.path.exists() for u in plan.files}
@@ -255,7 +256,7 @@ def status() -> None:
         "last_backup_success_source": source,
         "last_verify": state.last_verify,
         "last_verify_exit": state.last_verify_exit,
-        "verify_due": sched.verify_due(state, settings, _now()),
+        "verify_due": sched.verify_due(state, settings, now),
         "alerts": current,
     }
 
