@@ -4,14 +4,24 @@ error dialogs, and build simple labelled rows."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QWidget,
+)
 
 from ..tasks import ErrorText, TaskHandle, TaskRunner, WorkFunction, show_error
 
-__all__ = ["ask", "heading", "note", "run_task"]
+if TYPE_CHECKING:
+    from keyvault.backup.engine import ProgressEvent
+
+__all__ = ["ask", "heading", "note", "ok_cancel_buttons", "run_task", "show_progress"]
 
 
 def run_task(
@@ -54,6 +64,16 @@ def run_task(
 
     handle.finished.connect(restore)
     return handle
+
+
+def show_progress(bar: QProgressBar, event: ProgressEvent) -> None:
+    """Show ``event``'s bytes done out of total on ``bar``; busy when the total is unknown."""
+    if event.total is None or event.total <= 0:
+        bar.setRange(0, 0)  # busy indicator
+    else:
+        # QProgressBar counts in int; scale bytes to permille to stay within range.
+        bar.setRange(0, 1000)
+        bar.setValue(min(1000, event.done * 1000 // event.total))
 
 
 def heading(text: str, parent: QWidget | None = None) -> QLabel:

@@ -37,7 +37,7 @@ from keyvault.backup.engine import (
 )
 
 from ..tasks import ErrorText, TaskContext, TaskHandle, TaskRunner, WorkFunction
-from ._common import heading, note, run_task
+from ._common import heading, note, run_task, show_progress
 
 __all__ = ["BackupView", "describe_backup", "describe_repair", "describe_verify"]
 
@@ -251,13 +251,7 @@ class BackupView(QWidget):
             bar.setObjectName(f"progress:{row}")
             self.bar_form.addRow(label, bar)
             entry = self.bars[row] = _Bar(label, bar)
-        total = event.total
-        if total is None or total <= 0:
-            entry.bar.setRange(0, 0)  # busy indicator
-        else:
-            # QProgressBar counts in int; scale bytes to permille to stay within range.
-            entry.bar.setRange(0, 1000)
-            entry.bar.setValue(min(1000, event.done * 1000 // total))
+        show_progress(entry.bar, event)
         phase = PHASES.get(event.phase, event.phase)
         entry.bar.setFormat(f"{phase} {event.item or ''} %p%".strip())
         self.status.setText(f"{phase} {event.item or ''}".strip() + (f" → {row}"))

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from keyvault.backup.engine import (
-    ProgressEvent,
     RecoverReport,
     RestoreResult,
     recover_from_source,
@@ -46,7 +45,7 @@ from keyvault.vault.state import VersionRecord, open_state
 
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField
-from ._common import heading, note, run_task
+from ._common import heading, note, run_task, show_progress
 
 __all__ = ["RestoreChoices", "RestoreView"]
 
@@ -65,14 +64,6 @@ def load_choices(home: Path) -> RestoreChoices:
     with open_state(home) as state:
         versions = {item.name: state.versions(item.name) for item in config.items}
     return RestoreChoices(versions, [d.name for d in config.destinations])
-
-
-def _progress_to(bar: QProgressBar, event: ProgressEvent) -> None:
-    if event.total:
-        bar.setRange(0, 1000)
-        bar.setValue(min(1000, event.done * 1000 // event.total))
-    else:
-        bar.setRange(0, 0)
 
 
 class RestoreView(QWidget):
@@ -268,7 +259,7 @@ class RestoreView(QWidget):
             done,
             busy=[self.restore_button],
             queue="engine",
-            on_event=lambda e: _progress_to(self.restore_progress, e),
+            on_event=lambda e: show_progress(self.restore_progress, e),
         )
 
     # --- recover everything -----------------------------------------------------------
@@ -325,5 +316,5 @@ class RestoreView(QWidget):
             done,
             busy=[self.recover_button],
             queue="engine",
-            on_event=lambda e: _progress_to(self.recover_progress, e),
+            on_event=lambda e: show_progress(self.recover_progress, e),
         )
