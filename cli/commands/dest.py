@@ -51,6 +51,11 @@ def _describe(cfg: DestinationConfig) -> dict[str, Any]:
     }
 
 
+def _flags(offsite: bool, offline: bool) -> str:
+    """The ", offsite" and ", offline" shown after the media kind, each only when set."""
+    return "".join(f", {f}" for f, on in (("offsite", offsite), ("offline", offline)) if on)
+
+
 @click.group("dest")
 def dest() -> None:
     """Add, list, change and remove backup destinations."""
@@ -82,12 +87,9 @@ def add_local(name: str, path: Path, media: str | None, offsite: bool, offline: 
     for warning in added.warnings:
         app.output.warn(warning)
     entry, fs_uuid = added.entry, added.fs_uuid
-    flags = [f for f, on in (("offsite", offsite), ("offline", offline)) if on]
     app.output.emit(
         {"added": _describe(entry), "marker": str(added.marker)},
-        f"added destination {name!r}: {added.folder} ({entry.media}"
-        + "".join(f", {f}" for f in flags)
-        + ")"
+        f"added destination {name!r}: {added.folder} ({entry.media}{_flags(offsite, offline)})"
         + (f"\nfilesystem UUID {fs_uuid}" if fs_uuid else "")
         + "\nrun 'keyvault backup' to copy every item there",
     )
@@ -114,7 +116,7 @@ def list_destinations() -> None:
             click.echo("no destinations yet: add one with 'keyvault dest add local NAME PATH'")
             return
         for row in rows:
-            flags = "".join(f", {f}" for f in ("offsite", "offline") if row[f])
+            flags = _flags(row["offsite"], row["offline"])
             state = "present" if row["present"] else "MISSING"
             click.echo(f"{row['name']}  {state}  {row['location']}  ({row['media']}{flags})")
             if row["reason"]:
@@ -152,9 +154,7 @@ def set_properties(
         )
     updated = update_destination(app.home, name, media=media, offsite=offsite, offline=offline)
     entry = updated.entry
-    flags = "".join(
-        f", {f}" for f, on in (("offsite", entry.offsite), ("offline", entry.offline)) if on
-    )
+    flags = _flags(entry.offsite, entry.offline)
     what = ", ".join(updated.changed) if updated.changed else "nothing (already so)"
     app.output.emit(
         {"updated": _describe(entry), "changed": list(updated.changed)},
