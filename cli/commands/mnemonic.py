@@ -34,10 +34,10 @@ _LANGUAGE = click.Choice(bip39.LANGUAGES)
 _SCRIPTS = ("p2wpkh", "p2tr", "p2sh-p2wpkh")
 
 
-def _fingerprint(phrase: bip39.Phrase, passphrase: Secret | None = None) -> str:
+def _fingerprint(phrase: bip39.Phrase) -> str:
     from keyvault.seedphrase import wallet
 
-    return wallet.master_fingerprint(bip39.to_seed(phrase, passphrase))
+    return wallet.phrase_fingerprint(phrase)
 
 
 def _read_phrase(language: str | None) -> bip39.Phrase:

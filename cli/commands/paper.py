@@ -189,7 +189,7 @@ def shares_command(
 ) -> None:
     """Split a phrase (stdin) into SLIP-39 shares, T of N, one page per share."""
     from keyvault.paper.documents import share_sheets
-    from keyvault.seedphrase import bip39, slip39, wallet
+    from keyvault.seedphrase import slip39, wallet
 
     check_free(output_path, force)
     phrase = _read_phrase()
@@ -201,7 +201,7 @@ def shares_command(
     restored = slip39.combine_to_bip39(groups[0][:threshold], phrase.language)
     if not restored.equals(phrase.words):
         raise click.ClickException("internal check failed: the shares do not restore the phrase")
-    fingerprint = wallet.master_fingerprint(bip39.to_seed(phrase))
+    fingerprint = wallet.phrase_fingerprint(phrase)
     document = share_sheets(
         groups,
         day=day,

@@ -82,7 +82,7 @@ def decode(image: Path) -> None:
         phrase = bip39.check(seedqr.from_payload(payload), "english")
         from keyvault.seedphrase import wallet
 
-        fingerprint = wallet.master_fingerprint(bip39.to_seed(phrase))
+        fingerprint = wallet.phrase_fingerprint(phrase)
         text = phrase.words.reveal_text()
 
         def human(text: str = text, fingerprint: str = fingerprint) -> None:

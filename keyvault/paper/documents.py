@@ -61,10 +61,6 @@ def _title(base: str, label: str) -> str:
     return f"{base}: {label}" if label else base
 
 
-def _fingerprint(phrase: bip39.Phrase, passphrase: Secret | None) -> str:
-    return wallet.master_fingerprint(bip39.to_seed(phrase, passphrase))
-
-
 def _passphrase_box(exists: bool | None) -> Checkboxes:
     checked = None if exists is None else (0 if exists else 1)
     return Checkboxes("A BIP39 passphrase (25th word) is used:", ("yes", "no"), checked)
@@ -111,10 +107,15 @@ def phrase_sheet(
     has_passphrase = bip39_passphrase is not None and not bip39_passphrase.is_empty()
     facts: list[tuple[str, str]] = [("Label", label or "")]
     if has_passphrase:
-        facts.append(("Fingerprint with the passphrase", _fingerprint(checked, bip39_passphrase)))
-        facts.append(("Fingerprint without a passphrase", _fingerprint(checked, None)))
+        facts.append(
+            (
+                "Fingerprint with the passphrase",
+                wallet.phrase_fingerprint(checked, bip39_passphrase),
+            )
+        )
+        facts.append(("Fingerprint without a passphrase", wallet.phrase_fingerprint(checked, None)))
     else:
-        facts.append(("Master fingerprint", _fingerprint(checked, None)))
+        facts.append(("Master fingerprint", wallet.phrase_fingerprint(checked, None)))
     facts += [
         ("Words", f"{checked.word_count}, BIP39 {checked.language}"),
         ("Written on", day.isoformat()),

@@ -38,6 +38,7 @@ __all__ = [
     "extended_public_key",
     "inspect",
     "master_fingerprint",
+    "phrase_fingerprint",
 ]
 
 Script = Literal["p2wpkh", "p2sh-p2wpkh", "p2tr"]
@@ -77,6 +78,17 @@ def master_fingerprint(seed: Secret) -> str:
     """The master key fingerprint (8 hex digits) of a BIP32 seed."""
     fingerprint: bytes = _root(seed).my_fingerprint
     return fingerprint.hex()
+
+
+def phrase_fingerprint(
+    phrase: bip39.Phrase | Secret | str, passphrase: Secret | None = None
+) -> str:
+    """The master key fingerprint of the wallet a phrase (and BIP39 passphrase) opens."""
+    seed = bip39.to_seed(phrase, passphrase)
+    try:
+        return master_fingerprint(seed)
+    finally:
+        seed.wipe()
 
 
 def _normalise_path(path: str) -> str:
