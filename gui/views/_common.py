@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QProgressBar,
+    QTableWidget,
     QWidget,
 )
 
@@ -21,7 +24,7 @@ from ..tasks import ErrorText, TaskHandle, TaskRunner, WorkFunction, show_error
 if TYPE_CHECKING:
     from keyvault.backup.engine import ProgressEvent
 
-__all__ = ["ask", "heading", "note", "ok_cancel_buttons", "run_task", "show_progress"]
+__all__ = ["ask", "heading", "note", "ok_cancel_buttons", "row_table", "run_task", "show_progress"]
 
 
 def run_task(
@@ -123,3 +126,16 @@ def ok_cancel_buttons(dialog: QDialog) -> QDialogButtonBox:
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     return buttons
+
+
+def row_table(parent: QWidget, headers: list[str], stretch: int) -> QTableWidget:
+    """A read-only table selected one whole row at a time; column ``stretch`` takes the
+    spare width."""
+    table = QTableWidget(0, len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().setVisible(False)
+    return table

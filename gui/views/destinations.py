@@ -17,14 +17,12 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -62,7 +60,7 @@ from keyvault.vault.copies import (
 
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField
-from ._common import ask, heading, note, ok_cancel_buttons, run_task
+from ._common import ask, heading, note, ok_cancel_buttons, row_table, run_task
 
 __all__ = ["AddB2Dialog", "AddFolderDialog", "DestinationsView", "RecordCopyDialog"]
 
@@ -213,7 +211,7 @@ class DestinationsView(QWidget):
         self.config: Config | None = None
         self.presence: dict[str, Presence] = {}
 
-        self.dest_table = _table(self, ["Name", "Where", "Medium", "Flags", "Present"], 1)
+        self.dest_table = row_table(self, ["Name", "Where", "Medium", "Flags", "Present"], 1)
         self.dest_table.setObjectName("destinationsTable")
         self.add_folder_button = QPushButton("Add a folder…", self)
         self.add_b2_button = QPushButton("Add Backblaze B2…", self)
@@ -224,7 +222,7 @@ class DestinationsView(QWidget):
         self.remove_dest_button.clicked.connect(self._confirm_remove_destination)
         self.check_button.clicked.connect(self.check_presence)
 
-        self.copy_table = _table(self, ["Copy of", "Kind", "Location", "Confirmed", "Counts"], 2)
+        self.copy_table = row_table(self, ["Copy of", "Kind", "Location", "Confirmed", "Counts"], 2)
         self.copy_table.setObjectName("copiesTable")
         self.record_button = QPushButton("Record a copy…", self)
         self.confirm_button = QPushButton("It is still there", self)
@@ -537,14 +535,3 @@ class DestinationsView(QWidget):
         self.notice.setVisible(bool(warnings))
         self.changed.emit()
         self.refresh()
-
-
-def _table(parent: QWidget, headers: list[str], stretch: int) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
-    table.setHorizontalHeaderLabels(headers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    table.verticalHeader().setVisible(False)
-    return table

@@ -10,18 +10,15 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -40,7 +37,7 @@ from keyvault.vault.items import (
 
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField
-from ._common import ask, heading, note, ok_cancel_buttons, run_task
+from ._common import ask, heading, note, ok_cancel_buttons, row_table, run_task
 
 __all__ = ["AddPhraseDialog", "DiscoverDialog", "ItemsView"]
 
@@ -116,14 +113,8 @@ class ItemsView(QWidget):
         self.home = home
         self._runner = runner
         self.items: list[ItemConfig] = []
-        self.table = QTableWidget(0, 4, self)
+        self.table = row_table(self, ["Name", "Kind", "Where", "Added"], 2)
         self.table.setObjectName("itemsTable")
-        self.table.setHorizontalHeaderLabels(["Name", "Kind", "Where", "Added"])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setVisible(False)
         self.add_file_button = QPushButton("Add a file…", self)
         self.add_folder_button = QPushButton("Add a folder…", self)
         self.add_phrase_button = QPushButton("Add a seed phrase…", self)
