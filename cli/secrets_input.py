@@ -30,6 +30,7 @@ __all__ = [
     "NEW_PASSPHRASE_ATTEMPTS",
     "read_bip39_passphrase",
     "read_new_vault_passphrase",
+    "read_optional_bip39_passphrase",
     "read_secret_lines",
     "read_secret_text",
     "read_vault_passphrase",
@@ -147,6 +148,20 @@ def read_bip39_passphrase(passphrase_file: str | None, *, confirm: bool = False)
     if passphrase_file:
         return _read_file(passphrase_file, "BIP39 passphrase")
     return _prompt("BIP39 passphrase (the 25th word)", confirm=confirm)
+
+
+def read_optional_bip39_passphrase(prompt: bool, passphrase_file: str | None) -> Secret | None:
+    """The BIP39 passphrase when asked for (``--bip39-passphrase`` or its file), else None.
+
+    For commands that read the phrase from stdin: ``--bip39-passphrase-file -`` is refused
+    while stdin is piped, since the phrase already consumed it (the passphrase would come
+    back empty and open a different wallet without a word).
+    """
+    if passphrase_file == "-" and not stdin_is_terminal():
+        raise click.UsageError("stdin carries the phrase; give the passphrase in a real file")
+    if passphrase_file or prompt:
+        return read_bip39_passphrase(passphrase_file)
+    return None
 
 
 def read_secret_text(prompt: str) -> Secret:

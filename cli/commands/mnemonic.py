@@ -22,7 +22,7 @@ from keyvault.seedphrase import bip39, slip39
 from ..context import get_app
 from ..options import bip39_passphrase_options
 from ..secrets_input import (
-    read_bip39_passphrase,
+    read_optional_bip39_passphrase,
     read_secret_lines,
     read_secret_text,
     stdin_is_terminal,
@@ -42,14 +42,6 @@ def _fingerprint(phrase: bip39.Phrase) -> str:
 
 def _read_phrase(language: str | None) -> bip39.Phrase:
     return bip39.check(read_secret_text("seed phrase"), language)
-
-
-def _bip39_passphrase(prompt: bool, passphrase_file: str | None) -> Secret | None:
-    if passphrase_file == "-" and not stdin_is_terminal():
-        raise click.UsageError("stdin carries the phrase; give the passphrase in a real file")
-    if passphrase_file or prompt:
-        return read_bip39_passphrase(passphrase_file)
-    return None
 
 
 def _slip39_passphrase(prompt: bool, passphrase_file: str | None) -> Secret | None:
@@ -227,7 +219,7 @@ def inspect(
 
     app = get_app()
     phrase = _read_phrase(language)
-    passphrase = _bip39_passphrase(bip39_passphrase_prompt, bip39_passphrase_file)
+    passphrase = read_optional_bip39_passphrase(bip39_passphrase_prompt, bip39_passphrase_file)
     info = wallet.inspect(
         phrase,
         passphrase,

@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from keyvault.errors import NotFoundError
-from keyvault.secret import Secret
 
 from ..context import get_app
 from ..options import bip39_passphrase_options, passphrase_file_option
 from ..output_file import check_free, force_option, output_option, write_output
-from ..secrets_input import read_bip39_passphrase, read_secret_text, read_vault_passphrase
+from ..secrets_input import read_optional_bip39_passphrase, read_secret_text, read_vault_passphrase
 
 if TYPE_CHECKING:
     from keyvault.paper.kit import B2ReadKey
@@ -118,12 +117,6 @@ def _read_phrase() -> Any:
     return bip39.check(read_secret_text("seed phrase"))
 
 
-def _bip39_passphrase(prompt: bool, passphrase_file: str | None) -> Secret | None:
-    if not prompt and not passphrase_file:
-        return None
-    return read_bip39_passphrase(passphrase_file)
-
-
 @click.group("paper")
 def paper() -> None:
     """Print phrase sheets, share sheets, the recovery kit, public and blank pages (PDF)."""
@@ -155,7 +148,7 @@ def phrase_command(
 
     check_free(output_path, force)
     phrase = _read_phrase()
-    passphrase = _bip39_passphrase(bip39_passphrase_prompt, bip39_passphrase_file)
+    passphrase = read_optional_bip39_passphrase(bip39_passphrase_prompt, bip39_passphrase_file)
     document = phrase_sheet(
         phrase,
         day=day,
@@ -395,7 +388,7 @@ def public_command(
     birth_date = _date_value(birth) if birth else None
     check_free(output_path, force)
     phrase = _read_phrase()
-    passphrase = _bip39_passphrase(bip39_passphrase_prompt, bip39_passphrase_file)
+    passphrase = read_optional_bip39_passphrase(bip39_passphrase_prompt, bip39_passphrase_file)
     info = wallet.inspect(
         phrase,
         passphrase,

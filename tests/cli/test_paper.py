@@ -299,3 +299,17 @@ def test_recover_shares_file_excludes_other_key_sources(tmp_path: Path) -> None:
         str(words),
     )
     assert done.code == 2 and "only one of" in done.stderr
+
+
+def test_phrase_sheet_refuses_the_bip39_passphrase_from_stdin_that_the_phrase_used(
+    tmp_path: Path,
+) -> None:
+    """The phrase consumed stdin: an empty passphrase must not silently go on the sheet."""
+    out = tmp_path / "sheet.pdf"
+    phrase = "abandon " * 11 + "about"
+    result = run_cli(
+        "paper", "phrase", "-o", str(out), "--bip39-passphrase-file", "-", input=phrase
+    )
+    assert result.code == 2
+    assert "stdin carries the phrase" in result.stderr
+    assert not out.exists()
