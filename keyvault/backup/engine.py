@@ -314,6 +314,17 @@ def _prepare_items(v: VaultRun, report: list[ItemResult], dry_run: bool) -> list
             # The version is known before any upload, so an object orphaned by a crash
             # mid-upload is recognised as ours and pruned later.
             v.state.add_version(record)
+            if item.kind != "phrase" and record.sha256 == sha:
+                # What the original was hashed to now is what was stored: status (at the
+                # end of this run) need not read it a third time (a wallet copy each).
+                v.state.record_source(
+                    item.name,
+                    fingerprint=print_now,
+                    sha256=sha,
+                    size=size,
+                    at=v.now,
+                    changed_since=None,
+                )
             result.action, result.version, result.size = "new-version", number, record.size
             candidates.append(_Candidate(item, record, spool))
         except KeyvaultError as exc:
