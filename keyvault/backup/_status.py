@@ -14,7 +14,14 @@ from keyvault.vault.config import ItemConfig
 from keyvault.vault.keystore import encrypted_key_bytes
 from keyvault.vault.state import VersionRecord, open_state, parse_time
 
-from ._store import VaultRun, current_version, original_digest, sha256, source_path
+from ._store import (
+    VaultRun,
+    current_version,
+    original_digest,
+    record_original,
+    sha256,
+    source_path,
+)
 from .policy import CopyEvidence, Verdict, evaluate, physical_location_id
 from .reports import StatusReport
 
@@ -57,7 +64,7 @@ def _original_evidence(
             "original", "original", None, "internal", ok=False, detail=f"{where} is missing"
         )
         return evidence, None
-    sha, size, print_now = found
+    sha = found[0]
     unchanged = current is not None and current.sha256 == sha
     known = v.state.source(item.name)
     changed_since: datetime | None = None
@@ -66,15 +73,7 @@ def _original_evidence(
             changed_since = _added_time(item) or v.now
         else:
             changed_since = (known.changed_since if known else None) or v.now
-    if item.kind != "phrase":
-        v.state.record_source(
-            item.name,
-            fingerprint=print_now,
-            sha256=sha,
-            size=size,
-            at=v.now,
-            changed_since=changed_since,
-        )
+    record_original(v, item, found, changed_since)
     try:
         media = mounts.guess_media(path)
     except OSError:

@@ -573,3 +573,23 @@ def original_digest(v: VaultRun, item: ItemConfig) -> tuple[str, int, str | None
     except FileNotFoundError:
         return None
     return snapshot.sha256, snapshot.size, print_now
+
+
+def record_original(
+    v: VaultRun,
+    item: ItemConfig,
+    found: tuple[str, int, str | None],
+    changed_since: datetime | None,
+) -> None:
+    """Remember what :func:`original_digest` found (phrases keep no source record)."""
+    if item.kind == "phrase":
+        return
+    sha, size, print_now = found
+    v.state.record_source(
+        item.name,
+        fingerprint=print_now,
+        sha256=sha,
+        size=size,
+        at=v.now,
+        changed_since=changed_since,
+    )

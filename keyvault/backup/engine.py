@@ -83,6 +83,7 @@ from ._store import (
     original_digest,
     put_checked,
     read_manifest,
+    record_original,
     retry,
     sha256,
     write_manifest,
@@ -290,15 +291,8 @@ def _prepare_items(v: VaultRun, report: list[ItemResult], dry_run: bool) -> list
             if _unchanged(v, item, sha, print_now):
                 assert current is not None
                 result.version, result.size = current.version, current.size
-                if not dry_run and item.kind != "phrase":
-                    v.state.record_source(
-                        item.name,
-                        fingerprint=print_now,
-                        sha256=sha,
-                        size=size,
-                        at=v.now,
-                        changed_since=None,
-                    )
+                if not dry_run:
+                    record_original(v, item, found, None)
                 candidates.append(_Candidate(item, current))
                 continue
             newest = v.state.newest_version(item.name)
@@ -314,17 +308,10 @@ def _prepare_items(v: VaultRun, report: list[ItemResult], dry_run: bool) -> list
             # The version is known before any upload, so an object orphaned by a crash
             # mid-upload is recognised as ours and pruned later.
             v.state.add_version(record)
-            if item.kind != "phrase" and record.sha256 == sha:
+            if record.sha256 == sha:
                 # What the original was hashed to now is what was stored: status (at the
                 # end of this run) need not read it a third time (a wallet copy each).
-                v.state.record_source(
-                    item.name,
-                    fingerprint=print_now,
-                    sha256=sha,
-                    size=size,
-                    at=v.now,
-                    changed_since=None,
-                )
+                record_original(v, item, found, None)
             result.action, result.version, result.size = "new-version", number, record.size
             candidates.append(_Candidate(item, record, spool))
         except KeyvaultError as exc:
