@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from keyvault.backup.discover import WalletFind
-from keyvault.backup.discover import discover as discover_wallets
+from keyvault.wallets.discover import WalletFind
+from keyvault.wallets.discover import discover as discover_wallets
 
 from ..context import get_app
 from ..options import data_dir_option

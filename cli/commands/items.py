@@ -24,7 +24,7 @@ from ..options import data_dir_option
 from ..secrets_input import read_secret_text, stdin_is_terminal
 
 if TYPE_CHECKING:
-    from keyvault.backup.discover import ProposedItem
+    from keyvault.wallets.discover import ProposedItem
 
 __all__ = ["add", "add_phrase", "list_items", "remove"]
 
@@ -58,7 +58,7 @@ def _describe(proposal: ProposedItem) -> None:
 
 def _add_discovered(data_dirs: list[Path], yes: bool) -> None:
     """Discover wallets, confirm each (unless ``yes``), add the confirmed ones as items."""
-    from keyvault.backup.discover import discover, propose_items
+    from keyvault.wallets.discover import discover, propose_items
 
     app = get_app()
     if not yes and (app.output.json_mode or not stdin_is_terminal()):

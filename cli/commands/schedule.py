@@ -23,10 +23,10 @@ import click
 import platformdirs
 
 from keyvault.atomic import atomic_write
-from keyvault.backup import alerts as alerting
-from keyvault.backup import schedule as sched
-from keyvault.backup.discover import current_platform
 from keyvault.errors import SchedulerError
+from keyvault.schedule import alerts as alerting
+from keyvault.schedule import timers as sched
+from keyvault.wallets.discover import current_platform
 
 from ..context import get_app
 

@@ -1,7 +1,7 @@
 """The "Protected items" screen: files, folders and seed phrases kept safe.
 
 Adding and removing are :mod:`keyvault.vault.items` calls; "Found on this computer" lists
-:func:`keyvault.backup.discover.discover` finds. Everything runs on the worker pool.
+:func:`keyvault.wallets.discover.discover` finds. Everything runs on the worker pool.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from keyvault.backup.discover import WalletFind, discover
 from keyvault.secret import Secret
 from keyvault.vault.config import ItemConfig
 from keyvault.vault.items import (
@@ -34,6 +33,7 @@ from keyvault.vault.items import (
     list_items,
     remove_item,
 )
+from keyvault.wallets.discover import WalletFind, discover
 
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField

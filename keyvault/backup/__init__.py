@@ -1,1 +1,1 @@
-"""Backups under the 3-2-1 policy: policy evaluation, the engine, wallet discovery."""
+"""Backups under the 3-2-1 policy: policy evaluation, the engine, verification, restore."""

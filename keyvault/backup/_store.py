@@ -40,6 +40,7 @@ from keyvault.vault.keystore import (
 )
 from keyvault.vault.lock import pid_alive
 from keyvault.vault.state import State, VersionRecord, format_time, utc_now
+from keyvault.wallets.copy import copy_wallet
 
 from .manifest import (
     ItemEntry,
@@ -53,7 +54,6 @@ from .manifest import (
 from .reports import DestResult, ProgressEvent, ProgressFn
 from .retention import RetentionPolicy, VersionFacts, versions_to_keep
 from .snapshot import SnapshotStream, fingerprint, open_snapshot
-from .wallet_copy import copy_wallet
 
 __all__ = [
     "CHUNK",
@@ -518,7 +518,7 @@ def open_original(v: VaultRun, item: ItemConfig) -> Iterator[SnapshotStream]:
 
     A wallet file that is not safe to read while its program runs (a discovered wallet
     with ``live_copy_safe`` false, e.g. Bitcoin Core's) is first copied consistently by
-    :func:`~keyvault.backup.wallet_copy.copy_wallet` (the node's ``backupwallet`` RPC,
+    :func:`~keyvault.wallets.copy.copy_wallet` (the node's ``backupwallet`` RPC,
     SQLite's backup API or a checked stable copy) into a private 0700 folder under
     ``spool/``; the snapshot reads that copy, and the folder is removed as soon as the
     snapshot is closed or the copy fails. A run killed in between leaves it to the next

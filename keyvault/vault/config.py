@@ -92,7 +92,7 @@ class ItemConfig:
     #: For phrases: ``bip39`` or ``other``.
     phrase_kind: str | None = None
     #: For wallets added by ``keyvault add --discovered``: the wallet software's id
-    #: (``bitcoin-core``, ``electrum``, ...; see :mod:`keyvault.backup.discover`).
+    #: (``bitcoin-core``, ``electrum``, ...; see :mod:`keyvault.wallets.discover`).
     wallet: str | None = None
     #: For discovered wallets: whether reading the file while its program runs gives a
     #: consistent copy. When false, backups snapshot it through a safe wallet copy.

@@ -2,7 +2,7 @@
 
 Discovery looks in the default places under the user's home: each test points ``HOME``
 (and the XDG variables) at a fake Linux home, so the CLI's own ``Path.home()`` finds it.
-The fake bitcoind (``tests/unit/test_wallet_copy.py``) runs in this process and answers
+The fake bitcoind (``tests/unit/wallets/test_copy.py``) runs in this process and answers
 the CLI subprocess's ``backupwallet`` calls.
 """
 
@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from keyvault.backup.wallet_copy import copy_wallet
+from keyvault.wallets.copy import copy_wallet
 
 from ..unit.backup.wallet_helpers import spool_entries, wallet_rows
 from ..unit.crypto.pty_run import run_in_pty
-from ..unit.test_discover import make_sqlite_wallet, write
-from ..unit.test_wallet_copy import FakeNode
+from ..unit.wallets.test_copy import FakeNode
+from ..unit.wallets.test_discover import make_sqlite_wallet, write
 from .helpers import run_cli
 from .test_backup_support import PASSPHRASE, add_local_dest, make_vault
 

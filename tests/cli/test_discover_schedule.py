@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_discover import build_wallets, linux_places, make_sqlite_wallet
+from tests.unit.wallets.test_discover import build_wallets, linux_places, make_sqlite_wallet
 
 from .helpers import run_cli
 

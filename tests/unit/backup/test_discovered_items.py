@@ -1,7 +1,7 @@
 """Discovered wallets as items, and safe snapshots of wallets that are unsafe to read live.
 
 A fake Linux home holds a Bitcoin Core descriptor wallet (SQLite) and an Electrum wallet
-(JSON). The fake bitcoind from ``tests/unit/test_wallet_copy.py`` holds the Core wallet
+(JSON). The fake bitcoind from ``tests/unit/wallets/test_copy.py`` holds the Core wallet
 with an exclusive SQLite lock, as a running node does, and answers ``backupwallet``.
 """
 
@@ -17,16 +17,16 @@ import pytest
 
 from keyvault.backup import engine
 from keyvault.backup._store import VaultRun, open_original
-from keyvault.backup.discover import discover, propose_items
-from keyvault.backup.wallet_copy import copy_wallet
 from keyvault.crypto import X25519Identity
 from keyvault.destinations.memory import MemoryDestination
 from keyvault.vault.config import ItemConfig, load_config, save_config
 from keyvault.vault.items import add_path_item
 from keyvault.vault.state import open_state
+from keyvault.wallets.copy import copy_wallet
+from keyvault.wallets.discover import discover, propose_items
 
-from ..test_discover import GETH_KEY, make_sqlite_wallet, write
-from ..test_wallet_copy import FakeNode
+from ..wallets.test_copy import FakeNode
+from ..wallets.test_discover import GETH_KEY, make_sqlite_wallet, write
 from .wallet_helpers import spool_entries, wallet_rows
 
 ELECTRUM_WALLET = {

@@ -11,7 +11,7 @@ Each :class:`WalletFind` says which wallet it is, where, how big, whether the wa
 encrypts the file itself (:class:`Encryption`) and whether copying it while the wallet
 runs is safe. ``keyvault add --discovered`` turns the finds the user confirms into items
 with :func:`propose_items`; snapshots of a find go through
-:func:`keyvault.backup.wallet_copy.copy_wallet`.
+:func:`keyvault.wallets.copy.copy_wallet`.
 
 Where the facts come from: shared/notes/backup-anchors-and-wallets.md (each wallet's own
 sources: Bitcoin Core doc/files.md, electrum storage.py, Sparrow DbPersistence.java,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from keyvault.backup.alerts import (
+from keyvault.schedule.alerts import (
     SECRET_ENV_NAMES,
     Alert,
     StepOutcome,

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from keyvault.backup.schedule import (
+from keyvault.errors import ConfigError
+from keyvault.schedule.timers import (
     TASK_XML_NAMESPACE,
     RunState,
     ScheduleSettings,
@@ -36,7 +37,6 @@ from keyvault.backup.schedule import (
     task_scheduler_xml,
     verify_due,
 )
-from keyvault.errors import ConfigError
 from keyvault.vault.state import STATE_FILE, open_state
 
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")

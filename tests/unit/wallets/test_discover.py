@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from keyvault.backup.discover import (
+from keyvault.wallets.discover import (
     Encryption,
     FileFormat,
     WalletFind,
@@ -44,7 +44,7 @@ GETH_KEY = {
 GETH_NAME = "UTC--2024-01-02T03-04-05.000000000Z--008aeeda4d805471df9b2a5b0f38a0c3bcba786b"
 
 
-# --- builders for real-format wallet files (shared with test_wallet_copy) -----------------
+# --- builders for real-format wallet files (shared with wallets/test_copy) -----------------
 
 
 def make_sqlite_wallet(path: Path, *, encrypted: bool) -> Path:

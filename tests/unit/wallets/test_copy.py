@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from keyvault.backup.discover import discover
-from keyvault.backup.wallet_copy import (
+from keyvault.errors import NodeRpcError, WalletBusyError, WalletCheckError
+from keyvault.wallets.copy import (
     NodeWallet,
     check_wallet_file,
     copy_stable_file,
@@ -33,7 +33,7 @@ from keyvault.backup.wallet_copy import (
     locate_node_wallet,
     node_endpoint,
 )
-from keyvault.errors import NodeRpcError, WalletBusyError, WalletCheckError
+from keyvault.wallets.discover import discover
 
 from .test_discover import (
     GETH_KEY,
