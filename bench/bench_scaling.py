@@ -34,7 +34,7 @@ from keyvault.vault.config import DestinationConfig, load_config, save_config
 from keyvault.vault.items import add_path_item
 from keyvault.vault.keystore import create_vault
 
-RESTIC_PASSWORD = "benchmark password, not a secret"  # noqa: S105
+RESTIC_PASSWORD = "benchmark password, not a secret"
 
 
 def _timed(argv: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> float:
