@@ -314,6 +314,10 @@ class ReadBackMismatchError(DestinationError):
     """the copy read back from the backup destination does not match what was written"""
 
 
+class DestinationRetriesExhaustedError(DestinationError):
+    """the backup destination kept failing; keyvault gave up on it for this run"""
+
+
 # --- paper (added by the paper part) ------------------------------------------------------
 
 

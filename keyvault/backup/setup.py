@@ -30,12 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from keyvault.destinations import mounts
 from keyvault.destinations.base import Destination
-from keyvault.destinations.local import (
-    create_marker,
-    marker_document,
-    marker_key,
-    parse_marker,
-)
+from keyvault.destinations.local import create_marker
 from keyvault.errors import (
     AlreadyExistsError,
     DestinationCredentialsError,
@@ -45,6 +40,7 @@ from keyvault.errors import (
     NotFoundError,
     ObjectNotFoundError,
 )
+from keyvault.layout import marker_document, marker_key, parse_marker
 from keyvault.vault.config import Config, DestinationConfig, load_config, save_config
 
 if TYPE_CHECKING:
