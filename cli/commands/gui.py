@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 
 import click
 
@@ -47,13 +48,16 @@ def gui(check: bool) -> None:
     """Start the desktop app over the same config dir as the CLI."""
     app = get_app()
     version = _require_pyside6()
-    gui_app = importlib.import_module("keyvault_gui.app")
+    launch = importlib.import_module("keyvault_gui.launch")
     if check:
+        problem = importlib.import_module("keyvault_gui.xcb_check").check(os.environ, [])
+        if problem is not None:
+            raise click.ClickException(problem)
         app.output.emit(
             {"gui": "available", "pyside6": version},
             f"the desktop app is available (PySide6 {version})",
         )
         return
-    code = int(gui_app.main(["--config-dir", str(app.home)]))
+    code = int(launch.main(["--config-dir", str(app.home)]))
     if code:
         raise SystemExit(code)
