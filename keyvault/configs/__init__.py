@@ -15,7 +15,14 @@ from .descriptor import Cosigner, Network, WalletConfig, addresses, parse_descri
 from .exports import EXPORT_FORMATS, export
 from .formats import FORMATS, Imported, read_configuration
 from .labels import labels_text, parse_labels
-from .record import ConfigRecord, CosignerEntry, cosigner_map, parse_record, record_bytes
+from .record import (
+    ConfigRecord,
+    CosignerEntry,
+    cosigner_map,
+    holding_summary,
+    parse_record,
+    record_bytes,
+)
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -29,6 +36,7 @@ __all__ = [
     "addresses",
     "cosigner_map",
     "export",
+    "holding_summary",
     "labels_text",
     "parse_descriptor",
     "parse_labels",

@@ -40,6 +40,7 @@ __all__ = [
     "ConfigRecord",
     "CosignerEntry",
     "cosigner_map",
+    "holding_summary",
     "parse_record",
     "record_bytes",
 ]
@@ -170,3 +171,25 @@ def cosigner_map(record: ConfigRecord, held: dict[str, str]) -> list[CosignerEnt
             )
         )
     return entries
+
+
+def holding_summary(entries: list[CosignerEntry], threshold: int | None) -> str:
+    """One sentence: how many keys this vault holds, how many are needed, where the rest are.
+
+    ``you hold 2 of the 3 keys here (2 are needed); key C is elsewhere: 'with the lawyer'``
+    """
+    held = [e for e in entries if e.held_by]
+    needed = (
+        f"{threshold} {'is' if threshold == 1 else 'are'} needed"
+        if threshold
+        else ("see the descriptor for which are needed")
+    )
+    text = f"you hold {len(held)} of the {len(entries)} keys here ({needed})"
+    elsewhere = [e for e in entries if not e.held_by]
+    if elsewhere:
+        places = "; ".join(
+            f"key {e.letter} is {repr(e.location) if e.location else 'somewhere not recorded'}"
+            for e in elsewhere
+        )
+        text += f"; {places}"
+    return text
