@@ -49,6 +49,7 @@ from pathlib import Path
 from keyvault import layout
 from keyvault.atomic import atomic_writer
 from keyvault.crypto import encrypt_stream
+from keyvault.destinations import mounts
 from keyvault.destinations.base import Destination
 from keyvault.destinations.wrappers import CheckedDestination
 from keyvault.errors import (
@@ -426,7 +427,12 @@ def backup(
     started = now or utc_now()
     # One state transaction for the run (deferred: the write lock is taken by the first
     # change), made durable before every write at a destination and at the end.
-    with RunLock(home), open_state(home) as state, state.transaction(immediate=False):
+    with (
+        RunLock(home),
+        mounts.cached(),
+        open_state(home) as state,
+        state.transaction(immediate=False),
+    ):
         v = RunContext(home, state, destinations=destinations, progress=progress, now=started)
         results = {d.name: DestResult(d.name) for d in v.dests}
         item_results: list[ItemResult] = []

@@ -17,6 +17,7 @@ from keyvault import layout
 from keyvault.atomic import atomic_writer
 from keyvault.crypto import X25519Identity, decrypt_stream
 from keyvault.crypto.vaultkey import derive_manifest_mac_key
+from keyvault.destinations import mounts
 from keyvault.destinations.base import Destination
 from keyvault.destinations.factory import open_recovery_sources
 from keyvault.destinations.wrappers import wrap
@@ -183,7 +184,7 @@ def restore(
     and atomically; folders appear whole. ``out`` is never replaced unless ``force``.
     """
     home = Path(home)
-    with open_state(home) as state:
+    with mounts.cached(), open_state(home) as state:
         v = RunContext(home, state, destinations=destinations, progress=progress, now=None)
         versions = state.versions(name)
         if not versions and v.config.item(name) is None:

@@ -119,8 +119,6 @@ class RunContext:
         self.dests = open_destinations(self.config, self.home, destinations)
         self.spool = self.home / SPOOL_DIR / f"{os.getpid()}-{secrets.token_hex(8)}"
         self.run_generation: int | None = None
-        #: Facts looked up once per run (a folder's physical place, its media kind).
-        self.lookups: dict[tuple[str, Path], str | None] = {}
 
     # keys at a destination (keyvault.layout spells them)
     def object_key(self, object_id: str) -> str:

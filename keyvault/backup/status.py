@@ -23,27 +23,20 @@ from .run import RunContext, sha256
 __all__ = ["status", "status_of"]
 
 
-def _location(v: RunContext, folder: Path) -> str | None:
-    """The physical place of ``folder``, asked once per folder and run (it may fork ``blkid``)."""
-    key = ("location", folder)
-    if key not in v.lookups:
-        try:
-            v.lookups[key] = mounts.location_id(folder)
-        except OSError:
-            v.lookups[key] = None
-    return v.lookups[key]
+def _location(folder: Path) -> str | None:
+    """The physical place of ``folder`` (read once per mount and run: ``mounts.cached``)."""
+    try:
+        return mounts.location_id(folder)
+    except OSError:
+        return None
 
 
-def _media(v: RunContext, path: Path) -> MediaKind:
-    """The media kind guessed for ``path``'s folder, asked once per folder and run."""
-    folder = path if path.is_dir() else path.parent
-    key = ("media", folder)
-    if key not in v.lookups:
-        try:
-            v.lookups[key] = mounts.guess_media(folder)
-        except OSError:
-            v.lookups[key] = "internal"
-    return cast(MediaKind, v.lookups[key])
+def _media(path: Path) -> MediaKind:
+    """The media kind guessed for ``path`` (read once per mount and run)."""
+    try:
+        return mounts.guess_media(path)
+    except OSError:
+        return "internal"
 
 
 def _original_evidence(
@@ -88,8 +81,8 @@ def _original_evidence(
     evidence = CopyEvidence(
         "original",
         "original",
-        _location(v, path if path.is_dir() else path.parent),
-        _media(v, path),
+        _location(path if path.is_dir() else path.parent),
+        _media(path),
         current_version=unchanged,
     )
     return evidence, changed_since
@@ -169,7 +162,7 @@ def _physical_evidence(v: RunContext, item: str) -> list[CopyEvidence]:
 
 def _vault_key_verdict(v: RunContext, strict: bool, errors: int) -> tuple[Verdict, list[str]]:
     sha = sha256(encrypted_key_bytes(v.home))
-    home_location = _location(v, v.home)
+    home_location = _location(v.home)
     copies = [CopyEvidence("original", "key.age", home_location, "internal")]
     for dest in v.dests:
         record = v.state.dest(dest.name)
@@ -222,7 +215,7 @@ def status(
     verification is recent enough. Originals are re-read only when their size, times
     or inode changed.
     """
-    with open_state(Path(home)) as state, state.transaction(immediate=False):
+    with mounts.cached(), open_state(Path(home)) as state, state.transaction(immediate=False):
         v = RunContext(Path(home), state, destinations=destinations, progress=None, now=now)
         return status_of(v, strict=strict)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from keyvault.crypto import X25519Identity, decrypt_stream
 from keyvault.crypto.vaultkey import derive_manifest_mac_key
+from keyvault.destinations import mounts
 from keyvault.destinations.base import Destination
 from keyvault.destinations.wrappers import CheckedDestination
 from keyvault.errors import (
@@ -227,7 +228,7 @@ def verify(
     if deep and not identities:
         raise ValueError("a deep verification needs the vault key's identities")
     home = Path(home)
-    with RunLock(home), open_state(home) as state:
+    with RunLock(home), mounts.cached(), open_state(home) as state:
         v = RunContext(home, state, destinations=destinations, progress=progress, now=now)
         chosen = [d for d in v.dests if dest is None or d.name == dest]
         if dest is not None and not chosen:
@@ -279,7 +280,7 @@ def repair(
     before = verify(home, destinations=destinations, progress=progress, now=now)
     repaired: list[CopyCheck] = []
     unrepaired: list[CopyCheck] = []
-    with RunLock(home), open_state(home) as state:
+    with RunLock(home), mounts.cached(), open_state(home) as state:
         v = RunContext(home, state, destinations=destinations, progress=progress, now=now)
         by_name = {d.name: d for d in v.dests}
         unreachable = set(before.not_checked)
