@@ -120,6 +120,29 @@ class SeedQRError(KeyvaultError):
     """this phrase or QR code is not a valid SeedQR"""
 
 
+class InvalidCodex32Error(KeyvaultError):
+    """the codex32 string or share set is not valid"""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        hint: str | None = None,
+        positions: tuple[int, ...] = (),
+        share: int | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        #: 1-based character positions (in the string as typed, separators removed)
+        #: that are likely wrong, when the checksum or the alphabet can tell.
+        self.positions = positions
+        #: 1-based number of the string (share) in the input the error is about, if any.
+        self.share = share
+
+
+class InvalidSeedXorError(KeyvaultError):
+    """the Seed XOR parts are not valid"""
+
+
 # --- encryption -------------------------------------------------------------------------
 
 
