@@ -17,7 +17,7 @@ import click
 
 from keyvault.errors import InvalidMnemonicError
 from keyvault.secret import Secret
-from keyvault.seedphrase import bip39, slip39
+from keyvault.seedphrase import bip39, electrum, slip39
 
 from ..context import get_app
 from ..options import bip39_passphrase_options
@@ -157,9 +157,12 @@ def check(language: str | None) -> None:
     to list the words that fit there.
     """
     app = get_app()
+    text = read_secret_text("seed phrase")
     try:
-        phrase = _read_phrase(language)
+        phrase = bip39.check(text, language)
     except InvalidMnemonicError as error:
+        if _report_electrum(text, error):
+            return
         payload: dict[str, Any] = {
             "valid": False,
             "reason": error.message,
@@ -178,16 +181,53 @@ def check(language: str | None) -> None:
         app.output.emit(payload, "\n".join(lines))
         raise click.exceptions.Exit(1) from None
     fingerprint = _fingerprint(phrase)
+    payload = {
+        "valid": True,
+        "kind": "bip39",
+        "words": phrase.word_count,
+        "language": phrase.language,
+        "fingerprint": fingerprint,
+    }
+    human = (
+        f"valid: {phrase.word_count} {phrase.language} words, fingerprint {fingerprint} "
+        "(without a BIP39 passphrase)"
+    )
+    also = electrum.kind(text)
+    if also is not None:
+        payload["also_electrum"] = also
+        human += (
+            f"\nnote: these words are also an {electrum.describe(also)}; Electrum would "
+            "restore a different wallet from them"
+        )
+    app.output.emit(payload, human)
+
+
+def _report_electrum(text: Secret, error: InvalidMnemonicError) -> bool:
+    """For ``check``: say so when a phrase that fails BIP39 is an Electrum seed."""
+    app = get_app()
+    found = electrum.kind(text)
+    if found is None:
+        return False
+    wallet = electrum.inspect(text, count=0)
+    what = electrum.describe(found)
+    message = f"this is an {what}, not BIP39: restore it in Electrum, or inspect it here"
+    hint = (
+        "'keyvault mnemonic inspect' shows its fingerprint and first addresses; if the words "
+        f"came from a BIP39 wallet instead, a word is wrong ({error.message})"
+    )
     app.output.emit(
         {
             "valid": True,
-            "words": phrase.word_count,
-            "language": phrase.language,
-            "fingerprint": fingerprint,
+            "kind": f"electrum-{found}",
+            "bip39": False,
+            "words": len(text.reveal_text().split()),
+            "fingerprint": wallet.fingerprint,
+            "message": message,
+            "hint": hint,
         },
-        f"valid: {phrase.word_count} {phrase.language} words, fingerprint {fingerprint} "
-        "(without a BIP39 passphrase)",
+        f"{message}\nfingerprint {wallet.fingerprint} (Electrum root, no passphrase)\nhint: {hint}",
     )
+    return True
 
 
 @mnemonic.command("inspect")
@@ -223,7 +263,15 @@ def inspect(
     from keyvault.seedphrase import wallet
 
     app = get_app()
-    phrase = _read_phrase(language)
+    text = read_secret_text("seed phrase")
+    try:
+        phrase = bip39.check(text, language)
+    except InvalidMnemonicError:
+        if electrum.kind(text) is None:
+            raise
+        passphrase = read_optional_bip39_passphrase(bip39_passphrase_prompt, bip39_passphrase_file)
+        _inspect_electrum(text, passphrase, count)
+        return
     passphrase = read_optional_bip39_passphrase(bip39_passphrase_prompt, bip39_passphrase_file)
     info = wallet.inspect(
         phrase,
@@ -253,6 +301,36 @@ def inspect(
         f"descriptor:   {info.descriptor}",
     ]
     lines += [f"address {i}:    {a}" for i, a in enumerate(info.addresses)]
+    app.output.emit(payload, "\n".join(lines))
+
+
+def _inspect_electrum(text: Secret, passphrase: Secret | None, count: int) -> None:
+    """``inspect`` for an Electrum seed: what Electrum restores (its derivation, not BIP44)."""
+    app = get_app()
+    try:
+        info = electrum.inspect(text, passphrase, count=count)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    payload = {
+        "kind": f"electrum-{info.kind}",
+        "fingerprint": info.fingerprint,
+        "script": info.script,
+        "derivation_path": info.derivation_path,
+        "master_keys": list(info.master_keys),
+        "addresses": list(info.addresses),
+        "change_addresses": list(info.change_addresses),
+        "passphrase": passphrase is not None and not passphrase.is_empty(),
+    }
+    lines = [
+        f"kind:         {electrum.describe(info.kind)}",
+        f"fingerprint:  {info.fingerprint}",
+        f"script:       {info.script}",
+        f"path:         {info.derivation_path}",
+    ]
+    lines += [f"master key:   {key}" for key in info.master_keys]
+    lines += [f"address {i}:    {a}" for i, a in enumerate(info.addresses)]
+    if info.kind.startswith("2fa"):
+        lines.append("addresses: a 2fa wallet also needs TrustedCoin's key; restore it in Electrum")
     app.output.emit(payload, "\n".join(lines))
 
 
