@@ -16,6 +16,8 @@ The tree (the sections below follow it; the exit code is 1 unless shown)::
     |-- InvalidMnemonicError
     |-- InvalidShareError
     |-- SeedQRError
+    |-- InvalidCodex32Error
+    |-- InvalidSeedXorError
     |-- InvalidKeyError
     |-- InvalidExtendedKeyError
     |-- InvalidValueError (exit 2)
@@ -84,9 +86,11 @@ __all__ = [
     "HeaderError",
     "HeaderMacError",
     "ImageReadError",
+    "InvalidCodex32Error",
     "InvalidExtendedKeyError",
     "InvalidKeyError",
     "InvalidMnemonicError",
+    "InvalidSeedXorError",
     "InvalidShareError",
     "InvalidValueError",
     "KeyvaultError",
@@ -177,6 +181,29 @@ class InvalidShareError(KeyvaultError):
 
 class SeedQRError(KeyvaultError):
     """this phrase or QR code is not a valid SeedQR"""
+
+
+class InvalidCodex32Error(KeyvaultError):
+    """the codex32 string or share set is not valid"""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        hint: str | None = None,
+        positions: tuple[int, ...] = (),
+        share: int | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        #: 1-based character positions (in the string as typed, separators removed)
+        #: that are likely wrong, when the checksum or the alphabet can tell.
+        self.positions = positions
+        #: 1-based number of the string (share) in the input the error is about, if any.
+        self.share = share
+
+
+class InvalidSeedXorError(KeyvaultError):
+    """the Seed XOR parts are not valid"""
 
 
 class InvalidKeyError(KeyvaultError):
