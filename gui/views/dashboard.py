@@ -25,6 +25,7 @@ __all__ = [
     "away_copy",
     "copy_badge",
     "needs_owner",
+    "overall_state",
     "plain_action",
     "summary_sentence",
 ]
@@ -104,6 +105,16 @@ def plain_action(verdict: Verdict, away: Collection[str] = ()) -> str:
         "move-destination": "put copies on different drives",
         "add-immutable": "add a copy kept offline",
     }.get(code, verdict.action)
+
+
+def overall_state(verdicts: Sequence[Verdict], away: Collection[str] = ()) -> str:
+    """The worst state: ``not-met`` if any item fails the rule, ``backup-now`` if any
+    needs the owner otherwise (a drive away, a backup due), else ``ok``."""
+    if any(v.state == "not-met" for v in verdicts):
+        return "not-met"
+    if any(needs_owner(v, away) for v in verdicts):
+        return "backup-now"
+    return "ok"
 
 
 def summary_sentence(verdicts: Sequence[Verdict], away: Collection[str] = ()) -> str:

@@ -34,6 +34,7 @@ from keyvault.backup.engine import status
 from keyvault.backup.policy import Verdict
 from keyvault.destinations.factory import open_destination
 from keyvault.errors import KeyvaultError
+from keyvault.schedule.timers import RunState, load_state
 from keyvault.vault.config import Config, load_config
 from keyvault.vault.state import open_state, utc_now
 
@@ -97,6 +98,8 @@ class Overview:
     now: datetime | None = None
     #: Drive destinations (not kept offline) that are not connected right now.
     away: frozenset[str] = frozenset()
+    #: What the scheduled runs left (alerts for the tray), None when unreadable.
+    schedule: RunState | None = None
 
 
 def _away(config: Config, home: Path) -> frozenset[str]:
@@ -139,7 +142,15 @@ def load_overview(home: Path) -> Overview:
         timedelta(days=policy.verify_max_age_days),
         utc_now(),
         _away(config, home),
+        _schedule_state(home),
     )
+
+
+def _schedule_state(home: Path) -> RunState | None:
+    try:
+        return load_state(home)
+    except KeyvaultError:  # a damaged state file: the app still shows the verdicts
+        return None
 
 
 def _when(moment: datetime | None, now: datetime | None) -> str:
@@ -163,6 +174,8 @@ class OverviewView(QWidget):
 
     #: A row's fix button: (action key from :data:`ACTIONS`, item name).
     action_requested = Signal(str, str)
+    #: Emitted with each loaded :class:`Overview` (the tray follows it).
+    loaded = Signal(object)
 
     COLUMNS = ("Item", "Verdict", "Copies", "Media", "Badges", "Last backup", "Last verified")
 
@@ -284,6 +297,7 @@ class OverviewView(QWidget):
             if not r.verdict.ok
         ]
         self.advice.setText("\n".join(advice))
+        self.loaded.emit(overview)
 
     def _set_cards(self, overview: Overview | None) -> None:
         for card in self.cards.values():
