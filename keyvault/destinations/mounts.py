@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar, cast
 
+from keyvault import childproc
+
 from .base import MediaKind
 
 __all__ = [
@@ -290,16 +292,13 @@ def _linux_uuid(path: Path, source: str) -> str | None:
     # No udev (containers, minimal systems): ask libblkid to read the superblock. Its
     # cache (-c) is bypassed: a new drive on the old device name would get the old UUID.
     try:
-        result = subprocess.run(
+        result = childproc.run(
             ["blkid", "-c", "/dev/null", "-s", "UUID", "-o", "value", source],
-            capture_output=True,
-            text=True,
             timeout=_COMMAND_TIMEOUT,
-            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    value = result.stdout.strip()
+    value = result.stdout.decode("utf-8", "replace").strip()
     return value or None
 
 
@@ -345,9 +344,7 @@ def _run(arguments: list[str]) -> str | None:
 
 def _run_uncached(arguments: list[str]) -> str | None:
     try:
-        result = subprocess.run(
-            arguments, capture_output=True, timeout=_COMMAND_TIMEOUT, check=False
-        )
+        result = childproc.run(arguments, timeout=_COMMAND_TIMEOUT)
     except (OSError, subprocess.SubprocessError):
         return None
     if result.returncode != 0:
