@@ -52,6 +52,10 @@ __all__ = [
     "RetryableDestinationError",
     "RollbackError",
     "SchedulerError",
+    "SecretInputError",
+    "SecretInputNotTextError",
+    "SecretInputTimeoutError",
+    "SecretInputTooLargeError",
     "SeedQRError",
     "SourceChangedError",
     "SourceUnreadableError",
@@ -382,3 +386,22 @@ class LabelsError(WalletConfigError):
 
 class BBQrError(WalletConfigError):
     """these QR codes are not a complete, consistent BBQr series"""
+
+
+# --- secret input on the command line (added by the inputs part) --------------------------
+
+
+class SecretInputError(KeyvaultError):
+    """this secret input cannot be read"""
+
+
+class SecretInputNotTextError(SecretInputError):
+    """the secret input is not UTF-8 text"""
+
+
+class SecretInputTooLargeError(SecretInputError):
+    """the secret input is larger than any secret keyvault reads"""
+
+
+class SecretInputTimeoutError(SecretInputError):
+    """the secret input did not end in time (a pipe or FIFO nobody writes to?)"""
