@@ -42,6 +42,10 @@ The tree (the sections below follow it; the exit code is 1 unless shown)::
     |-- NoMatchingIdentityError
     |   `-- WrongPassphraseError
     |-- ConfigError
+    |-- SecretInputError
+    |   |-- SecretInputNotTextError
+    |   |-- SecretInputTooLargeError
+    |   `-- SecretInputTimeoutError
     |-- VaultNotInitializedError
     |-- AlreadyExistsError
     |-- NotFoundError
@@ -106,6 +110,10 @@ __all__ = [
     "RetryableDestinationError",
     "RollbackError",
     "SchedulerError",
+    "SecretInputError",
+    "SecretInputNotTextError",
+    "SecretInputTimeoutError",
+    "SecretInputTooLargeError",
     "SeedQRError",
     "SourceChangedError",
     "SourceUnreadableError",
@@ -332,6 +340,22 @@ class WrongPassphraseError(NoMatchingIdentityError):
 
 class ConfigError(KeyvaultError):
     """the keyvault configuration is invalid"""
+
+
+class SecretInputError(KeyvaultError):
+    """this secret input cannot be read"""
+
+
+class SecretInputNotTextError(SecretInputError):
+    """the secret input is not UTF-8 text"""
+
+
+class SecretInputTooLargeError(SecretInputError):
+    """the secret input is larger than any secret keyvault reads"""
+
+
+class SecretInputTimeoutError(SecretInputError):
+    """the secret input did not end in time (a pipe or FIFO nobody writes to?)"""
 
 
 class VaultNotInitializedError(KeyvaultError):

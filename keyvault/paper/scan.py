@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from keyvault import childproc
 from keyvault.errors import (
     ImageReadError,
     InvalidKeyError,
@@ -154,11 +154,10 @@ def rasterise_pdf(pdf: Path | str | bytes, *, dpi: int = PDF_DPI) -> list[Image]
             + ("" if in_memory else ", or scan a photo or PNG of the page instead"),
         )
     source = "-" if isinstance(pdf, bytes) else str(Path(pdf))
-    proc = subprocess.run(
+    proc = childproc.run(
         [tool, "-r", str(dpi), "-gray", source],
-        input=pdf if isinstance(pdf, bytes) else None,
-        capture_output=True,
-        check=False,
+        stdin_data=pdf if isinstance(pdf, bytes) else None,
+        timeout=None,
     )
     if proc.returncode != 0 or not proc.stdout:
         raise ImageReadError(f"{'the document' if in_memory else source} cannot be read as a PDF")
