@@ -412,6 +412,31 @@ def public_command(
     )
 
 
+@paper.command("descriptor")
+@click.argument("name")
+@_common
+@passphrase_file_option
+def descriptor_command(
+    name: str,
+    output_path: Path,
+    paper_size: str,
+    day: date,
+    force: bool,
+    passphrase_file: str | None,
+) -> None:
+    """A wallet configuration sheet: the descriptor as text and QR code(s), the cosigner
+    table and the first addresses (needs the vault passphrase to read it)."""
+    from keyvault.paper.descriptor_sheet import descriptor_sheet
+
+    from .descriptor import load_configuration
+
+    check_free(output_path, force)
+    record, entries = load_configuration(name, passphrase_file, with_map=True)
+    document = descriptor_sheet(record, entries, day=day, paper=paper_size)  # type: ignore[arg-type]
+    summary = {"name": name, "descriptor": record.config.descriptor}
+    _write(document, output_path, force, summary)
+
+
 @paper.command("blank")
 @_common
 @_label_option
