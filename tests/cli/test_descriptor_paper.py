@@ -105,3 +105,35 @@ def test_scan_names_missing_bbqr_parts(tmp_path: Path) -> None:
     done = run_cli("scan", str(image), "--json")
     assert done.code == 1
     assert "parts 1, 3 of 3 are missing" in done.stdout + done.stderr
+
+
+def test_the_kit_carries_every_wallet(kv_home: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    from .test_backup_support import PHRASE
+    from .test_descriptor import OTHER_KEYS, _our_key
+
+    init_vault(kv_home, tmp_path)
+    assert run_cli("add-phrase", "--name", "my ledger", input=PHRASE).code == 0
+    _, ours = _our_key()
+    source = tmp_path / "family.txt"
+    source.write_text(
+        f"wsh(sortedmulti(2,{','.join(k + '/<0;1>/*' for k in (ours, *OTHER_KEYS))}))"
+    )
+    descriptor = run_cli("add-descriptor", "--name", "family", str(source), "--json").json()[
+        "descriptor"
+    ]
+    assert (
+        run_cli("descriptor", "set-location", "family", "B", "with the lawyer", env=ENV).code == 0
+    )
+    kit = tmp_path / "kit.pdf"
+    done = run_cli("paper", "kit", "-o", str(kit), "--date", "2026-12-07", env=ENV)
+    assert done.code == 0, done.stderr
+    text = subprocess.run(["pdftotext", "-layout", str(kit), "-"], capture_output=True, check=True)
+    words = " ".join(text.stdout.decode().split())
+    assert "Wallet: family" in words
+    assert "you need 2 of its 3 keys" in words
+    assert "in this vault: seed phrase 'my ledger'" in words
+    assert "not in this vault: with the lawyer" in words
+    payloads = [p for page in rasterise(kit, tmp_path / "png") for p in zxing(page)]
+    assert descriptor.encode() in payloads
