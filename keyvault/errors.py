@@ -29,6 +29,7 @@ __all__ = [
     "DestinationFullError",
     "DestinationPermissionError",
     "DestinationUnavailableError",
+    "DestinationUnreachableError",
     "ExitCode",
     "HeaderError",
     "HeaderMacError",
@@ -382,3 +383,10 @@ class LabelsError(WalletConfigError):
 
 class BBQrError(WalletConfigError):
     """these QR codes are not a complete, consistent BBQr series"""
+
+
+# --- B2 (added by the b2 part) -------------------------------------------------------------
+
+
+class DestinationUnreachableError(RetryableDestinationError, DestinationUnavailableError):
+    """the backup destination did not answer (timeout or dropped connection)"""
