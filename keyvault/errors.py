@@ -61,6 +61,7 @@ The tree (the sections below follow it; the exit code is 1 unless shown)::
         |-- DestinationUnavailableError
         |   `-- DestinationCredentialsError
         |-- RetryableDestinationError
+        |   `-- DestinationUnreachableError (also DestinationUnavailableError)
         |-- DestinationRetriesExhaustedError
         |-- DestinationFullError
         |-- DestinationPermissionError
@@ -86,6 +87,7 @@ __all__ = [
     "DestinationPermissionError",
     "DestinationRetriesExhaustedError",
     "DestinationUnavailableError",
+    "DestinationUnreachableError",
     "ExitCode",
     "HeaderError",
     "HeaderMacError",
@@ -425,6 +427,10 @@ class DestinationCredentialsError(DestinationUnavailableError):
 
 class RetryableDestinationError(DestinationError):
     """the backup destination failed temporarily; trying again may work"""
+
+
+class DestinationUnreachableError(RetryableDestinationError, DestinationUnavailableError):
+    """the backup destination did not answer (timeout or dropped connection)"""
 
 
 class DestinationRetriesExhaustedError(DestinationError):
