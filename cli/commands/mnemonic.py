@@ -647,3 +647,41 @@ def xor_combine(language: str | None) -> None:
         },
         human,
     )
+
+
+@mnemonic.command("plate")
+@click.option(
+    "--format",
+    "plate_format",
+    type=click.Choice(["1248", "binary"]),
+    default="1248",
+    show_default=True,
+    help="1248: Stackbit-style digit columns; binary: TinySeed-style 12-dot grid.",
+)
+@click.option("--language", type=_LANGUAGE, default=None, help="Wordlist (default: detect).")
+def plate(plate_format: str, language: str | None) -> None:
+    """Show a phrase (stdin) as metal-plate dots, with word numbers, to check a plate by hand.
+
+    Word numbers count from 1 (abandon = 1, zoo = 2048), as the plates do.
+    """
+    from keyvault.seedphrase import plate as plates
+
+    app = get_app()
+    phrase = _read_phrase(language)
+    chosen: plates.PlateFormat = "binary" if plate_format == "binary" else "1248"
+    made = plates.rows(phrase, chosen)
+    weights = plates.BINARY_WEIGHTS if chosen == "binary" else plates.DIGIT_WEIGHTS
+    payload = {
+        "format": chosen,
+        "language": phrase.language,
+        "weights": list(weights),
+        "rows": [
+            {
+                "position": row.position,
+                "number": row.number,
+                "dots": [[int(dot) for dot in group] for group in row.dots],
+            }
+            for row in made
+        ],
+    }
+    app.output.emit(payload, plates.text(made, chosen).reveal_text())
