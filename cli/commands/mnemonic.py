@@ -27,6 +27,7 @@ from ..secrets_input import (
     read_secret_text,
     stdin_is_terminal,
 )
+from .holders import holders
 
 __all__ = ["mnemonic"]
 
@@ -685,3 +686,6 @@ def plate(plate_format: str, language: str | None) -> None:
         ],
     }
     app.output.emit(payload, plates.text(made, chosen).reveal_text())
+
+
+mnemonic.add_command(holders)
