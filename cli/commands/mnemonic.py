@@ -10,7 +10,6 @@ from __future__ import annotations
 import getpass
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -23,6 +22,7 @@ from ..context import get_app
 from ..options import bip39_passphrase_options
 from ..secrets_input import (
     read_optional_bip39_passphrase,
+    read_secret_input,
     read_secret_lines,
     read_secret_text,
     stdin_is_terminal,
@@ -53,12 +53,7 @@ def _read_phrase(language: str | None) -> bip39.Phrase:
 def _slip39_passphrase(prompt: bool, passphrase_file: str | None) -> Secret | None:
     """The optional SLIP-39 passphrase (it protects the shares; not the BIP39 passphrase)."""
     if passphrase_file:
-        try:
-            text = Path(passphrase_file).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise click.UsageError(
-                f"cannot read the passphrase file {passphrase_file}: {exc.strerror}"
-            ) from None
+        text = read_secret_input(passphrase_file, "SLIP-39 passphrase")
         return Secret(text.removesuffix("\n").removesuffix("\r"), label="SLIP-39 passphrase")
     if not prompt:
         return None
