@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget(self)
         self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Screens")
         self.nav.setFixedWidth(210)
         self.nav.setSpacing(3)
         self.stack = QStackedWidget(self)

@@ -190,6 +190,7 @@ class OverviewView(QWidget):
         self.banner.setVisible(False)
         self.table = QTableWidget(0, len(self.COLUMNS) + 1, self)
         self.table.setObjectName("overviewTable")
+        self.table.setAccessibleName("Verdict of each item, in detail")
         self.table.setHorizontalHeaderLabels([*self.COLUMNS, "What to do"])
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -375,7 +376,10 @@ class OverviewView(QWidget):
         lines += overview.warnings
         self.banner.setText("\n".join(lines))
         style = "#fdecea" if bad else "#fff4e5"
-        self.banner.setStyleSheet(f"background: {style}; padding: 8px; border-radius: 4px;")
+        # Its own text colour too: readable on the light background in dark mode as well.
+        self.banner.setStyleSheet(
+            f"background: {style}; color: #202020; padding: 8px; border-radius: 4px;"
+        )
         self.banner.setVisible(bool(lines))
 
 

@@ -147,6 +147,7 @@ class RestoreView(QWidget):
 
         self.result = QPlainTextEdit(self)
         self.result.setObjectName("restoreResult")
+        self.result.setAccessibleName("Result of the restore")
         self.result.setReadOnly(True)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Restore", self))

@@ -104,6 +104,7 @@ class ImportPage(QWizardPage):
         self.setTitle("Use an existing vault key")
         self.words = SecretField(self, placeholder="the vault's 24 recovery words")
         self.key_file = QLineEdit(self)
+        self.key_file.setAccessibleName("Age key file")
         self.key_file.setPlaceholderText("or an age key file (AGE-SECRET-KEY-1...)")
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
@@ -296,7 +297,7 @@ class ConfirmPage(QWizardPage):
         self.labels: list[QLabel] = []
         for _ in range(CONFIRM_WORDS):
             label = QLabel(self)
-            field = SecretField(self)
+            field = SecretField(self, placeholder="the word at this position")
             field.set_revealed(True)  # one word at a time is fine to see while typing
             field.changed.connect(self.completeChanged)
             self.form.addRow(label, field)
@@ -318,6 +319,7 @@ class ConfirmPage(QWizardPage):
         self.positions = sorted(chooser.sample(range(1, count + 1), CONFIRM_WORDS))
         for label, field, position in zip(self.labels, self.fields, self.positions, strict=True):
             label.setText(f"Word {position}")
+            field.edit.setAccessibleName(f"Word {position}")
             field.clear()
             field.set_revealed(True)
         self.status.setText("")
