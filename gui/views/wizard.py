@@ -78,6 +78,10 @@ class StartPage(QWizardPage):
         self.import_radio = QRadioButton(
             "I already have a vault: use its 24 words or its key file", self
         )
+        self.heir_radio = QRadioButton(
+            "I am recovering someone's keys: I have their recovery kit", self
+        )
+        self.heir_radio.toggled.connect(self.completeChanged)
         self.create_radio.setChecked(True)
         layout = QVBoxLayout(self)
         layout.addWidget(
@@ -90,9 +94,12 @@ class StartPage(QWizardPage):
         )
         layout.addWidget(self.create_radio)
         layout.addWidget(self.import_radio)
+        layout.addWidget(self.heir_radio)
         layout.addStretch(1)
 
     def nextId(self) -> int:
+        if self.heir_radio.isChecked():
+            return -1  # no vault of one's own: Finish goes to the heir's recovery
         return IMPORT if self.import_radio.isChecked() else PASSPHRASE
 
 
@@ -383,6 +390,8 @@ class VaultWizard(QWizard):
     vault_ready = Signal()
     #: Emitted on Finish when the user wants the recovery kit printed.
     print_kit_requested = Signal()
+    #: Emitted on Finish when the user is an heir recovering someone's keys (no vault).
+    heir_requested = Signal()
 
     def __init__(
         self,
@@ -418,9 +427,12 @@ class VaultWizard(QWizard):
     def accept(self) -> None:
         """Finish: forget the words; ask for the kit to be printed if wanted."""
         wants_kit = self.done_page.print_kit.isChecked() and self.currentId() == DONE
+        heir = self.currentId() == START and self.start_page.heir_radio.isChecked()
         super().accept()
         if wants_kit:
             self.print_kit_requested.emit()
+        if heir:
+            self.heir_requested.emit()
 
     def _forget_secrets(self, _result: int) -> None:
         created = self.passphrase_page.created
