@@ -100,6 +100,8 @@ class Overview:
     away: frozenset[str] = frozenset()
     #: What the scheduled runs left (alerts for the tray), None when unreadable.
     schedule: RunState | None = None
+    #: Item name -> kind (``file``, ``folder``, ``phrase``), for the cards' icons.
+    kinds: dict[str, str] = field(default_factory=dict)
 
 
 def _away(config: Config, home: Path) -> frozenset[str]:
@@ -143,6 +145,7 @@ def load_overview(home: Path) -> Overview:
         utc_now(),
         _away(config, home),
         _schedule_state(home),
+        {item.name: item.kind for item in config.items},
     )
 
 
@@ -311,6 +314,7 @@ class OverviewView(QWidget):
                 row.last_backup,
                 ACTIONS[action] if action is not None else None,
                 overview.away if overview is not None else (),
+                overview.kinds.get(row.verdict.item, "file") if overview is not None else "file",
                 self._cards_box,
             )
             card.fix_requested.connect(self._request)
