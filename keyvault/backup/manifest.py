@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from keyvault.crypto import X25519Identity, X25519Recipient, decrypt_bytes, encrypt_bytes
 from keyvault.errors import ConfigError, RollbackError
 from keyvault.secret import Secret
+from keyvault.vault.config import ITEM_KINDS
 
 __all__ = [
     "FORMAT",
@@ -51,7 +52,6 @@ __all__ = [
 
 FORMAT = "keyvault-manifest"
 FORMAT_VERSION = 1
-ITEM_KINDS = ("file", "folder", "phrase")
 HELP = (
     "keyvault manifest. Each version of an item is the file objects/<object>.age next to "
     "this manifest, encrypted with age to the vault key: age -d -i key.txt objects/<object>.age "
