@@ -13,6 +13,8 @@ The CLI maps errors to exit codes through :attr:`KeyvaultError.exit_code`.
 
 from __future__ import annotations
 
+import errno
+
 __all__ = [
     "AgeFormatError",
     "AlreadyExistsError",
@@ -29,7 +31,9 @@ __all__ = [
     "DestinationFullError",
     "DestinationPermissionError",
     "DestinationUnavailableError",
+    "DiskFullError",
     "ExitCode",
+    "FileSystemError",
     "HeaderError",
     "HeaderMacError",
     "ImageReadError",
@@ -47,8 +51,10 @@ __all__ = [
     "NotFoundError",
     "ObjectNotFoundError",
     "PayloadError",
+    "PermissionDeniedError",
     "PolicyNotMetError",
     "ReadBackMismatchError",
+    "ReadOnlyError",
     "RetryableDestinationError",
     "RollbackError",
     "SchedulerError",
@@ -70,6 +76,7 @@ __all__ = [
     "WorkFactorTooHighError",
     "WrongNetworkError",
     "WrongPassphraseError",
+    "from_os_error",
 ]
 
 
@@ -405,3 +412,41 @@ class SecretInputTooLargeError(SecretInputError):
 
 class SecretInputTimeoutError(SecretInputError):
     """the secret input did not end in time (a pipe or FIFO nobody writes to?)"""
+
+
+# --- files the operating system refused to write or read (added by the inputs part) -------
+
+
+class FileSystemError(KeyvaultError):
+    """the operating system refused a file operation"""
+
+
+class DiskFullError(FileSystemError):
+    """the disk is full"""
+
+
+class ReadOnlyError(FileSystemError):
+    """the disk or folder is read-only"""
+
+
+class PermissionDeniedError(FileSystemError):
+    """keyvault is not allowed to write or read there"""
+
+
+def from_os_error(exc: OSError) -> FileSystemError:
+    """The typed error for an ``OSError`` no caller handled (its path, never file content).
+
+    Full disks, read-only disks and refused permissions get their own class and a hint;
+    anything else is a :class:`FileSystemError` with the system's words.
+    """
+    reason = (exc.strerror or type(exc).__name__).lower()
+    where = f": {exc.filename}" if exc.filename is not None else ""
+    kind: type[FileSystemError] = FileSystemError
+    hint = None
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        kind, hint = DiskFullError, "free some space or write to another disk; nothing was lost"
+    elif exc.errno == errno.EROFS:
+        kind, hint = ReadOnlyError, "write to a disk that is not read-only"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        kind, hint = PermissionDeniedError, "choose a folder you may write to"
+    return kind(f"{reason}{where}", hint=hint)
