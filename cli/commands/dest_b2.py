@@ -32,7 +32,7 @@ STORES = ("keyring", "file", "env")
 
 
 def _read_credentials(store: str | None) -> Any:
-    from keyvault.destinations.b2_credentials import B2Credentials, credentials_from_env
+    from keyvault.destinations.b2.credentials import B2Credentials, credentials_from_env
 
     found = credentials_from_env()
     if found is not None:
@@ -65,7 +65,7 @@ def _read_credentials(store: str | None) -> Any:
 
 
 def _choose_store(store: str | None, source: str) -> str:
-    from keyvault.destinations.b2_credentials import keyring_available
+    from keyvault.destinations.b2.credentials import keyring_available
 
     if store is not None:
         return store

@@ -13,6 +13,7 @@ whose plaintext is the *phrase record*, a small JSON document an heir can read a
       "name": "my ledger",        # the item's name
       "phrase": "abandon ...",    # the words (BIP39: checked and normalised)
       "language": "english",      # BIP39 wordlist language; null for "other"
+      "seed_type": "electrum-segwit",  # only for "other" words that are an Electrum seed
       "created": "2026-11-28T03:00:00Z",
       "nonce": "<random hex>"     # makes the record's hash unguessable
     }
@@ -39,7 +40,7 @@ from keyvault.atomic import atomic_write
 from keyvault.crypto import X25519Identity, X25519Recipient, decrypt_bytes, encrypt_bytes
 from keyvault.errors import AlreadyExistsError, ConfigError, InvalidMnemonicError, NotFoundError
 from keyvault.secret import Secret
-from keyvault.seedphrase import bip39
+from keyvault.seedphrase import bip39, electrum
 
 from .config import ItemConfig, load_config, save_config
 from .keystore import vault_recipient
@@ -205,9 +206,14 @@ def _digest_path(record: Path) -> Path:
 
 
 def _record_bytes(
-    kind: str, name: str, phrase_text: str, language: str | None, created: str
+    kind: str,
+    name: str,
+    phrase_text: str,
+    language: str | None,
+    created: str,
+    seed_type: str | None = None,
 ) -> Secret:
-    document = {
+    document: dict[str, object] = {
         "format": RECORD_FORMAT,
         "version": 1,
         "kind": kind,
@@ -217,6 +223,8 @@ def _record_bytes(
         "created": created,
         "nonce": secrets.token_hex(16),
     }
+    if seed_type is not None:
+        document["seed_type"] = seed_type
     return Secret(
         (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
         label="phrase record",
@@ -249,7 +257,8 @@ def add_phrase_item(
 
     ``kind`` ``bip39`` checks the phrase (:class:`InvalidMnemonicError` with the
     position of a bad word) and stores it normalised; ``other`` accepts any words (an
-    Electrum or Monero seed) with whitespace normalised. No passphrase is needed.
+    Electrum or Monero seed) with whitespace normalised, and records an Electrum seed's
+    type (``seed_type``) in the record. No passphrase is needed.
     """
     if kind not in PHRASE_KINDS:
         raise ValueError(f"unknown phrase kind {kind!r}")
@@ -259,6 +268,7 @@ def add_phrase_item(
     config.require_vault()
     check_item_name(name)
     _refuse_duplicate_name(config.items, name)
+    seed_type: str | None = None
     if kind == "bip39":
         checked = bip39.check(phrase, language)
         text, used_language = checked.words.reveal_text(), checked.language
@@ -267,8 +277,10 @@ def add_phrase_item(
         if not words:
             raise InvalidMnemonicError("the phrase is empty")
         text, used_language = " ".join(words), None
+        electrum_type = electrum.kind(text)
+        seed_type = f"electrum-{electrum_type}" if electrum_type else None
     created = format_time(utc_now())
-    record = _record_bytes(kind, name, text, used_language, created)
+    record = _record_bytes(kind, name, text, used_language, created, seed_type)
     try:
         return add_record_item(home, name, record, phrase_kind=kind, added=created)
     finally:

@@ -40,7 +40,7 @@ def test_scrub_environment_removes_every_secret() -> None:
     # The filter covers every secret name keyvault reads from the environment.
     from keyvault_cli import secrets_input
 
-    from keyvault.destinations import b2_credentials
+    from keyvault.destinations.b2 import credentials as b2_credentials
 
     read_names = {secrets_input.ENV_PASSPHRASE, b2_credentials.ENV_KEY_ID, b2_credentials.ENV_KEY}
     assert read_names <= childproc.SECRET_ENV_NAMES
