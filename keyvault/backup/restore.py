@@ -386,30 +386,41 @@ def recover_from_source(
     Each vault found there (:func:`~keyvault.destinations.factory.open_recovery_sources`)
     is tried with each of ``identities`` (e.g. the keys of an age key file), or, when
     none is given, with ``passphrase`` (which opens the ``key.age`` stored there), until
-    one opens an authentic manifest. When none does, a
+    one opens an authentic manifest; folders skipped on the way (another vault's, one
+    without ``key.age``, an unreadable one) are listed in :attr:`RecoverReport.skipped`.
+    When none opens, a
     :class:`~keyvault.errors.RollbackError` met on the way is raised (a forged or
     rolled-back manifest matters more than a key that did not fit), else the first
-    :class:`~keyvault.errors.NoMatchingIdentityError`. Other errors stop at once. The
-    caller keeps ownership of ``passphrase`` (wipe it after).
+    error met. The caller keeps ownership of ``passphrase`` (wipe it after).
     """
     if not identities and passphrase is None:
         raise ValueError("recover needs the vault key or the vault passphrase")
     keys: list[X25519Identity | None] = list(identities) or [None]
     errors: list[KeyvaultError] = []
+    skipped: list[tuple[str, str]] = []
     for candidate in open_recovery_sources(source, home):
+        vault_id = getattr(candidate, "vault_id", None)
         for identity in keys:
             try:
-                return recover(
+                report = recover(
                     candidate,
                     out_dir,
                     home=home,
                     identity=identity,
                     passphrase=None if identity is not None else passphrase,
-                    vault_id=getattr(candidate, "vault_id", None),
+                    vault_id=vault_id,
                     force=force,
                     progress=progress,
                 )
-            except (NoMatchingIdentityError, RollbackError) as exc:
+            except (NoMatchingIdentityError, RollbackError, NotFoundError, DestinationError) as exc:
+                # Another vault's folder, one without key.age or manifest, a damaged one:
+                # try the next, and say which were skipped and why.
                 errors.append(exc)
+                skipped.append((vault_id or candidate.name, exc.message))
+                continue
+            report.skipped = [s for s in skipped if s[0] != report.vault_id]
+            return report
+    # A forged or rolled-back manifest matters most, then a key that did not fit.
     rollback = next((e for e in errors if isinstance(e, RollbackError)), None)
-    raise rollback or errors[0]
+    wrong_key = next((e for e in errors if isinstance(e, NoMatchingIdentityError)), None)
+    raise rollback or wrong_key or errors[0]
