@@ -446,6 +446,8 @@ def recover(
             click.echo(f"restored {item.name} version {item.version} -> {item.path}")
         for name, message in report.failed:
             click.echo(f"FAILED {name}: {message}")
+        for vault_id, reason in report.skipped:
+            click.echo(f"skipped vault folder {vault_id}: {reason}")
 
     payload: dict[str, Any] = report.to_dict()
     app.output.emit(payload, human)
