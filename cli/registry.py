@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Create, check, inspect, split and combine seed phrases.",
     ),
     "qr": ("keyvault_cli.commands.qr:qr", "Encode a seed phrase as a SeedQR image, or decode one."),
+    "codex32": (
+        "keyvault_cli.commands.codex32:codex32_group",
+        "Create, split, combine and check codex32 (BIP-93) seeds and shares.",
+    ),
     # encryption and the vault key
     "init": ("keyvault_cli.commands.vaultkey:init", "Create the vault key (once per vault)."),
     "key": (
@@ -30,6 +34,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # items, copies, destinations
     "add": ("keyvault_cli.commands.items:add", "Protect a file or folder."),
     "add-phrase": ("keyvault_cli.commands.items:add_phrase", "Protect a seed phrase."),
+    "add-descriptor": (
+        "keyvault_cli.commands.descriptor:add_descriptor",
+        "Protect a wallet configuration (descriptor, BSMS, Coldcard, Specter, Electrum).",
+    ),
+    "descriptor": (
+        "keyvault_cli.commands.descriptor:descriptor",
+        "Show, export, check and annotate wallet configurations.",
+    ),
     "remove": ("keyvault_cli.commands.items:remove", "Stop protecting an item."),
     "list": ("keyvault_cli.commands.items:list_items", "List protected items."),
     "copy": ("keyvault_cli.commands.copies:copy", "Record physical copies (paper, metal)."),

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from keyvault.errors import KeyvaultError
+from keyvault.errors import InvalidMnemonicError, KeyvaultError
 from keyvault.vault.config import ItemConfig, load_config
 from keyvault.vault.items import (
+    CONFIG_KIND,
     PHRASE_KINDS,
     add_path_item,
     add_phrase_item,
@@ -196,15 +197,32 @@ def add_phrase(name: str, kind: str, language: str | None) -> None:
 
     The phrase is encrypted to the vault key at once; its plaintext is stored nowhere.
     """
+    from keyvault.seedphrase import electrum
+
     app = get_app()
     phrase = read_secret_text("seed phrase")
     try:
-        item = add_phrase_item(app.home, name, phrase, kind=kind, language=language)
+        seed_type = electrum.kind(phrase)
+        try:
+            item = add_phrase_item(app.home, name, phrase, kind=kind, language=language)
+        except InvalidMnemonicError as error:
+            if seed_type is None or kind != "bip39":
+                raise
+            raise InvalidMnemonicError(
+                f"this is an {electrum.describe(seed_type)}, not BIP39",
+                hint="add it with --kind other: keyvault records it as an Electrum seed "
+                f"(if it came from a BIP39 wallet instead: {error.message})",
+            ) from error
     finally:
         phrase.wipe()
+    payload: dict[str, Any] = {"added": _item_dict(item)}
+    label = f"{item.phrase_kind} phrase"
+    if seed_type is not None and kind == "other":
+        payload["seed_type"] = f"electrum-{seed_type}"
+        label = electrum.describe(seed_type)
     app.output.emit(
-        {"added": _item_dict(item)},
-        f"protecting {item.phrase_kind} phrase {item.name!r} (stored encrypted)\n"
+        payload,
+        f"protecting {label} {item.name!r} (stored encrypted)\n"
         "run 'keyvault backup' to copy it to the destinations",
     )
 
@@ -237,6 +255,8 @@ def list_items() -> None:
         width = max(len(i.name) for i in items)
         for item in items:
             where = item.path if item.kind != "phrase" else f"{item.phrase_kind} phrase"
+            if item.phrase_kind == CONFIG_KIND:
+                where = "wallet configuration (stored encrypted)"
             click.echo(f"{item.name:<{width}}  {item.kind:<6}  {where}")
 
     app.output.emit({"items": [_item_dict(i) for i in items]}, human)

@@ -4,25 +4,39 @@ Platform specifics live here, behind small functions, so the rest of keyvault as
 questions: which device and filesystem (UUID) holds this path, where is it mounted, and is
 it an internal disk, a removable drive or a network share?
 
-- Linux: ``/proc/self/mountinfo`` for the mount, ``/dev/disk/by-uuid`` (else ``blkid``)
-  for the filesystem UUID, ``/sys/dev/block`` for "removable" and "on USB".
+- Linux: ``/proc/self/mountinfo`` for the mount; the filesystem UUID from the mounted
+  filesystem itself (the ``FS_IOC_GETFSUUID`` ioctl, Linux >= 6.5), else
+  ``/dev/disk/by-uuid``, else ``blkid`` on the block device; ``/sys/dev/block`` for
+  "removable" and "on USB".
 - macOS: ``diskutil info -plist`` and ``mount`` (best effort).
 - Windows: kernel32 volume functions through ctypes (best effort).
 
 Every answer is best effort except :func:`device_id` and :func:`mount_point`: an unknown
 UUID is ``None``, an unknown medium is ``"internal"``. Paths must exist.
+
+Inside ``with cached():`` the mount table and each mount's facts (UUID, removable, the
+macOS commands' answers) are read once and reused, so a run over many items and
+destinations does not re-read ``/proc/self/mountinfo`` or fork ``blkid`` per question.
+Outside a block every question reads afresh (a drive can be swapped between runs).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import plistlib
 import re
 import stat
 import subprocess
 import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar, cast
+
+from keyvault import childproc
 
 from .base import MediaKind
 
@@ -31,6 +45,7 @@ __all__ = [
     "OPTICAL_FILESYSTEMS",
     "MountEntry",
     "MountInfo",
+    "cached",
     "device_id",
     "filesystem_uuid",
     "guess_media",
@@ -69,6 +84,54 @@ NETWORK_FILESYSTEMS = frozenset(
 OPTICAL_FILESYSTEMS = frozenset({"iso9660", "udf", "cd9660", "cdfs"})
 
 _COMMAND_TIMEOUT = 10
+
+#: ``struct fsuuid2 { __u8 len; __u8 uuid[16]; }`` (linux/fs.h): 17 bytes, no padding.
+_FSUUID2_SIZE = 17
+#: ``FS_IOC_GETFSUUID = _IOR(0x15, 0, struct fsuuid2)``: read direction (2) in bits 30-31,
+#: the struct's size in bits 16-29, type 0x15 in bits 8-15, number 0 (= 0x80111500).
+_FS_IOC_GETFSUUID = (2 << 30) | (_FSUUID2_SIZE << 16) | (0x15 << 8) | 0
+
+_T = TypeVar("_T")
+
+# The cache of :func:`cached`: one dict for the whole process (a run may ask from worker
+# threads, which a ContextVar would not reach), alive while at least one block is open.
+_cache_lock = threading.Lock()
+_cache_depth = 0
+_cache: dict[tuple[str, ...], object] = {}
+
+
+@contextlib.contextmanager
+def cached() -> Iterator[None]:
+    """Within the block, read the mount table and each mount's facts once.
+
+    Nestable and thread-safe: the cache lives until the outermost block ends. Inside it a
+    drive swapped mid-block keeps its first answer (``device_id`` is never cached), so wrap
+    one run, not a long-lived process.
+    """
+    global _cache_depth
+    with _cache_lock:
+        _cache_depth += 1
+    try:
+        yield
+    finally:
+        with _cache_lock:
+            _cache_depth -= 1
+            if _cache_depth == 0:
+                _cache.clear()
+
+
+def _memo(key: tuple[str, ...], compute: Callable[[], _T]) -> _T:
+    """``compute()``, remembered under ``key`` while a :func:`cached` block is open."""
+    with _cache_lock:
+        active = _cache_depth > 0
+        if active and key in _cache:
+            return cast(_T, _cache[key])
+    value = compute()
+    if active:
+        with _cache_lock:
+            if _cache_depth > 0:
+                _cache.setdefault(key, value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -144,16 +207,23 @@ def parse_mountinfo(text: str) -> list[MountEntry]:
     return entries
 
 
-def _linux_entry(path: Path) -> MountEntry | None:
+def _read_mountinfo() -> list[MountEntry] | None:
     try:
         text = Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
+        return None
+    return parse_mountinfo(text)
+
+
+def _linux_entry(path: Path) -> MountEntry | None:
+    table = _memo(("mountinfo",), _read_mountinfo)
+    if table is None:
         return None
     real = os.path.realpath(path)
     dev = os.stat(path).st_dev
     containing = [
         entry
-        for entry in parse_mountinfo(text)
+        for entry in table
         if real == entry.mount_point or real.startswith(entry.mount_point.rstrip("/") + "/")
     ]
     same_device = [e for e in containing if (e.major, e.minor) == (os.major(dev), os.minor(dev))]
@@ -177,10 +247,39 @@ def _block_rdev(source: str) -> int | None:
     return info.st_rdev if stat.S_ISBLK(info.st_mode) else None
 
 
-def _linux_uuid(source: str) -> str | None:
+def _ioctl_uuid(path: Path) -> str | None:
+    """The UUID the mounted filesystem holding ``path`` reports for itself.
+
+    ``None`` when the filesystem has none (all zero). Raises ``OSError`` when the kernel
+    (< 6.5) or the filesystem does not answer, or the answer is not a 16-byte UUID (the
+    other readers then decide, keeping the form they gave before).
+    """
+    import fcntl  # POSIX only; this function is only reached on Linux
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        answer = bytearray(_FSUUID2_SIZE)
+        fcntl.ioctl(fd, _FS_IOC_GETFSUUID, answer, True)
+    finally:
+        os.close(fd)
+    if answer[0] != 16:
+        raise OSError(f"FS_IOC_GETFSUUID gave a {answer[0]}-byte id")
+    raw = bytes(answer[1:17])
+    return None if raw == bytes(16) else str(uuid.UUID(bytes=raw))
+
+
+def _linux_uuid(path: Path, source: str) -> str | None:
     rdev = _block_rdev(source)
     if rdev is None:
+        # No block device (tmpfs, network shares): no lasting filesystem identity (a
+        # tmpfs reports a random UUID per mount, which identifies nothing across mounts).
         return None
+    # The mounted filesystem itself is the authority: the block device's reads can be
+    # stale (a reused loop device gave the previous image's UUID to blkid).
+    try:
+        return _ioctl_uuid(path)
+    except OSError:
+        pass
     by_uuid = Path("/dev/disk/by-uuid")
     if by_uuid.is_dir():
         for link in sorted(by_uuid.iterdir()):
@@ -193,16 +292,13 @@ def _linux_uuid(source: str) -> str | None:
     # No udev (containers, minimal systems): ask libblkid to read the superblock. Its
     # cache (-c) is bypassed: a new drive on the old device name would get the old UUID.
     try:
-        result = subprocess.run(
+        result = childproc.run(
             ["blkid", "-c", "/dev/null", "-s", "UUID", "-o", "value", source],
-            capture_output=True,
-            text=True,
             timeout=_COMMAND_TIMEOUT,
-            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    value = result.stdout.strip()
+    value = result.stdout.decode("utf-8", "replace").strip()
     return value or None
 
 
@@ -232,8 +328,10 @@ def _linux_info(path: Path) -> MountInfo | None:
         mount_point=Path(entry.mount_point),
         fstype=entry.fstype,
         source=entry.source,
-        fs_uuid=_linux_uuid(entry.source),
-        removable=_linux_removable(entry.source),
+        fs_uuid=_memo(
+            ("uuid", entry.mount_point, entry.source), lambda: _linux_uuid(path, entry.source)
+        ),
+        removable=_memo(("removable", entry.source), lambda: _linux_removable(entry.source)),
     )
 
 
@@ -241,10 +339,12 @@ def _linux_info(path: Path) -> MountInfo | None:
 
 
 def _run(arguments: list[str]) -> str | None:
+    return _memo(("run", *arguments), lambda: _run_uncached(arguments))
+
+
+def _run_uncached(arguments: list[str]) -> str | None:
     try:
-        result = subprocess.run(
-            arguments, capture_output=True, timeout=_COMMAND_TIMEOUT, check=False
-        )
+        result = childproc.run(arguments, timeout=_COMMAND_TIMEOUT)
     except (OSError, subprocess.SubprocessError):
         return None
     if result.returncode != 0:

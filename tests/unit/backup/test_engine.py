@@ -422,6 +422,7 @@ def test_another_writers_newer_manifest_is_not_overwritten(
     assert _objects(dest)[key] == theirs
     checks = engine.verify(home, destinations=[dest])
     assert [c.result for c in checks.conflicts] == ["conflict"]
+    assert checks.copies_missing  # 'keyvault verify' exits 4 on a CONFLICT
     assert engine.repair(home, destinations=[dest]).repaired == []
     assert _objects(dest)[key] == theirs
 
@@ -570,7 +571,7 @@ def test_folder_archive_with_entries_outside_is_refused(tmp_path: Path) -> None:
         info = tarfile.TarInfo("other/evil")
         info.size = 1
         tar.addfile(info, io.BytesIO(b"x"))
-    from keyvault.backup._restore import _strip_root_filter
+    from keyvault.backup.restore import _strip_root_filter
 
     strip = _strip_root_filter("root")
     with (
