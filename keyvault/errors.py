@@ -30,10 +30,12 @@ __all__ = [
     "ExitCode",
     "HeaderError",
     "HeaderMacError",
+    "IdentityRecordError",
     "ImageReadError",
     "InvalidExtendedKeyError",
     "InvalidKeyError",
     "InvalidMnemonicError",
+    "InvalidSealError",
     "InvalidShareError",
     "InvalidValueError",
     "KeyvaultError",
@@ -57,6 +59,7 @@ __all__ = [
     "VaultNotInitializedError",
     "WalletBusyError",
     "WalletCheckError",
+    "WalletIdentityError",
     "WeakPassphraseError",
     "WorkFactorTooHighError",
     "WrongPassphraseError",
@@ -328,3 +331,18 @@ class InvalidValueError(KeyvaultError):
     """this value is not accepted here"""
 
     exit_code = ExitCode.USAGE
+
+
+# --- proof of recovery: wallet identities, the owner's seal, drills (added by proof) -----
+
+
+class WalletIdentityError(KeyvaultError):
+    """the wallet's public identity cannot be read from this file"""
+
+
+class IdentityRecordError(KeyvaultError):
+    """the recorded wallet identity is damaged"""
+
+
+class InvalidSealError(KeyvaultError):
+    """this is not a valid keyvault seal or seal key"""
