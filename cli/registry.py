@@ -30,6 +30,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # items, copies, destinations
     "add": ("keyvault_cli.commands.items:add", "Protect a file or folder."),
     "add-phrase": ("keyvault_cli.commands.items:add_phrase", "Protect a seed phrase."),
+    "add-descriptor": (
+        "keyvault_cli.commands.descriptor:add_descriptor",
+        "Protect a wallet configuration (descriptor, BSMS, Coldcard, Specter, Electrum).",
+    ),
+    "descriptor": (
+        "keyvault_cli.commands.descriptor:descriptor",
+        "Show, export, check and annotate wallet configurations.",
+    ),
     "remove": ("keyvault_cli.commands.items:remove", "Stop protecting an item."),
     "list": ("keyvault_cli.commands.items:list_items", "List protected items."),
     "copy": ("keyvault_cli.commands.copies:copy", "Record physical copies (paper, metal)."),

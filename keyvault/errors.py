@@ -17,10 +17,12 @@ __all__ = [
     "AgeFormatError",
     "AlreadyExistsError",
     "ArmorError",
+    "BBQrError",
     "ConfigError",
     "CopyDamagedError",
     "DamagedFileError",
     "DamagedObjectError",
+    "DescriptorChecksumError",
     "DestinationConflictError",
     "DestinationCredentialsError",
     "DestinationError",
@@ -39,6 +41,7 @@ __all__ = [
     "InvalidShareError",
     "InvalidValueError",
     "KeyvaultError",
+    "LabelsError",
     "LockedError",
     "NoMatchingIdentityError",
     "NodeRpcError",
@@ -54,14 +57,17 @@ __all__ = [
     "SeedQRError",
     "SourceChangedError",
     "SourceUnreadableError",
+    "UnknownScriptError",
     "UnprintableTextError",
     "UnsupportedRecipientError",
     "VaultNotInitializedError",
     "WalletBusyError",
     "WalletCheckError",
+    "WalletConfigError",
     "WalletIdentityError",
     "WeakPassphraseError",
     "WorkFactorTooHighError",
+    "WrongNetworkError",
     "WrongPassphraseError",
 ]
 
@@ -331,6 +337,54 @@ class InvalidValueError(KeyvaultError):
     """this value is not accepted here"""
 
     exit_code = ExitCode.USAGE
+
+
+# --- wallet configurations: descriptors, BSMS, labels, BBQr (added by the configs part) --
+
+
+class WalletConfigError(KeyvaultError):
+    """this is not a wallet configuration keyvault can read"""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        hint: str | None = None,
+        line: int | None = None,
+        position: int | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        #: 1-based line of the input the error is about, if any.
+        self.line = line
+        #: 0-based character position (in the descriptor, or in ``line``), if any.
+        self.position = position
+
+
+class DescriptorChecksumError(WalletConfigError):
+    """the descriptor's checksum does not match it (a character was changed or lost)"""
+
+    def __init__(self, message: str | None = None, *, expected: str, found: str) -> None:
+        super().__init__(message, hint=f"the checksum of this text is #{expected}")
+        #: The checksum the descriptor text before ``#`` has.
+        self.expected = expected
+        #: The checksum written after ``#``.
+        self.found = found
+
+
+class UnknownScriptError(WalletConfigError):
+    """the descriptor uses a script keyvault does not know"""
+
+
+class WrongNetworkError(WalletConfigError):
+    """a key belongs to another network (mainnet xpub vs testnet tpub)"""
+
+
+class LabelsError(WalletConfigError):
+    """these wallet labels are not valid BIP-329 JSON lines"""
+
+
+class BBQrError(WalletConfigError):
+    """these QR codes are not a complete, consistent BBQr series"""
 
 
 # --- proof of recovery: wallet identities, the owner's seal, drills (added by proof) -----

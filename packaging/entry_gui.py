@@ -2,6 +2,6 @@
 
 import sys
 
-from keyvault_gui.app import main
+from keyvault_gui.launch import main
 
 sys.exit(main())

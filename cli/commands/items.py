@@ -10,6 +10,7 @@ import click
 from keyvault.errors import KeyvaultError
 from keyvault.vault.config import ItemConfig, load_config
 from keyvault.vault.items import (
+    CONFIG_KIND,
     PHRASE_KINDS,
     add_path_item,
     add_phrase_item,
@@ -237,6 +238,8 @@ def list_items() -> None:
         width = max(len(i.name) for i in items)
         for item in items:
             where = item.path if item.kind != "phrase" else f"{item.phrase_kind} phrase"
+            if item.phrase_kind == CONFIG_KIND:
+                where = "wallet configuration (stored encrypted)"
             click.echo(f"{item.name:<{width}}  {item.kind:<6}  {where}")
 
     app.output.emit({"items": [_item_dict(i) for i in items]}, human)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from keyvault.errors import NotFoundError
+from keyvault.release import release_source
 
 from ..context import get_app
 from ..options import bip39_passphrase_options, passphrase_file_option
@@ -299,6 +300,9 @@ def kit_command(
     if split is not None and holders and len(holders) != split[1]:
         raise click.UsageError(f"name {split[1]} holders (one per share), or none")
     check_free(output_path, force)
+    # Where the kit says keyvault comes from; read first, so a bad value fails before the
+    # passphrase is asked.
+    release = release_source()
     config = load_config(app.home)
     config.require_vault()
     b2_entries = _b2_entries(config, b2_read_dests)
@@ -312,6 +316,7 @@ def kit_command(
             identity=identity,
             b2_read_keys=read_keys,
             paper=paper_size,  # type: ignore[arg-type]
+            release=release,
         )
         summary: dict[str, Any] = {"split": None}
     else:
@@ -332,6 +337,7 @@ def kit_command(
             holders=holders,
             b2_read_keys=read_keys,
             paper=paper_size,  # type: ignore[arg-type]
+            release=release,
         )
         summary = {"split": {"threshold": threshold, "shares": count, "holders": list(holders)}}
     # Key IDs are not secret and let the owner revoke a key later; the keys stay in the PDF.

@@ -39,6 +39,7 @@ from keyvault.paper import kit
 from keyvault.paper.documents import blank_sheet, phrase_sheet, public_sheet, share_sheets
 from keyvault.paper.render import render_pdf
 from keyvault.paper.sheets import Document, PaperSize
+from keyvault.release import release_source
 from keyvault.secret import Secret
 from keyvault.seedphrase import split_bip39, wallet
 from keyvault.vault import keystore
@@ -327,12 +328,15 @@ def _build(
     if key in ("kit", "kit-split"):
         if passphrase is None:
             raise ValueError("type the vault passphrase: the kit prints the vault key")
+        release = release_source()
         config = load_config(home)
         identity = keystore.unlock_vault_key(home, passphrase)
         if key == "kit":
-            return kit.recovery_kit(config, day=day, identity=identity, paper=size)
+            return kit.recovery_kit(config, day=day, identity=identity, paper=size, release=release)
         shares = kit.split_vault_key(identity, threshold, count)
-        return kit.recovery_kit(config, day=day, shares=shares, threshold=threshold, paper=size)
+        return kit.recovery_kit(
+            config, day=day, shares=shares, threshold=threshold, paper=size, release=release
+        )
     if key == "blank":
         return blank_sheet(day=day, words=words, label=label, paper=size)
     if phrase is None:

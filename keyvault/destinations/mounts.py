@@ -11,18 +11,27 @@ it an internal disk, a removable drive or a network share?
 
 Every answer is best effort except :func:`device_id` and :func:`mount_point`: an unknown
 UUID is ``None``, an unknown medium is ``"internal"``. Paths must exist.
+
+Inside ``with cached():`` the mount table and each mount's facts (UUID, removable, the
+macOS commands' answers) are read once and reused, so a run over many items and
+destinations does not re-read ``/proc/self/mountinfo`` or fork ``blkid`` per question.
+Outside a block every question reads afresh (a drive can be swapped between runs).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import plistlib
 import re
 import stat
 import subprocess
 import sys
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar, cast
 
 from .base import MediaKind
 
@@ -31,6 +40,7 @@ __all__ = [
     "OPTICAL_FILESYSTEMS",
     "MountEntry",
     "MountInfo",
+    "cached",
     "device_id",
     "filesystem_uuid",
     "guess_media",
@@ -69,6 +79,48 @@ NETWORK_FILESYSTEMS = frozenset(
 OPTICAL_FILESYSTEMS = frozenset({"iso9660", "udf", "cd9660", "cdfs"})
 
 _COMMAND_TIMEOUT = 10
+
+_T = TypeVar("_T")
+
+# The cache of :func:`cached`: one dict for the whole process (a run may ask from worker
+# threads, which a ContextVar would not reach), alive while at least one block is open.
+_cache_lock = threading.Lock()
+_cache_depth = 0
+_cache: dict[tuple[str, ...], object] = {}
+
+
+@contextlib.contextmanager
+def cached() -> Iterator[None]:
+    """Within the block, read the mount table and each mount's facts once.
+
+    Nestable and thread-safe: the cache lives until the outermost block ends. Inside it a
+    drive swapped mid-block keeps its first answer (``device_id`` is never cached), so wrap
+    one run, not a long-lived process.
+    """
+    global _cache_depth
+    with _cache_lock:
+        _cache_depth += 1
+    try:
+        yield
+    finally:
+        with _cache_lock:
+            _cache_depth -= 1
+            if _cache_depth == 0:
+                _cache.clear()
+
+
+def _memo(key: tuple[str, ...], compute: Callable[[], _T]) -> _T:
+    """``compute()``, remembered under ``key`` while a :func:`cached` block is open."""
+    with _cache_lock:
+        active = _cache_depth > 0
+        if active and key in _cache:
+            return cast(_T, _cache[key])
+    value = compute()
+    if active:
+        with _cache_lock:
+            if _cache_depth > 0:
+                _cache.setdefault(key, value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -144,16 +196,23 @@ def parse_mountinfo(text: str) -> list[MountEntry]:
     return entries
 
 
-def _linux_entry(path: Path) -> MountEntry | None:
+def _read_mountinfo() -> list[MountEntry] | None:
     try:
         text = Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
+        return None
+    return parse_mountinfo(text)
+
+
+def _linux_entry(path: Path) -> MountEntry | None:
+    table = _memo(("mountinfo",), _read_mountinfo)
+    if table is None:
         return None
     real = os.path.realpath(path)
     dev = os.stat(path).st_dev
     containing = [
         entry
-        for entry in parse_mountinfo(text)
+        for entry in table
         if real == entry.mount_point or real.startswith(entry.mount_point.rstrip("/") + "/")
     ]
     same_device = [e for e in containing if (e.major, e.minor) == (os.major(dev), os.minor(dev))]
@@ -232,8 +291,8 @@ def _linux_info(path: Path) -> MountInfo | None:
         mount_point=Path(entry.mount_point),
         fstype=entry.fstype,
         source=entry.source,
-        fs_uuid=_linux_uuid(entry.source),
-        removable=_linux_removable(entry.source),
+        fs_uuid=_memo(("uuid", entry.mount_point, entry.source), lambda: _linux_uuid(entry.source)),
+        removable=_memo(("removable", entry.source), lambda: _linux_removable(entry.source)),
     )
 
 
@@ -241,6 +300,10 @@ def _linux_info(path: Path) -> MountInfo | None:
 
 
 def _run(arguments: list[str]) -> str | None:
+    return _memo(("run", *arguments), lambda: _run_uncached(arguments))
+
+
+def _run_uncached(arguments: list[str]) -> str | None:
     try:
         result = subprocess.run(
             arguments, capture_output=True, timeout=_COMMAND_TIMEOUT, check=False

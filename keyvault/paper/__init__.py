@@ -4,7 +4,10 @@ and QR codes read back from photos, scans and PDFs.
 - :mod:`.sheets`: the layout model (pages of blocks; no reportlab).
 - :mod:`.documents`: ``phrase_sheet``, ``share_sheets``, ``public_sheet``, ``blank_sheet``.
 - :mod:`.kit`: ``recovery_kit``, ``split_vault_key``, ``identity_from_shares``.
-- :mod:`.render`: ``render_pdf`` (vector QR codes, embedded fonts, deterministic bytes).
+- :mod:`.render`: ``render_pdf`` (vector QR codes, embedded fonts, deterministic bytes);
+  it imports, only while rendering, :mod:`.flowables` (keyvault's own reportlab
+  flowables) and :mod:`.canvas` (page numbers, headers, fixed dates); :mod:`.typeface`
+  holds the fonts and the printable-text check.
 - :mod:`.scan`: ``scan_file``, ``decode_qr_images``, ``decode_image`` (zxing-cpp).
 - :mod:`.qrimage`: QR matrices at an exact version and level, PNG and SVG.
 

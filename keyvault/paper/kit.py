@@ -28,6 +28,7 @@ from datetime import date
 from keyvault.crypto import X25519Identity
 from keyvault.crypto.vaultkey import identity_to_words
 from keyvault.errors import InvalidShareError
+from keyvault.release import ReleaseSource
 from keyvault.secret import Secret
 from keyvault.seedphrase import bip39, slip39
 from keyvault.vault.config import Config, DestinationConfig
@@ -410,7 +411,27 @@ def _b2_page(keys: Sequence[B2ReadKey], config: Config) -> Page:
     return Page(title="Cloud access", secret=True, blocks=tuple(blocks))
 
 
-def _with_keyvault(config: Config, split: bool) -> list[Block]:
+def _install_step(release: ReleaseSource | None) -> str:
+    """Where keyvault comes from: the source recorded at print time, never a package name."""
+    if release is None:
+        return (
+            "The owner did not record where to download keyvault when this kit was printed. "
+            "Do not search for a program called keyvault (a look-alike could steal the key): "
+            "use 'Recover without keyvault' below, which needs only the standard tool age."
+        )
+    check = (
+        f" Before running it, check that the downloaded file's SHA-256 (`sha256sum FILE`) is "
+        f"{release.sha256}; if it differs, do not run it."
+        if release.sha256
+        else ""
+    )
+    return (
+        f"On a computer you trust, install keyvault from {release.url} (the source the owner "
+        f"recorded when this kit was printed), and from nowhere else.{check}"
+    )
+
+
+def _with_keyvault(config: Config, split: bool, release: ReleaseSource | None) -> list[Block]:
     key_step = (
         "Gather enough shares. Type each share's 33 words on its own line in a text file "
         "shares.txt, or scan each share page's QR code: `keyvault scan page.png >> shares.txt`. "
@@ -424,8 +445,7 @@ def _with_keyvault(config: Config, split: bool) -> list[Block]:
         Heading("Recover with keyvault (easiest)"),
         Steps(
             (
-                "On a computer you trust, install keyvault (see its web page; on a computer "
-                "with Python: `pip install keyvault-backup`).",
+                _install_step(release),
                 "Plug in one of the backup drives, or have the B2 access ready (see 'Where the "
                 "copies are'). BACKUP below is the drive folder that holds the keyvault "
                 "folder, or b2://BUCKET/FOLDER for the cloud copy.",
@@ -440,7 +460,14 @@ def _with_keyvault(config: Config, split: bool) -> list[Block]:
 
 def _without_keyvault(config: Config, split: bool) -> list[Block]:
     folder = _vault_folder(config)
-    blocks: list[Block] = [Heading("Recover without keyvault (standard tools only)")]
+    blocks: list[Block] = [
+        Heading("Recover without keyvault (standard tools only)"),
+        Paragraph(
+            "This route needs no keyvault at all: only the free tool age (and tar), whose "
+            "file format keyvault's backups follow.",
+            "body",
+        ),
+    ]
     if split:
         blocks += [
             Paragraph("First turn the shares back into the key:", "body"),
@@ -482,10 +509,10 @@ def _without_keyvault(config: Config, split: bool) -> list[Block]:
     return blocks
 
 
-def _howto_page(config: Config, split: bool) -> Page:
+def _howto_page(config: Config, split: bool, release: ReleaseSource | None) -> Page:
     return Page(
         title="How to recover",
-        blocks=(*_with_keyvault(config, split), *_without_keyvault(config, split)),
+        blocks=(*_with_keyvault(config, split, release), *_without_keyvault(config, split)),
     )
 
 
@@ -604,13 +631,16 @@ def recovery_kit(
     holders: Sequence[str] = (),
     b2_read_keys: Sequence[B2ReadKey] = (),
     paper: PaperSize = "a4",
+    release: ReleaseSource | None = None,
 ) -> Document:
     """The recovery kit for ``config``'s vault.
 
     Give ``identity`` (the vault key: printed as words, text and QR) **or** ``shares``
     with their ``threshold`` (from :func:`split_vault_key`: one page per share, the 24
     words appear nowhere). ``holders`` names the holder of each share, in order (empty
-    names print a blank). ``b2_read_keys`` adds a secret 'Cloud access' page. Raises
+    names print a blank). ``b2_read_keys`` adds a secret 'Cloud access' page. ``release``
+    (:func:`keyvault.release.release_source` at print time) is where the kit tells the
+    heir to get keyvault; None says it was not recorded. Raises
     ``ValueError`` for inconsistent arguments and
     :class:`~keyvault.errors.VaultNotInitializedError` without a vault.
     """
@@ -636,7 +666,7 @@ def recovery_kit(
     if b2_read_keys:
         pages.append(_b2_page(b2_read_keys, config))
     pages += [
-        _howto_page(config, bool(shares)),
+        _howto_page(config, bool(shares), release),
         _letter_page(config, len(shares), threshold),
         _checklist_page(len(shares)),
         _wordlist_page(),

@@ -46,6 +46,7 @@ from .keystore import vault_recipient
 from .state import format_time, utc_now
 
 __all__ = [
+    "CONFIG_KIND",
     "PHRASES_DIR",
     "PHRASE_KINDS",
     "RECORD_FORMAT",
@@ -54,19 +55,24 @@ __all__ = [
     "PhraseRecord",
     "add_path_item",
     "add_phrase_item",
+    "add_record_item",
     "check_item_name",
     "list_items",
     "parse_phrase_record",
     "phrase_digest",
     "phrase_record_path",
     "read_phrase_record",
+    "read_record",
     "reencrypt_phrases",
     "remove_item",
+    "rewrite_record",
 ]
 
 PHRASES_DIR = "phrases"
 RECORD_FORMAT = "keyvault phrase record"
 PHRASE_KINDS = ("bip39", "other")
+#: The ``phrase_kind`` of a wallet configuration item (its record is not a phrase).
+CONFIG_KIND = "descriptor"
 #: Names with a meaning of their own (``vault-key`` is the vault key as an item of status).
 RESERVED_NAMES = ("vault-key",)
 _MAX_NAME = 200
@@ -253,7 +259,6 @@ def add_phrase_item(
     config.require_vault()
     check_item_name(name)
     _refuse_duplicate_name(config.items, name)
-    recipient = vault_recipient(home)
     if kind == "bip39":
         checked = bip39.check(phrase, language)
         text, used_language = checked.words.reveal_text(), checked.language
@@ -264,22 +269,58 @@ def add_phrase_item(
         text, used_language = " ".join(words), None
     created = format_time(utc_now())
     record = _record_bytes(kind, name, text, used_language, created)
-    item_id = secrets.token_hex(16)
-    relative = f"{PHRASES_DIR}/{item_id}.age"
-    record_path = Path(home) / relative
     try:
-        _write_record(record_path, record, recipient)
+        return add_record_item(home, name, record, phrase_kind=kind, added=created)
     finally:
         record.wipe()
-    item = ItemConfig(name=name, kind="phrase", added=created, path=relative, phrase_kind=kind)
+
+
+def add_record_item(
+    home: Path, name: str, plaintext: Secret, *, phrase_kind: str, added: str | None = None
+) -> ItemConfig:
+    """Protect an encrypted record: ``plaintext`` encrypted to the vault recipient.
+
+    The item is a ``phrase`` item, so backups, verification, status and recovery treat
+    it as one (an encrypted record in the config dir). ``phrase_kind`` says what the
+    record holds: a phrase (:data:`PHRASE_KINDS`) or a wallet configuration
+    (:data:`CONFIG_KIND`, whose record is :mod:`keyvault.configs.record`'s).
+    """
+    config = load_config(home)
+    config.require_vault()
+    check_item_name(name)
+    _refuse_duplicate_name(config.items, name)
+    recipient = vault_recipient(home)
+    relative = f"{PHRASES_DIR}/{secrets.token_hex(16)}.age"
+    record_path = Path(home) / relative
+    _write_record(record_path, plaintext, recipient)
+    created = added or format_time(utc_now())
+    item = ItemConfig(
+        name=name, kind="phrase", added=created, path=relative, phrase_kind=phrase_kind
+    )
     config.items.append(item)
     try:
         save_config(home, config)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(record_path)
+        for path in (record_path, _digest_path(record_path)):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
         raise
     return item
+
+
+def read_record(home: Path, item: ItemConfig, identities: list[X25519Identity]) -> Secret:
+    """The decrypted record of a phrase or configuration item."""
+    path = phrase_record_path(home, item)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(f"the record of {item.name!r} is missing") from None
+    return Secret(decrypt_bytes(data, identities), label="record")
+
+
+def rewrite_record(home: Path, item: ItemConfig, plaintext: Secret) -> None:
+    """Replace the record of ``item`` with ``plaintext``, encrypted to the vault key."""
+    _write_record(phrase_record_path(home, item), plaintext, vault_recipient(home))
 
 
 def phrase_digest(home: Path, item: ItemConfig) -> PhraseDigest:
@@ -303,12 +344,7 @@ def read_phrase_record(
     home: Path, item: ItemConfig, identities: list[X25519Identity]
 ) -> PhraseRecord:
     """Decrypt a phrase item's record with the vault key (or an earlier one)."""
-    path = phrase_record_path(home, item)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFoundError(f"the record of phrase {item.name!r} is missing") from None
-    return parse_phrase_record(Secret(decrypt_bytes(data, identities), label="phrase record"))
+    return parse_phrase_record(read_record(home, item, identities))
 
 
 def parse_phrase_record(plaintext: Secret) -> PhraseRecord:

@@ -1,0 +1,31 @@
+"""The ``keyvault-gui`` command: check the system before Qt loads, then start the app.
+
+Imports no Qt until :func:`keyvault_gui.xcb_check.check` has passed: a missing xcb library
+makes Qt abort without a hint, so the missing packages are named first (exit 1).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from . import xcb_check
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the desktop app (see :func:`keyvault_gui.app.main`); 1 when a library is missing."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    problem = xcb_check.check(os.environ, args)
+    if problem is not None:
+        sys.stderr.write(f"keyvault-gui: error: {problem}\n")
+        return 1
+    app = importlib.import_module("keyvault_gui.app")
+    return int(app.main(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""keyvault-gui names the missing xcb packages before Qt loads (and exits 1)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from keyvault_gui import xcb_check
+
+
+@pytest.mark.parametrize(
+    ("environ", "argv", "system", "expected"),
+    [
+        ({}, [], "linux", True),
+        ({"QT_QPA_PLATFORM": "xcb"}, [], "linux", True),
+        ({"QT_QPA_PLATFORM": "offscreen"}, [], "linux", False),
+        ({"QT_QPA_PLATFORM": "wayland;xcb"}, [], "linux", False),
+        ({"XDG_SESSION_TYPE": "wayland"}, [], "linux", False),
+        ({"QT_QPA_PLATFORM": "offscreen"}, ["-platform", "xcb"], "linux", True),
+        ({}, ["-platform", "offscreen"], "linux", False),
+        ({}, [], "darwin", False),
+    ],
+)
+def test_platform_is_xcb(
+    environ: dict[str, str], argv: list[str], system: str, expected: bool
+) -> None:
+    assert xcb_check.platform_is_xcb(environ, argv, system) is expected
+
+
+def test_the_check_passes_exactly_when_nothing_is_missing() -> None:
+    missing = xcb_check.missing_packages()
+    problem = xcb_check.check({"QT_QPA_PLATFORM": "xcb"}, [])
+    if missing:
+        assert problem is not None
+        assert xcb_check.apt_install_line(missing) in problem
+    else:
+        assert problem is None
+    assert xcb_check.check({"QT_QPA_PLATFORM": "offscreen"}, []) is None
+
+
+def test_the_table_covers_what_the_installed_plugin_links() -> None:
+    readelf = shutil.which("readelf")
+    if readelf is None:
+        pytest.skip("readelf (binutils) is not installed")
+    import PySide6
+
+    qt = Path(PySide6.__file__).parent / "Qt"
+    needed: set[str] = set()
+    for lib in (qt / "plugins/platforms/libqxcb.so", qt / "lib/libQt6XcbQpa.so.6"):
+        out = subprocess.run([readelf, "-d", str(lib)], capture_output=True, text=True).stdout
+        needed |= {
+            line.split("[", 1)[1].rstrip("]") for line in out.splitlines() if "NEEDED" in line
+        }
+    system = {
+        n
+        for n in needed
+        if not n.startswith(("libQt6", "libc.so", "libm.so", "libstdc++", "libgcc_s", "libgthread"))
+    }
+    assert system - set(xcb_check.XCB_LIBRARIES) == set()
+
+
+def test_a_library_that_will_not_load_is_named_with_its_package(tmp_path: Path) -> None:
+    # A real dlopen failure: a broken libxcb-cursor.so.0 found first on the search path.
+    (tmp_path / "libxcb-cursor.so.0").write_bytes(b"not an ELF file")
+    env = {**os.environ, "LD_LIBRARY_PATH": str(tmp_path), "QT_QPA_PLATFORM": "xcb"}
+    result = subprocess.run(
+        [sys.executable, "-m", "keyvault_gui", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    expected = sorted({*xcb_check.missing_packages(), "libxcb-cursor0"})
+    assert f"{xcb_check.apt_install_line(expected)}\n" in result.stderr
+    assert "Traceback" not in result.stderr
+    # Offscreen needs no xcb: the same broken library does not stop the app.
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    ok = subprocess.run(
+        [sys.executable, "-m", "keyvault_gui", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("keyvault ")
+
+
+def test_the_message_is_one_apt_line() -> None:
+    assert xcb_check.apt_install_line(["libxcb-cursor0", "libxcb-icccm4"]) == (
+        "sudo apt install libxcb-cursor0 libxcb-icccm4"
+    )
