@@ -20,6 +20,7 @@ from keyvault.secret import Secret
 from keyvault.seedphrase import bip39, slip39
 
 from ..context import get_app
+from ..guard import phrase_guard
 from ..options import bip39_passphrase_options
 from ..secrets_input import (
     read_optional_bip39_passphrase,
@@ -173,16 +174,19 @@ def check(language: str | None) -> None:
         app.output.emit(payload, "\n".join(lines))
         raise click.exceptions.Exit(1) from None
     fingerprint = _fingerprint(phrase)
+    guard = phrase_guard(app.home, phrase, None, app.output)
     app.output.emit(
         {
             "valid": True,
             "words": phrase.word_count,
             "language": phrase.language,
             "fingerprint": fingerprint,
+            **guard.payload(),
         },
         f"valid: {phrase.word_count} {phrase.language} words, fingerprint {fingerprint} "
         "(without a BIP39 passphrase)",
     )
+    guard.say(app.output)
 
 
 @mnemonic.command("inspect")
@@ -228,6 +232,7 @@ def inspect(
         count=count,
         account=account,
     )
+    guard = phrase_guard(app.home, phrase, passphrase, app.output)
     payload = {
         "fingerprint": info.fingerprint,
         "script": info.script,
@@ -239,6 +244,7 @@ def inspect(
         "bip39_passphrase": passphrase is not None and not passphrase.is_empty(),
         "words": phrase.word_count,
         "language": phrase.language,
+        **guard.payload(),
     }
     lines = [
         f"fingerprint:  {info.fingerprint}",
@@ -249,6 +255,7 @@ def inspect(
     ]
     lines += [f"address {i}:    {a}" for i, a in enumerate(info.addresses)]
     app.output.emit(payload, "\n".join(lines))
+    guard.say(app.output)
 
 
 _GROUP = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
