@@ -52,7 +52,7 @@ from keyvault.errors import (
 )
 from keyvault.secret import Secret
 from keyvault.seedphrase import bip39
-from keyvault.wallets.identity import Identity, phrase_identity, words_identity
+from keyvault.wallets.identity import Identity, file_identity, phrase_identity, words_identity
 
 from . import identities as _identities
 from .config import ItemConfig, load_config, save_config
@@ -205,6 +205,13 @@ def add_path_item(
     )
     config.items.append(item)
     save_config(home, config)
+    if kind == "file":
+        # A wallet file's public identity (Core descriptors, Electrum xpubs), for drills to
+        # compare copies with; a file without one is proven by its manifest hash instead.
+        with contextlib.suppress(KeyvaultError):
+            identity = file_identity(target)
+            if identity.kind != "sha256":
+                _identities.record(home, item_name, identity)
     return item
 
 
