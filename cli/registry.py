@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Create, check, inspect, split and combine seed phrases.",
     ),
     "qr": ("keyvault_cli.commands.qr:qr", "Encode a seed phrase as a SeedQR image, or decode one."),
+    "codex32": (
+        "keyvault_cli.commands.codex32:codex32_group",
+        "Create, split, combine and check codex32 (BIP-93) seeds and shares.",
+    ),
     # encryption and the vault key
     "init": ("keyvault_cli.commands.vaultkey:init", "Create the vault key (once per vault)."),
     "key": (

@@ -9,6 +9,67 @@ Caller mistakes (a wrong type, an impossible argument) raise ``ValueError`` or
 messages from positions, counts, names and paths only.
 
 The CLI maps errors to exit codes through :attr:`KeyvaultError.exit_code`.
+
+The tree (the sections below follow it; the exit code is 1 unless shown)::
+
+    KeyvaultError
+    |-- InvalidMnemonicError
+    |-- InvalidShareError
+    |-- SeedQRError
+    |-- InvalidCodex32Error
+    |-- InvalidSeedXorError
+    |-- InvalidKeyError
+    |-- InvalidExtendedKeyError
+    |-- InvalidValueError (exit 2)
+    |-- WeakPassphraseError
+    |-- ImageReadError
+    |-- UnprintableTextError
+    |-- WalletConfigError
+    |   |-- DescriptorChecksumError
+    |   |-- UnknownScriptError
+    |   |-- WrongNetworkError
+    |   |-- LabelsError
+    |   `-- BBQrError
+    |-- AgeFormatError
+    |   |-- NotAnAgeFileError
+    |   |-- DamagedFileError
+    |   |   |-- HeaderError
+    |   |   |   |-- WorkFactorTooHighError
+    |   |   |   `-- HeaderMacError
+    |   |   |-- PayloadError
+    |   |   `-- ArmorError
+    |   `-- UnsupportedRecipientError
+    |-- NoMatchingIdentityError
+    |   `-- WrongPassphraseError
+    |-- ConfigError
+    |-- SecretInputError
+    |   |-- SecretInputNotTextError
+    |   |-- SecretInputTooLargeError
+    |   `-- SecretInputTimeoutError
+    |-- VaultNotInitializedError
+    |-- AlreadyExistsError
+    |-- NotFoundError
+    |-- LockedError
+    |-- RollbackError
+    |-- SourceChangedError
+    |-- SourceUnreadableError
+    |-- WalletBusyError
+    |-- WalletCheckError
+    |-- NodeRpcError
+    |-- SchedulerError
+    |-- WalletIdentityError
+    |-- IdentityRecordError
+    |-- InvalidSealError
+    `-- DestinationError
+        |-- DestinationUnavailableError
+        |   `-- DestinationCredentialsError
+        |-- RetryableDestinationError
+        |-- DestinationRetriesExhaustedError
+        |-- DestinationFullError
+        |-- DestinationPermissionError
+        |-- ObjectNotFoundError (exit 4)
+        |-- DamagedObjectError (exit 4)
+        `-- ReadBackMismatchError
 """
 
 from __future__ import annotations
@@ -19,25 +80,26 @@ __all__ = [
     "ArmorError",
     "BBQrError",
     "ConfigError",
-    "CopyDamagedError",
     "DamagedFileError",
     "DamagedObjectError",
     "DescriptorChecksumError",
-    "DestinationConflictError",
     "DestinationCredentialsError",
     "DestinationError",
     "DestinationFullError",
     "DestinationPermissionError",
+    "DestinationRetriesExhaustedError",
     "DestinationUnavailableError",
     "ExitCode",
     "HeaderError",
     "HeaderMacError",
     "IdentityRecordError",
     "ImageReadError",
+    "InvalidCodex32Error",
     "InvalidExtendedKeyError",
     "InvalidKeyError",
     "InvalidMnemonicError",
     "InvalidSealError",
+    "InvalidSeedXorError",
     "InvalidShareError",
     "InvalidValueError",
     "KeyvaultError",
@@ -49,11 +111,14 @@ __all__ = [
     "NotFoundError",
     "ObjectNotFoundError",
     "PayloadError",
-    "PolicyNotMetError",
     "ReadBackMismatchError",
     "RetryableDestinationError",
     "RollbackError",
     "SchedulerError",
+    "SecretInputError",
+    "SecretInputNotTextError",
+    "SecretInputTimeoutError",
+    "SecretInputTooLargeError",
     "SeedQRError",
     "SourceChangedError",
     "SourceUnreadableError",
@@ -82,6 +147,9 @@ class ExitCode:
     COPY_MISSING_OR_DAMAGED = 4
 
 
+# --- the root -------------------------------------------------------------------------
+
+
 class KeyvaultError(Exception):
     """something went wrong"""
 
@@ -100,7 +168,7 @@ class KeyvaultError(Exception):
         return type(self).__name__
 
 
-# --- seed phrases -----------------------------------------------------------------------
+# --- what a person typed or scanned ---------------------------------------------------
 
 
 class InvalidMnemonicError(KeyvaultError):
@@ -129,208 +197,35 @@ class SeedQRError(KeyvaultError):
     """this phrase or QR code is not a valid SeedQR"""
 
 
-# --- encryption -------------------------------------------------------------------------
+class InvalidCodex32Error(KeyvaultError):
+    """the codex32 string or share set is not valid"""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        hint: str | None = None,
+        positions: tuple[int, ...] = (),
+        share: int | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        #: 1-based character positions (in the string as typed, separators removed)
+        #: that are likely wrong, when the checksum or the alphabet can tell.
+        self.positions = positions
+        #: 1-based number of the string (share) in the input the error is about, if any.
+        self.share = share
 
 
-class AgeFormatError(KeyvaultError):
-    """the encrypted file cannot be read"""
-
-
-class NotAnAgeFileError(AgeFormatError):
-    """this is not an age-encrypted file"""
-
-
-class DamagedFileError(AgeFormatError):
-    """the encrypted file is damaged or was tampered with"""
-
-
-class HeaderError(DamagedFileError):
-    """the encrypted file's header is damaged or malformed"""
-
-
-class PayloadError(DamagedFileError):
-    """the encrypted file is damaged, truncated or was tampered with"""
-
-
-class ArmorError(DamagedFileError):
-    """the armored (text) encrypted file is damaged or malformed"""
-
-
-class UnsupportedRecipientError(AgeFormatError):
-    """the file is encrypted to a recipient type keyvault does not support"""
-
-
-class WorkFactorTooHighError(HeaderError):
-    """the passphrase-encrypted file asks for a scrypt work factor above the limit of 22"""
-
-
-class NoMatchingIdentityError(KeyvaultError):
-    """no identity matched any of the file's recipients"""
-
-
-class WrongPassphraseError(NoMatchingIdentityError):
-    """incorrect passphrase"""
-
-
-class WeakPassphraseError(KeyvaultError):
-    """the passphrase is too weak"""
-
-
-# --- vault and configuration ------------------------------------------------------------
-
-
-class ConfigError(KeyvaultError):
-    """the keyvault configuration is invalid"""
-
-
-class VaultNotInitializedError(KeyvaultError):
-    """no vault here yet"""
-
-    def __init__(self, message: str | None = None, *, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint or "run 'keyvault init' first")
-
-
-class AlreadyExistsError(KeyvaultError):
-    """it already exists"""
-
-
-class NotFoundError(KeyvaultError):
-    """not found"""
-
-
-class LockedError(KeyvaultError):
-    """another keyvault run holds the lock"""
-
-
-class RollbackError(KeyvaultError):
-    """a manifest is older than one already seen, or not authentic"""
-
-
-class PolicyNotMetError(KeyvaultError):
-    """the 3-2-1 backup policy is not met"""
-
-    exit_code = ExitCode.POLICY_NOT_MET
-
-
-# --- destinations -----------------------------------------------------------------------
-
-
-class DestinationError(KeyvaultError):
-    """the backup destination failed"""
-
-
-class DestinationUnavailableError(DestinationError):
-    """the backup destination is not available (drive not mounted or service unreachable)"""
-
-
-class RetryableDestinationError(DestinationError):
-    """the backup destination failed temporarily; trying again may work"""
-
-
-class DestinationFullError(DestinationError):
-    """the backup destination is full"""
-
-
-class DestinationPermissionError(DestinationError):
-    """permission denied at the backup destination"""
-
-
-class ObjectNotFoundError(DestinationError):
-    """the object is missing at the backup destination"""
-
-    exit_code = ExitCode.COPY_MISSING_OR_DAMAGED
-
-
-# --- encryption (added by the crypto module) --------------------------------------------
-
-
-class HeaderMacError(HeaderError):
-    """the encrypted file's header failed its integrity check (damaged or tampered with)"""
+class InvalidSeedXorError(KeyvaultError):
+    """the Seed XOR parts are not valid"""
 
 
 class InvalidKeyError(KeyvaultError):
     """this is not a valid age recipient or identity"""
 
 
-# --- backups ----------------------------------------------------------------------------
-
-
-class SourceChangedError(KeyvaultError):
-    """the item changed while it was being read; run the backup again"""
-
-
-class SourceUnreadableError(KeyvaultError):
-    """cannot read the item's file or folder"""
-
-
-class CopyDamagedError(KeyvaultError):
-    """a stored copy is missing or damaged"""
-
-    exit_code = ExitCode.COPY_MISSING_OR_DAMAGED
-
-
-class DestinationConflictError(DestinationError):
-    """another keyvault wrote a newer manifest at this destination; it was not overwritten"""
-
-
-# --- Backblaze B2 (added by the B2 destination) -----------------------------------------
-
-
-class DestinationCredentialsError(DestinationUnavailableError):
-    """the backup destination's credentials are missing or were rejected"""
-
-
-class DamagedObjectError(DestinationError):
-    """a stored copy is damaged: its checksum does not match what was uploaded"""
-
-    exit_code = ExitCode.COPY_MISSING_OR_DAMAGED
-
-
-# --- wallet discovery, wallet copies and schedules --------------------------------------
-
-
-class WalletBusyError(KeyvaultError):
-    """the wallet file is in use and could not be copied consistently"""
-
-
-class WalletCheckError(KeyvaultError):
-    """the copy of the wallet file failed its format check; nothing was written"""
-
-
-class NodeRpcError(KeyvaultError):
-    """the wallet's node refused or failed the backup request"""
-
-
-class SchedulerError(KeyvaultError):
-    """the scheduled backup could not be installed or removed"""
-
-
-# --- seed phrases: QR images and wallet keys (added by the seed phrase part) -------------
-
-
-class ImageReadError(KeyvaultError):
-    """the file cannot be read as an image"""
-
-
 class InvalidExtendedKeyError(KeyvaultError):
     """this is not a valid extended key (xpub/xprv)"""
-
-
-# --- destinations: read-back verification (added by the destinations part) ---------------
-
-
-class ReadBackMismatchError(DestinationError):
-    """the copy read back from the backup destination does not match what was written"""
-
-
-# --- paper (added by the paper part) ------------------------------------------------------
-
-
-class UnprintableTextError(KeyvaultError):
-    """this text cannot be printed: the font has no glyph for some of its characters"""
-
-
-# --- values a person typed (added for the setup functions both faces share) -------------
 
 
 class InvalidValueError(KeyvaultError):
@@ -339,7 +234,19 @@ class InvalidValueError(KeyvaultError):
     exit_code = ExitCode.USAGE
 
 
-# --- wallet configurations: descriptors, BSMS, labels, BBQr (added by the configs part) --
+class WeakPassphraseError(KeyvaultError):
+    """the passphrase is too weak"""
+
+
+class ImageReadError(KeyvaultError):
+    """the file cannot be read as an image"""
+
+
+class UnprintableTextError(KeyvaultError):
+    """this text cannot be printed: the font has no glyph for some of its characters"""
+
+
+# --- wallet configurations: descriptors, BSMS, labels, BBQr ---------------------------
 
 
 class WalletConfigError(KeyvaultError):
@@ -387,7 +294,127 @@ class BBQrError(WalletConfigError):
     """these QR codes are not a complete, consistent BBQr series"""
 
 
-# --- proof of recovery: wallet identities, the owner's seal, drills (added by proof) -----
+# --- encrypted files (age) ------------------------------------------------------------
+
+
+class AgeFormatError(KeyvaultError):
+    """the encrypted file cannot be read"""
+
+
+class NotAnAgeFileError(AgeFormatError):
+    """this is not an age-encrypted file"""
+
+
+class DamagedFileError(AgeFormatError):
+    """the encrypted file is damaged or was tampered with"""
+
+
+class HeaderError(DamagedFileError):
+    """the encrypted file's header is damaged or malformed"""
+
+
+class WorkFactorTooHighError(HeaderError):
+    """the passphrase-encrypted file asks for a scrypt work factor above the limit of 22"""
+
+
+class HeaderMacError(HeaderError):
+    """the encrypted file's header failed its integrity check (damaged or tampered with)"""
+
+
+class PayloadError(DamagedFileError):
+    """the encrypted file is damaged, truncated or was tampered with"""
+
+
+class ArmorError(DamagedFileError):
+    """the armored (text) encrypted file is damaged or malformed"""
+
+
+class UnsupportedRecipientError(AgeFormatError):
+    """the file is encrypted to a recipient type keyvault does not support"""
+
+
+class NoMatchingIdentityError(KeyvaultError):
+    """no identity matched any of the file's recipients"""
+
+
+class WrongPassphraseError(NoMatchingIdentityError):
+    """incorrect passphrase"""
+
+
+# --- the vault, its configuration and local state -------------------------------------
+
+
+class ConfigError(KeyvaultError):
+    """the keyvault configuration is invalid"""
+
+
+class SecretInputError(KeyvaultError):
+    """this secret input cannot be read"""
+
+
+class SecretInputNotTextError(SecretInputError):
+    """the secret input is not UTF-8 text"""
+
+
+class SecretInputTooLargeError(SecretInputError):
+    """the secret input is larger than any secret keyvault reads"""
+
+
+class SecretInputTimeoutError(SecretInputError):
+    """the secret input did not end in time (a pipe or FIFO nobody writes to?)"""
+
+
+class VaultNotInitializedError(KeyvaultError):
+    """no vault here yet"""
+
+    def __init__(self, message: str | None = None, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint or "run 'keyvault init' first")
+
+
+class AlreadyExistsError(KeyvaultError):
+    """it already exists"""
+
+
+class NotFoundError(KeyvaultError):
+    """not found"""
+
+
+class LockedError(KeyvaultError):
+    """another keyvault run holds the lock"""
+
+
+class RollbackError(KeyvaultError):
+    """a manifest is older than one already seen, or not authentic"""
+
+
+# --- originals, wallet copies and schedules -------------------------------------------
+
+
+class SourceChangedError(KeyvaultError):
+    """the item changed while it was being read; run the backup again"""
+
+
+class SourceUnreadableError(KeyvaultError):
+    """cannot read the item's file or folder"""
+
+
+class WalletBusyError(KeyvaultError):
+    """the wallet file is in use and could not be copied consistently"""
+
+
+class WalletCheckError(KeyvaultError):
+    """the copy of the wallet file failed its format check; nothing was written"""
+
+
+class NodeRpcError(KeyvaultError):
+    """the wallet's node refused or failed the backup request"""
+
+
+class SchedulerError(KeyvaultError):
+    """the scheduled backup could not be installed or removed"""
+
+
+# --- proof of recovery: wallet identities and the owner's seal -------------------------
 
 
 class WalletIdentityError(KeyvaultError):
@@ -400,3 +427,50 @@ class IdentityRecordError(KeyvaultError):
 
 class InvalidSealError(KeyvaultError):
     """this is not a valid keyvault seal or seal key"""
+
+
+# --- destinations ---------------------------------------------------------------------
+
+
+class DestinationError(KeyvaultError):
+    """the backup destination failed"""
+
+
+class DestinationUnavailableError(DestinationError):
+    """the backup destination is not available (drive not mounted or service unreachable)"""
+
+
+class DestinationCredentialsError(DestinationUnavailableError):
+    """the backup destination's credentials are missing or were rejected"""
+
+
+class RetryableDestinationError(DestinationError):
+    """the backup destination failed temporarily; trying again may work"""
+
+
+class DestinationRetriesExhaustedError(DestinationError):
+    """the backup destination kept failing; keyvault gave up on it for this run"""
+
+
+class DestinationFullError(DestinationError):
+    """the backup destination is full"""
+
+
+class DestinationPermissionError(DestinationError):
+    """permission denied at the backup destination"""
+
+
+class ObjectNotFoundError(DestinationError):
+    """the object is missing at the backup destination"""
+
+    exit_code = ExitCode.COPY_MISSING_OR_DAMAGED
+
+
+class DamagedObjectError(DestinationError):
+    """a stored copy is damaged: its checksum does not match what was uploaded"""
+
+    exit_code = ExitCode.COPY_MISSING_OR_DAMAGED
+
+
+class ReadBackMismatchError(DestinationError):
+    """the copy read back from the backup destination does not match what was written"""

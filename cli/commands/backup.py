@@ -24,7 +24,7 @@ from keyvault.secret import Secret
 from ..context import get_app
 from ..guard import restored_phrase_guard
 from ..options import passphrase_file_option
-from ..secrets_input import read_vault_passphrase
+from ..secrets_input import read_secret_input, read_vault_passphrase
 
 if TYPE_CHECKING:
     from keyvault.backup.engine import ProgressEvent, ProgressFn
@@ -131,12 +131,7 @@ def _vault_identities(passphrase_file: str | None) -> list[X25519Identity]:
 
 
 def _read_text_file(path: str, what: str) -> Secret:
-    if path == "-":
-        return Secret(sys.stdin.read(), label=what)
-    try:
-        return Secret(Path(path).read_text(encoding="utf-8"), label=what)
-    except OSError as exc:
-        raise click.UsageError(f"cannot read the {what} file {path}: {exc.strerror}") from None
+    return Secret(read_secret_input(path, what), label=what)
 
 
 # --- backup ------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from keyvault.backup.setup import (
     check_b2_destination,
     remove_destination,
 )
-from keyvault.destinations.b2_credentials import B2Credentials
+from keyvault.destinations.b2.credentials import B2Credentials
 from keyvault.destinations.factory import describe_location, open_destination
 from keyvault.errors import InvalidValueError, KeyvaultError
 from keyvault.secret import Secret
@@ -65,7 +65,7 @@ from ._common import ask, heading, note, ok_cancel_buttons, row_table, run_task
 __all__ = ["AddB2Dialog", "AddFolderDialog", "DestinationsView", "RecordCopyDialog"]
 
 #: Where a B2 key can be kept (``keyring``/``file`` of
-#: :mod:`keyvault.destinations.b2_credentials`), as offered.
+#: :mod:`keyvault.destinations.b2.credentials`), as offered.
 B2_STORES: tuple[tuple[str, str], ...] = (
     ("keyring", "the system keyring"),
     ("file", "a private file in keyvault's settings folder (for timers and servers)"),

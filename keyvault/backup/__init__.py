@@ -1,1 +1,38 @@
-"""Backups under the 3-2-1 policy: policy evaluation, the engine, verification, restore."""
+"""Backups under the 3-2-1 policy: the engine and what it is made of.
+
+The front door is :mod:`keyvault.backup.engine` (``backup``, ``status``, ``verify``,
+``repair``, ``restore``, ``recover``, ``recover_from_source`` and their reports). The
+modules, each named for its one job:
+
+- :mod:`.engine`: a backup run, from originals to checked copies at every destination.
+- :mod:`.status`: the 3-2-1 verdicts from local state; :mod:`.policy` (pure) decides them.
+- :mod:`.verify`: present, intact, restorable checks, and repair from a good copy.
+- :mod:`.restore`: restore one item, recover a whole vault from a destination.
+- :mod:`.run`: one engine call's context (config, keys, state, wrapped destinations).
+- :mod:`.originals`: the one place originals are read; :mod:`.snapshot` their bytes.
+- :mod:`.transfer`: bytes to and from a destination (checked puts, streamed reads).
+- :mod:`.catalog`: what each destination holds; its manifest built, read and written.
+- :mod:`.manifest`: the manifest document (pure: encrypt, decrypt, seal).
+- :mod:`.retention` (pure): which versions are kept; :mod:`.reports`: what calls return.
+- :mod:`.setup`: adding and checking destinations (``dest add``).
+
+Submodules are imported by name (importing this package imports none of them, so the
+CLI's start-up stays light).
+"""
+
+__all__ = [
+    "catalog",
+    "engine",
+    "manifest",
+    "originals",
+    "policy",
+    "reports",
+    "restore",
+    "retention",
+    "run",
+    "setup",
+    "snapshot",
+    "status",
+    "transfer",
+    "verify",
+]

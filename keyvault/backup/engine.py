@@ -1,19 +1,21 @@
-"""The backup engine: backup, status, verify, repair, restore and recover.
+"""The backup engine: :func:`backup`, and the front door to the other operations.
 
-Layout at every destination (ARCHITECTURE.md, "The data at a destination")::
-
-    keyvault/<vault-id>/vault.json        marker (public facts)
-    keyvault/<vault-id>/key.age           the vault key, passphrase-encrypted
-    keyvault/<vault-id>/manifest.age      what this destination holds (see manifest.py)
-    keyvault/<vault-id>/objects/<id>.age  one item version, age-encrypted to the vault key
+Layout at every destination: :mod:`keyvault.layout`. Every destination is reached
+through the one wrapper stack (:func:`~keyvault.destinations.wrappers.wrap`, applied by
+:func:`~.run.open_destinations`): retries within one attempt budget, bounded reads,
+read-back verification of every put.
 
 Write order of :func:`backup`, per destination: each new object is put, read back and
 its sha256 compared; then ``key.age`` when it changed; then the manifest of generation
 N+1 (the generation is reserved in local state first); then local state records it;
 only then are objects that no manifest references any more deleted, after a grace
-period. A crash at any instant therefore leaves every destination with the previous
-manifest (whose objects are all still there) or the new one (whose objects were all
-written and checked before it). Unchanged items cost no writes at all.
+period. Local state is one transaction per run, made durable before every write at a
+destination and at the end. A crash at any instant therefore leaves every destination
+with the previous manifest (whose objects are all still there) or the new one (whose
+objects were all written and checked before it). Unchanged items cost no writes at all.
+
+Read once: an item whose fingerprint changed is encrypted into the ciphertext spool
+while its plaintext is hashed; when the hash shows no change the spool is discarded.
 
 One writer per vault: a destination whose manifest is authentic and of a higher
 generation than this machine ever reserved was written by another keyvault; it is
@@ -22,16 +24,16 @@ reported and skipped; the others go on. No function here needs the vault passphr
 except deep verification, restore and recover, which take the identities.
 
 Plaintext never touches the disk: snapshots stream through the encryptor into a
-ciphertext spool file in the config dir (``spool/``, emptied at every run), restores
-stream through the decryptor into an atomic target (a folder through ``tarfile`` with
-the ``data`` filter). The one exception is a wallet file that cannot be read safely while
-its program runs (Bitcoin Core's): :func:`~._store.open_original` has it copied into a
-private 0700 folder under ``spool/`` first and removes that copy as soon as it is read.
+ciphertext spool file in the config dir (``spool/``, emptied at every run); restores and
+deep verification decrypt straight from the stored object into an atomic target (a
+folder through ``tarfile`` with the ``data`` filter). The one exception is a wallet file
+that cannot be read safely while its program runs (Bitcoin Core's):
+:func:`~.originals.open_original` has it copied into a private 0700 folder under
+``spool/`` first and removes that copy as soon as it is read.
 
-This module runs backups and is the front door to the other operations, which live in
-private modules: :func:`status` (``_status``), :func:`verify` and :func:`repair`
-(``_checks``), :func:`restore`, :func:`recover` and :func:`recover_from_source`
-(``_restore``); what they return is in
+The other operations live in modules named for them: :func:`status` (:mod:`.status`),
+:func:`verify` and :func:`repair` (:mod:`.verify`), :func:`restore`, :func:`recover`
+and :func:`recover_from_source` (:mod:`.restore`); what they return is in
 :mod:`keyvault.backup.reports`.
 """
 
@@ -44,9 +46,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from keyvault import layout
 from keyvault.atomic import atomic_writer
 from keyvault.crypto import encrypt_stream
+from keyvault.destinations import mounts
 from keyvault.destinations.base import Destination
+from keyvault.destinations.wrappers import CheckedDestination
 from keyvault.errors import (
     DestinationError,
     DestinationFullError,
@@ -60,34 +65,18 @@ from keyvault.vault.items import phrase_digest, phrase_record_path
 from keyvault.vault.lock import RunLock
 from keyvault.vault.state import VersionRecord, open_state, utc_now
 
-from ._checks import repair, verify
-from ._restore import recover, recover_from_source, restore
-from ._status import status
-from ._store import (
-    HashSink,
+from .catalog import (
     SeenManifest,
-    VaultRun,
-    as_binary,
     build_manifest,
     conflict_message,
     current_version,
-    delete,
-    ensure_key,
-    ensure_marker,
-    fetch_to_spool,
     has_good_copy,
     item_id,
     manifest_is_current,
-    open_destinations,
-    open_original,
-    original_digest,
-    put_checked,
     read_manifest,
-    record_original,
-    retry,
-    sha256,
     write_manifest,
 )
+from .originals import open_original, original_digest, record_original, recorded_digest, source_path
 from .reports import (
     BackupReport,
     CopyCheck,
@@ -102,6 +91,12 @@ from .reports import (
     VerifiedDest,
     VerifyReport,
 )
+from .restore import recover, recover_from_source, restore
+from .run import HashSink, RunContext, as_binary, open_destinations, sha256
+from .snapshot import fingerprint
+from .status import status, status_of
+from .transfer import delete, ensure_key, ensure_marker, fetch_to_spool, put_checked
+from .verify import repair, verify
 
 __all__ = [
     "DEFAULT_GRACE",
@@ -131,21 +126,29 @@ __all__ = [
 DEFAULT_GRACE = timedelta(days=7)
 
 
-def _prune(v: VaultRun, dest: Destination, grace: timedelta, result: DestResult) -> None:
-    """Delete objects the current manifest no longer lists, once unreferenced for ``grace``.
+def _prune(
+    v: RunContext,
+    dest: CheckedDestination,
+    grace: timedelta,
+    result: DestResult,
+    listed: frozenset[str],
+) -> None:
+    """Delete objects the current manifest (``listed``: its object ids) no longer lists,
+    once unreferenced for ``grace``.
 
     Only objects this machine created are deleted; others (another writer's) are kept.
     """
-    listed = build_manifest(v, dest.name, 0).object_ids()
-    prefix = v.prefix + "objects/"
+    vault_id = v.vault.id
     stray = [
         info.key
-        for info in retry(lambda: list(dest.list(prefix)))
-        if info.key.endswith(".age") and info.key[len(prefix) : -4] not in listed
+        for info in dest.list(v.objects_prefix)
+        if (found := layout.object_id_of(vault_id, info.key)) is not None and found not in listed
     ]
     first_seen = v.state.note_unreferenced(dest.name, stray, v.now)
     for key, since in sorted(first_seen.items()):
-        object_id = key[len(prefix) : -4]
+        object_id = layout.object_id_of(vault_id, key)
+        if object_id is None:
+            continue
         if v.now - since < grace or v.state.version_by_object(object_id) is None:
             continue
         v.emit(ProgressEvent("prune", None, dest.name))
@@ -172,7 +175,7 @@ class _Candidate:
     spool: Path | None = None
 
 
-def _encrypt_item(v: VaultRun, item: ItemConfig, version: int) -> tuple[VersionRecord, Path]:
+def _encrypt_item(v: RunContext, item: ItemConfig, version: int) -> tuple[VersionRecord, Path]:
     """Snapshot and encrypt a file or folder item into the spool; returns its new version."""
     spool = v.spool_path()
     for attempt in range(2):
@@ -202,13 +205,13 @@ def _encrypt_item(v: VaultRun, item: ItemConfig, version: int) -> tuple[VersionR
         sha256=plain_sha,
         stored_size=sink.size,
         stored_sha256=sink.sha256,
-        recipient=str(v.recipient),
+        recipient=v.recipient_text,
         source_name=root_name,
     )
     return record, spool
 
 
-def _phrase_version(v: VaultRun, item: ItemConfig, version: int) -> tuple[VersionRecord, Path]:
+def _phrase_version(v: RunContext, item: ItemConfig, version: int) -> tuple[VersionRecord, Path]:
     digest = phrase_digest(v.home, item)
     data = phrase_record_path(v.home, item).read_bytes()
     spool = v.spool_path()
@@ -225,26 +228,27 @@ def _phrase_version(v: VaultRun, item: ItemConfig, version: int) -> tuple[Versio
         sha256=digest.sha256,
         stored_size=len(data),
         stored_sha256=sha256(data),
-        recipient=digest.recipient or str(v.recipient),
+        recipient=digest.recipient or v.recipient_text,
         phrase_kind=item.phrase_kind,
     )
     return record, spool
 
 
-def _unchanged(v: VaultRun, item: ItemConfig, sha: str, print_now: str | None) -> bool:
+def _unchanged(v: RunContext, item: ItemConfig, sha: str, print_now: str | None) -> bool:
     current = current_version(v.state, item.name)
     if current is None or current.sha256 != sha or not has_good_copy(v.state, current):
         return False
     if item.kind == "phrase":
         return current.stored_sha256 == print_now
     # A key rotation re-encrypts every item's newest version to the new key.
-    return current.recipient == str(v.recipient)
+    return current.recipient == v.recipient_text
 
 
 def _check_destinations(
-    v: VaultRun, results: dict[str, DestResult], dry_run: bool
-) -> list[tuple[Destination, SeenManifest]]:
-    usable: list[tuple[Destination, SeenManifest]] = []
+    v: RunContext, results: dict[str, DestResult], dry_run: bool
+) -> list[tuple[CheckedDestination, SeenManifest]]:
+    usable: list[tuple[CheckedDestination, SeenManifest]] = []
+    places: list[tuple[str, str]] = []
     for dest in v.dests:
         result = results[dest.name]
         try:
@@ -257,8 +261,7 @@ def _check_destinations(
         except DestinationError as exc:
             result.state, result.message = "failed", exc.message
             continue
-        if not dry_run:
-            v.state.record_seen(dest.name, location, v.now)
+        places.append((dest.name, location))
         if seen.status in ("ahead", "newer-format"):
             result.state, result.message = "conflict", conflict_message(dest.name, seen, v)
             continue
@@ -271,17 +274,51 @@ def _check_destinations(
         if seen.status == "interrupted":
             result.notes.append("an interrupted run had left its manifest unrecorded; replaced")
         usable.append((dest, seen))
+    if not dry_run:
+        # Recorded after every destination was contacted: no state lock is held while
+        # waiting for a slow one.
+        for name, location in places:
+            v.state.record_seen(name, location, v.now)
     return usable
 
 
-def _prepare_items(v: VaultRun, report: list[ItemResult], dry_run: bool) -> list[_Candidate]:
+def _look_at_original(
+    v: RunContext, item: ItemConfig, number: int, dry_run: bool
+) -> tuple[tuple[str, int, str | None] | None, VersionRecord | None, Path | None]:
+    """What the original is now: (sha256, size, fingerprint) or ``None`` when missing, and,
+    when it had to be read, the candidate new version already encrypted into the spool.
+
+    Read once: a file or folder whose fingerprint changed is encrypted while it is hashed
+    (a wallet that needs a consistent copy is copied once); the caller discards the spool
+    when the hash shows no change. A phrase record is small and read as it is.
+    """
+    if item.kind == "phrase" or dry_run:
+        return original_digest(v, item), None, None
+    try:
+        print_now = fingerprint(source_path(item))
+    except FileNotFoundError:
+        return None, None, None
+    found = recorded_digest(v, item, print_now)
+    if found is not None:
+        return found, None, None
+    v.emit(ProgressEvent("scan", item.name))
+    try:
+        record, spool = _encrypt_item(v, item, number)
+    except FileNotFoundError:
+        return None, None, None
+    return (record.sha256, record.size, print_now), record, spool
+
+
+def _prepare_items(v: RunContext, report: list[ItemResult], dry_run: bool) -> list[_Candidate]:
     candidates: list[_Candidate] = []
     for item in v.config.items:
         result = ItemResult(item.name, item.kind, "unchanged")
         report.append(result)
         try:
-            found = original_digest(v, item)
             current = current_version(v.state, item.name)
+            newest = v.state.newest_version(item.name)
+            number = (newest.version if newest else 0) + 1
+            found, record, spool = _look_at_original(v, item, number, dry_run)
             if found is None:
                 result.action = "original-missing"
                 result.message = "the original is missing; its stored versions are kept"
@@ -290,27 +327,28 @@ def _prepare_items(v: VaultRun, report: list[ItemResult], dry_run: bool) -> list
             sha, size, print_now = found
             if _unchanged(v, item, sha, print_now):
                 assert current is not None
+                if spool is not None:
+                    spool.unlink(missing_ok=True)  # read and encrypted for nothing new
                 result.version, result.size = current.version, current.size
                 if not dry_run:
                     record_original(v, item, found, None)
                 candidates.append(_Candidate(item, current))
                 continue
-            newest = v.state.newest_version(item.name)
-            number = (newest.version if newest else 0) + 1
             if dry_run:
                 result.action, result.version, result.size = "would-back-up", number, size
                 candidates.append(_Candidate(item, current))
                 continue
-            if item.kind == "phrase":
-                record, spool = _phrase_version(v, item, number)
-            else:
-                record, spool = _encrypt_item(v, item, number)
+            if record is None or spool is None:
+                if item.kind == "phrase":
+                    record, spool = _phrase_version(v, item, number)
+                else:
+                    record, spool = _encrypt_item(v, item, number)
             # The version is known before any upload, so an object orphaned by a crash
             # mid-upload is recognised as ours and pruned later.
             v.state.add_version(record)
             if record.sha256 == sha:
                 # What the original was hashed to now is what was stored: status (at the
-                # end of this run) need not read it a third time (a wallet copy each).
+                # end of this run) need not read it again (a wallet copy each).
                 record_original(v, item, found, None)
             result.action, result.version, result.size = "new-version", number, record.size
             candidates.append(_Candidate(item, record, spool))
@@ -322,20 +360,21 @@ def _prepare_items(v: VaultRun, report: list[ItemResult], dry_run: bool) -> list
 
 
 def _sync_destination(
-    v: VaultRun,
-    dest: Destination,
+    v: RunContext,
+    dest: CheckedDestination,
     seen: SeenManifest,
     candidates: list[_Candidate],
-    sources: Sequence[Destination],
+    sources: Sequence[CheckedDestination],
     result: DestResult,
     grace: timedelta,
 ) -> None:
     ensure_marker(v, dest, result)
+    held = v.state.copies(dest.name)
     for candidate in candidates:
         target = candidate.target
         if target is None:
             continue
-        copy = v.state.copies(dest.name).get(target.object_id)
+        copy = held.get(target.object_id)
         if copy is not None and copy.ok:
             continue
         spool = candidate.spool
@@ -361,9 +400,12 @@ def _sync_destination(
         v.state.record_copy(dest.name, target.object_id, v.now)
         result.uploaded += 1
     ensure_key(v, dest, result)
-    if not manifest_is_current(v, dest.name, seen):
-        write_manifest(v, dest, result, floor=seen.generation or 0)
-    _prune(v, dest, grace, result)
+    # Built once per destination and run: compared, written when it changed, and the
+    # list of what may be pruned.
+    manifest = build_manifest(v, dest.name, 0)
+    if not manifest_is_current(v, dest.name, seen, manifest):
+        write_manifest(v, dest, result, floor=seen.generation or 0, content=manifest)
+    _prune(v, dest, grace, result, manifest.object_ids())
 
 
 def backup(
@@ -383,8 +425,15 @@ def backup(
     """
     home = Path(home)
     started = now or utc_now()
-    with RunLock(home), open_state(home) as state:
-        v = VaultRun(home, state, destinations=destinations, progress=progress, now=started)
+    # One state transaction for the run (deferred: the write lock is taken by the first
+    # change), made durable before every write at a destination and at the end.
+    with (
+        RunLock(home),
+        mounts.cached(),
+        open_state(home) as state,
+        state.transaction(immediate=False),
+    ):
+        v = RunContext(home, state, destinations=destinations, progress=progress, now=started)
         results = {d.name: DestResult(d.name) for d in v.dests}
         item_results: list[ItemResult] = []
         if not dry_run:
@@ -420,7 +469,7 @@ def backup(
         )
         if not dry_run:
             state.record_run("backup", started, finished, _run_result(report))
-    report.verdicts = status(home, destinations=destinations, now=now).verdicts
+        report.verdicts = status_of(v).verdicts
     return report
 
 
@@ -439,9 +488,9 @@ def _run_result(report: BackupReport) -> str:
 
 
 def _describe_dry_run(
-    v: VaultRun,
+    v: RunContext,
     candidates: list[_Candidate],
-    usable: list[tuple[Destination, SeenManifest]],
+    usable: list[tuple[CheckedDestination, SeenManifest]],
     results: dict[str, DestResult],
 ) -> None:
     for dest, _seen in usable:

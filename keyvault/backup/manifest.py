@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from keyvault.crypto import X25519Identity, X25519Recipient, decrypt_bytes, encrypt_bytes
 from keyvault.errors import ConfigError, RollbackError
+from keyvault.layout import relative_object_key
 from keyvault.secret import Secret
 
 __all__ = [
@@ -82,7 +83,7 @@ class VersionEntry:
     @property
     def object_key(self) -> str:
         """The object's key relative to the vault folder: ``objects/<id>.age``."""
-        return f"objects/{self.object_id}.age"
+        return relative_object_key(self.object_id)
 
 
 @dataclass(frozen=True)

@@ -63,17 +63,20 @@ def _configured_vault_id(home: Path) -> str:
     return vault_id
 
 
-def _vault_id(cfg: DestinationSpec, home: Path) -> str:
+def _vault_id(cfg: DestinationSpec, home: Path, configured: str | None) -> str:
     # options["vault_id"] (written by 'dest add', or set by recovery before any vault is
     # configured) wins over the config file.
     explicit = cfg.options.get("vault_id")
     if isinstance(explicit, str) and explicit:
         return explicit
-    return _configured_vault_id(home)
+    return configured or _configured_vault_id(home)
 
 
-def open_destination(cfg: DestinationSpec, home: Path) -> Destination:
-    """The destination described by ``cfg`` (``home`` is the config dir).
+def open_destination(
+    cfg: DestinationSpec, home: Path, *, vault_id: str | None = None
+) -> Destination:
+    """The destination described by ``cfg`` (``home`` is the config dir; ``vault_id``,
+    when the caller already loaded the config, saves reading it again).
 
     ``local``: options ``path`` and, when recorded, ``fs_uuid``. ``b2``: handled by
     ``keyvault.destinations.b2.open_b2_destination(cfg, home)``, imported only here.
@@ -89,7 +92,7 @@ def open_destination(cfg: DestinationSpec, home: Path) -> Destination:
         return LocalDestination(
             cfg.name,
             Path(path),
-            vault_id=_vault_id(cfg, home),
+            vault_id=_vault_id(cfg, home, vault_id),
             media=cast(MediaKind, cfg.media),
             offsite=cfg.offsite,
             offline=cfg.offline,

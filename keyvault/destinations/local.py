@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import stat as stat_module
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from keyvault.atomic import TEMP_PREFIX, atomic_write, atomic_writer, fsync_directory
 from keyvault.errors import (
@@ -41,6 +39,14 @@ from keyvault.errors import (
     NotFoundError,
     ObjectNotFoundError,
     RetryableDestinationError,
+)
+from keyvault.layout import (
+    MARKER_CAP,
+    MARKER_NAME,
+    Marker,
+    marker_document,
+    marker_key,
+    parse_marker,
 )
 
 from . import mounts
@@ -55,22 +61,15 @@ from .base import (
 )
 
 __all__ = [
-    "MARKER_FORMAT",
-    "MARKER_NAME",
     "LocalDestination",
-    "Marker",
     "create_marker",
     "find_vaults",
-    "marker_document",
-    "marker_key",
-    "parse_marker",
-    "vault_prefix",
+    "read_marker",
 ]
 
-MARKER_NAME = "vault.json"
-#: The layout version written into every marker.
-MARKER_FORMAT = 1
 CHUNK_SIZE = 1 << 20
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
@@ -91,47 +90,22 @@ _TRANSIENT = {errno.ETIMEDOUT, errno.EAGAIN, errno.EINTR, errno.ECONNRESET, errn
 _MISSING = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
 
 
-def vault_prefix(vault_id: str) -> str:
-    """The key prefix of everything one vault stores: ``keyvault/<vault-id>/``."""
-    check_key(vault_id)
-    if "/" in vault_id:
-        raise ValueError("a vault id is a single key segment")
-    return f"keyvault/{vault_id}/"
-
-
-def marker_key(vault_id: str) -> str:
-    """The key of the vault's marker: ``keyvault/<vault-id>/vault.json``."""
-    return vault_prefix(vault_id) + MARKER_NAME
-
-
-@dataclass(frozen=True)
-class Marker:
-    """The public facts in ``vault.json``."""
-
-    format: int
-    vault_id: str
-    created: str
-
-
-def marker_document(vault_id: str, created: str) -> bytes:
-    """The bytes of a marker: public facts only (format version, vault id, created)."""
-    document = {"keyvault": "destination marker", "format": MARKER_FORMAT}
-    document |= {"vault_id": vault_id, "created": created}
-    return (json.dumps(document, indent=2) + "\n").encode("utf-8")
-
-
-def parse_marker(data: bytes) -> Marker:
-    """Read a marker; ``ValueError`` when it is not one (the caller decides what that means)."""
+def read_marker(path: Path) -> Marker:
+    """The marker at ``path``, read as untrusted input: never through a symlink, never
+    blocking on a FIFO, a regular file of at most :data:`~keyvault.layout.MARKER_CAP`
+    bytes. ``FileNotFoundError`` when there is none; ``ValueError`` when it is not a
+    marker (another kind of file there, too large, not a marker document)."""
     try:
-        document: Any = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            raise FileNotFoundError(errno.ENOENT, "no marker", str(path)) from None
         raise ValueError("not a keyvault marker") from None
-    if not isinstance(document, dict):
-        raise ValueError("not a keyvault marker")
-    version, vault_id, created = (document.get(k) for k in ("format", "vault_id", "created"))
-    if not isinstance(version, int) or not isinstance(vault_id, str) or not vault_id:
-        raise ValueError("not a keyvault marker")
-    return Marker(version, vault_id, created if isinstance(created, str) else "")
+    with open(fd, "rb") as handle:
+        if not stat_module.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("not a keyvault marker")
+        data = handle.read(MARKER_CAP + 1)
+    return parse_marker(data)
 
 
 def create_marker(root: Path, vault_id: str, created: str) -> Path:
@@ -150,7 +124,7 @@ def create_marker(root: Path, vault_id: str, created: str) -> Path:
         )
     path = root.joinpath(*marker_key(vault_id).split("/"))
     try:
-        existing = parse_marker(path.read_bytes())
+        existing = read_marker(path)
     except FileNotFoundError:
         existing = None
     except ValueError:
@@ -176,7 +150,7 @@ def find_vaults(root: Path) -> list[str]:
         return []
     for folder in candidates:
         try:
-            marker = parse_marker((folder / MARKER_NAME).read_bytes())
+            marker = read_marker(folder / MARKER_NAME)
         except (OSError, ValueError):
             continue
         if marker.vault_id == folder.name:
@@ -205,6 +179,20 @@ class _StreamError(Exception):
     def __init__(self, original: BaseException) -> None:
         super().__init__("stream failed")
         self.original = original
+
+
+def _drop_cached_pages(path: Path) -> None:
+    """Ask the kernel to forget ``path``'s cached pages (written and fsynced), so that the
+    read-back that follows reads what the medium holds, not what memory still has."""
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is None:
+        return  # not offered here (macOS, Windows): the read-back may come from the cache
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK)
+        try:
+            advise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
 
 
 class LocalDestination(TraitProperties):
@@ -280,7 +268,7 @@ class LocalDestination(TraitProperties):
         if fingerprint == self._checked and fingerprint[1] != -1:
             return
         try:
-            marker = parse_marker(self._marker.read_bytes())
+            marker = read_marker(self._marker)
         except FileNotFoundError:
             raise self._unavailable(
                 f"no keyvault marker in {self._root} (drive not mounted?)"
@@ -328,6 +316,7 @@ class LocalDestination(TraitProperties):
                 for chunk in read_exactly(partial(_read, source), size, progress, CHUNK_SIZE):
                     handle.write(chunk)
             info = os.stat(target)
+            _drop_cached_pages(target)
         except _StreamError as failed:
             raise failed.original from None
         except OSError as exc:
@@ -335,13 +324,18 @@ class LocalDestination(TraitProperties):
         return ObjectInfo(key, info.st_size, info.st_mtime)
 
     def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
+        """Read ``key``; a symlink or anything but a regular file there is an error."""
         path = self._path(key)
         self.check_available()
         try:
-            with open(path, "rb") as handle:
+            # Never through a symlink at the last step, never blocking (a FIFO planted in
+            # place of an object must not hang the run): then only a regular file is read.
+            fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK)
+            with open(fd, "rb") as handle:
                 info = os.fstat(handle.fileno())
                 if not stat_module.S_ISREG(info.st_mode):
                     raise IsADirectoryError(errno.EISDIR, "not a file")
+                os.set_blocking(fd, True)
                 done = 0
                 while chunk := handle.read(CHUNK_SIZE):
                     _write(sink, chunk)

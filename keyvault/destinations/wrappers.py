@@ -1,15 +1,31 @@
 """Behaviour that wraps any destination instead of being copied into each one.
 
+:func:`wrap` applies the one stack every engine run talks through (``open_destinations``
+calls it once per destination; nothing else retries, re-reads or bounds)::
+
+    CheckedDestination        bounded reads, put + read-back verification
+      RetryingDestination     retry with back-off, one attempt budget per destination
+        DryRunDestination     (dry runs only) writes recorded, never done
+          the backend         local folder, B2, memory: moves bytes, maps errors
+
 - :class:`RetryingDestination`: retries :class:`~keyvault.errors.RetryableDestinationError`
   with exponential back-off (as restic's ``backend/retry``); other errors pass at once.
-- :func:`put_verified`: put, read back, compare sha256 and size (principle 3: a copy
-  counts only when verified).
-- :func:`hash_object`: download and hash one object (``verify``'s "intact" check).
+  With an :class:`AttemptBudget` every retry of the run draws from one total, so an
+  operation that fails every time costs at most :data:`DEFAULT_ATTEMPTS` attempts and a
+  flaky destination at most ``budget`` retries in a run, then
+  :class:`~keyvault.errors.DestinationRetriesExhaustedError` (that destination fails,
+  the others go on).
+- :class:`CheckedDestination`: reads bounded by what the caller expects (the recorded
+  size + 1, or :data:`SMALL_OBJECT_CAP` for markers, manifests and ``key.age``), and
+  :meth:`CheckedDestination.put_verified`: put, read back, compare sha256 and size
+  (principle 3: a copy counts only when verified).
+- :func:`put_verified`, :func:`hash_object`: the same checks as functions (tests, tools).
 - :class:`DryRunDestination`: reads pass through, writes are only recorded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import random
@@ -18,16 +34,29 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, TypeVar, cast
 
-from keyvault.errors import ReadBackMismatchError, RetryableDestinationError
+from keyvault.errors import (
+    DamagedObjectError,
+    DestinationError,
+    DestinationRetriesExhaustedError,
+    ReadBackMismatchError,
+    RetryableDestinationError,
+)
 
 from .base import Destination, MediaKind, ObjectInfo, ProgressCallback, check_key
 
 __all__ = [
+    "DEFAULT_ATTEMPTS",
+    "DEFAULT_BUDGET",
+    "SMALL_OBJECT_CAP",
+    "AttemptBudget",
+    "CheckedDestination",
     "DryRunDestination",
+    "HashingSink",
     "RetryingDestination",
     "VerifiedPut",
     "hash_object",
     "put_verified",
+    "wrap",
 ]
 
 T = TypeVar("T")
@@ -36,6 +65,31 @@ T = TypeVar("T")
 RetryCallback = Callable[[str, int, float, RetryableDestinationError], None]
 
 _CHUNK = 1 << 20
+
+#: Attempts of one operation (the first try included).
+DEFAULT_ATTEMPTS = 4
+#: Retries, across every operation, that one destination may use up in one run.
+DEFAULT_BUDGET = 10
+#: The most a marker, a manifest or ``key.age`` may hold; anything larger is damaged.
+SMALL_OBJECT_CAP = 64 << 20
+
+
+class AttemptBudget:
+    """A total of retries shared by every operation on one destination during one run
+    (first tries are free: a healthy destination never draws on it)."""
+
+    def __init__(self, total: int = DEFAULT_BUDGET) -> None:
+        if total < 0:
+            raise ValueError("a budget cannot be negative")
+        self.total = total
+        self.used = 0
+
+    def take(self) -> bool:
+        """Use one retry; ``False`` when none is left."""
+        if self.used >= self.total:
+            return False
+        self.used += 1
+        return True
 
 
 class RetryingDestination:
@@ -49,21 +103,24 @@ class RetryingDestination:
         self,
         inner: Destination,
         *,
-        attempts: int = 4,
+        attempts: int = DEFAULT_ATTEMPTS,
         base_delay: float = 0.5,
         max_delay: float = 8.0,
         jitter: bool = True,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         on_retry: RetryCallback | None = None,
+        budget: AttemptBudget | None = None,
     ) -> None:
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
+        self._budget = budget
         self._inner = inner
         self._attempts = attempts
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._jitter = jitter
-        self._sleep = sleep
+        # Looked up at call time, so a patched ``time.sleep`` (benchmarks) applies.
+        self._sleep = sleep if sleep is not None else lambda pause: time.sleep(pause)
         self._on_retry = on_retry
 
     def __repr__(self) -> str:
@@ -110,6 +167,11 @@ class RetryingDestination:
             except RetryableDestinationError as error:
                 if attempt >= self._attempts or (rewind is not None and not rewind()):
                     raise
+                if self._budget is not None and not self._budget.take():
+                    raise DestinationRetriesExhaustedError(
+                        f"destination {self.name!r} kept failing: gave up after "
+                        f"{self._budget.total} retries in this run ({error.message})"
+                    ) from None
                 pause = self.delay(attempt)
                 if self._on_retry is not None:
                     self._on_retry(operation, attempt, pause, error)
@@ -260,6 +322,194 @@ def put_verified(
             f"sha256 than the {size} bytes written"
         )
     return VerifiedPut(info, actual)
+
+
+class HashingSink(io.RawIOBase):
+    """A writable stream that hashes (sha256) and counts, then passes bytes on to
+    ``target`` (or drops them), refusing more than ``limit`` bytes.
+
+    It can be rewound to its start (``seek(0)`` + ``truncate()``, as a retried get does)
+    when ``target`` can, and then forgets what it hashed.
+    """
+
+    def __init__(self, target: BinaryIO | None = None, limit: int | None = None) -> None:
+        super().__init__()
+        self._target = target
+        self._start = target.tell() if target is not None and target.seekable() else None
+        self._limit = limit
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._target is None or self._start is not None
+
+    def tell(self) -> int:
+        return self.size
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if offset != 0 or whence != io.SEEK_SET or not self.seekable():
+            raise io.UnsupportedOperation("a hashing sink rewinds only to its start")
+        if self._target is not None and self._start is not None:
+            self._target.seek(self._start)
+        self._hash = hashlib.sha256()
+        self.size = 0
+        return 0
+
+    def truncate(self, size: int | None = None) -> int:
+        if self._target is not None:
+            self._target.truncate()
+        return self.size
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        view = memoryview(data).cast("B")
+        if self._limit is not None and self.size + len(view) > self._limit:
+            raise DamagedObjectError(
+                f"the stored object is larger than the {self._limit} bytes expected"
+            )
+        self._hash.update(view)
+        self.size += len(view)
+        if self._target is not None:
+            self._target.write(view)
+        return len(view)
+
+    @property
+    def sha256(self) -> str:
+        """The sha256 (hex) of everything written."""
+        return self._hash.hexdigest()
+
+
+class _InnerTraits:
+    """The protocol's descriptive properties, read from ``self._inner``."""
+
+    _inner: Destination
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def media(self) -> MediaKind:
+        return self._inner.media
+
+    @property
+    def offsite(self) -> bool:
+        return self._inner.offsite
+
+    @property
+    def offline(self) -> bool:
+        return self._inner.offline
+
+    @property
+    def immutable(self) -> bool:
+        return self._inner.immutable
+
+
+class CheckedDestination(_InnerTraits):
+    """The engine's view of a destination: every protocol operation of ``inner``, plus
+    reads bounded by what the caller expects and a put verified by reading it back.
+
+    ``inner`` is normally a :class:`RetryingDestination`, so each operation here is
+    retried as a whole (a read-back that fails is read again, not re-uploaded).
+    """
+
+    def __init__(self, inner: Destination) -> None:
+        self._inner = inner
+
+    def __repr__(self) -> str:
+        return f"CheckedDestination({self._inner!r})"
+
+    @property
+    def inner(self) -> Destination:
+        """The wrapped destination."""
+        return self._inner
+
+    def location_id(self) -> str:
+        return self._inner.location_id()
+
+    def check_available(self) -> None:
+        self._inner.check_available()
+
+    def put(
+        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+    ) -> ObjectInfo:
+        return self._inner.put(key, source, size, progress)
+
+    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
+        return self._inner.get(key, sink, progress)
+
+    def stat(self, key: str) -> ObjectInfo:
+        return self._inner.stat(key)
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        return self._inner.list(prefix)
+
+    def delete(self, key: str) -> None:
+        self._inner.delete(key)
+
+    def read_into(
+        self,
+        key: str,
+        target: BinaryIO | None,
+        limit: int,
+        progress: ProgressCallback | None = None,
+    ) -> HashingSink:
+        """Read at most ``limit`` bytes of ``key`` into ``target`` (or nowhere), hashing
+        them; a larger object raises :class:`~keyvault.errors.DamagedObjectError` as
+        soon as it passes the limit. Returns the sink (its ``sha256`` and ``size``)."""
+        sink = HashingSink(target, limit)
+        self._inner.get(key, cast(BinaryIO, sink), progress)
+        return sink
+
+    def read_small(self, key: str, cap: int = SMALL_OBJECT_CAP) -> bytes:
+        """The whole of a marker, manifest or ``key.age`` (at most ``cap`` bytes)."""
+        buffer = io.BytesIO()
+        self.read_into(key, buffer, cap)
+        return buffer.getvalue()
+
+    def put_verified(
+        self,
+        key: str,
+        source: BinaryIO,
+        size: int,
+        sha256: str,
+        progress: ProgressCallback | None = None,
+        verify_progress: ProgressCallback | None = None,
+    ) -> ObjectInfo:
+        """Put ``size`` bytes of ``source`` (seekable, at 0: see ``base``), read them back
+        and compare sha256 and size. On a mismatch the bad object is deleted and
+        :class:`~keyvault.errors.ReadBackMismatchError` raised."""
+        info = self._inner.put(key, source, size, progress)
+        try:
+            back = self.read_into(key, None, size + 1, verify_progress)
+            matches = back.size == size and back.sha256 == sha256.lower()
+        except DamagedObjectError:
+            matches = False
+        if not matches:
+            with contextlib.suppress(DestinationError):
+                self._inner.delete(key)
+            raise ReadBackMismatchError(
+                f"the copy of {key.rsplit('/', 1)[-1]} read back from {self.name!r} does not match"
+            )
+        return info
+
+
+def wrap(
+    destination: Destination,
+    *,
+    dry_run: bool = False,
+    budget: int = DEFAULT_BUDGET,
+    sleep: Callable[[float], None] | None = None,
+) -> CheckedDestination:
+    """``destination`` in the one wrapper stack (see the module docstring); a destination
+    already wrapped is returned as it is."""
+    if isinstance(destination, CheckedDestination):
+        return destination
+    inner: Destination = DryRunDestination(destination) if dry_run else destination
+    retrying = RetryingDestination(inner, budget=AttemptBudget(budget), sleep=sleep)
+    return CheckedDestination(retrying)
 
 
 # --- dry run ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ whose plaintext is the *phrase record*, a small JSON document an heir can read a
       "name": "my ledger",        # the item's name
       "phrase": "abandon ...",    # the words (BIP39: checked and normalised)
       "language": "english",      # BIP39 wordlist language; null for "other"
+      "seed_type": "electrum-segwit",  # only for "other" words that are an Electrum seed
       "created": "2026-11-28T03:00:00Z",
       "nonce": "<random hex>",    # makes the record's hash unguessable
       "bip39_passphrase": "..."   # only when the owner asked to store it
@@ -51,7 +52,7 @@ from keyvault.errors import (
     NotFoundError,
 )
 from keyvault.secret import Secret
-from keyvault.seedphrase import bip39
+from keyvault.seedphrase import bip39, electrum
 from keyvault.wallets.identity import Identity, file_identity, phrase_identity, words_identity
 
 from . import identities as _identities
@@ -240,6 +241,7 @@ def _record_bytes(
     phrase_text: str,
     language: str | None,
     created: str,
+    seed_type: str | None = None,
     bip39_passphrase: str | None = None,
 ) -> Secret:
     document: dict[str, object] = {
@@ -252,6 +254,8 @@ def _record_bytes(
         "created": created,
         "nonce": secrets.token_hex(16),
     }
+    if seed_type is not None:
+        document["seed_type"] = seed_type
     if bip39_passphrase is not None:
         document["bip39_passphrase"] = bip39_passphrase
     return Secret(
@@ -288,7 +292,8 @@ def add_phrase_item(
 
     ``kind`` ``bip39`` checks the phrase (:class:`InvalidMnemonicError` with the
     position of a bad word) and stores it normalised; ``other`` accepts any words (an
-    Electrum or Monero seed) with whitespace normalised. No vault passphrase is needed.
+    Electrum or Monero seed) with whitespace normalised, and records an Electrum seed's
+    type (``seed_type``) in the record. No vault passphrase is needed.
 
     The wallet's identity is recorded: for BIP39, the fingerprint and addresses the
     phrase opens with ``bip39_passphrase`` (the optional "25th word"). The passphrase
@@ -306,6 +311,7 @@ def add_phrase_item(
     config.require_vault()
     check_item_name(name)
     _refuse_duplicate_name(config.items, name)
+    seed_type: str | None = None
     if kind == "bip39":
         checked = bip39.check(phrase, language)
         text, used_language = checked.words.reveal_text(), checked.language
@@ -316,9 +322,11 @@ def add_phrase_item(
             raise InvalidMnemonicError("the phrase is empty")
         text, used_language = " ".join(words), None
         identity = words_identity(phrase)
+        electrum_type = electrum.kind(text)
+        seed_type = f"electrum-{electrum_type}" if electrum_type else None
     created = format_time(utc_now())
     stored = bip39_passphrase.reveal_text() if store_bip39_passphrase and bip39_passphrase else None
-    record = _record_bytes(kind, name, text, used_language, created, stored)
+    record = _record_bytes(kind, name, text, used_language, created, seed_type, stored)
     try:
         item = add_record_item(home, name, record, phrase_kind=kind, added=created)
     finally:

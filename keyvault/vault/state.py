@@ -2,10 +2,12 @@
 
 One SQLite database, ``state.db`` in the config dir (mode 0600), in WAL mode with
 ``synchronous=FULL``: every method that changes something commits one transaction
-before it returns (or, inside :meth:`State.transaction`, together with the others), so
-a crash or a power loss at any instant leaves the state of the last commit, never a
-mixture. It holds public facts only (ids, sizes, hashes of ciphertext and of plaintext,
-times, error texts); never a key, a passphrase or a phrase.
+before it returns or, inside :meth:`State.transaction`, together with the others (a
+backup run is one transaction, made durable at its end and by :meth:`State.checkpoint`
+before each write at a destination), so a crash or a power loss at any instant leaves
+the state of the last commit, never a mixture. It holds public facts only (ids, sizes,
+hashes of ciphertext and of plaintext, times, error texts); never a key, a passphrase or
+a phrase.
 
 The state is a cache of what this machine did and saw; the destinations' manifests are
 the record. Losing it costs re-verification, not data.
@@ -54,6 +56,7 @@ CREATE TABLE IF NOT EXISTS copies (
     dest TEXT NOT NULL, object_id TEXT NOT NULL, stored_at TEXT NOT NULL,
     verified_at TEXT, level TEXT NOT NULL, ok INTEGER NOT NULL, error TEXT,
     PRIMARY KEY (dest, object_id));
+CREATE INDEX IF NOT EXISTS copies_by_object ON copies (object_id);
 CREATE TABLE IF NOT EXISTS dests (
     dest TEXT PRIMARY KEY, generation INTEGER, manifest_sha256 TEXT, manifest_at TEXT,
     manifest_content TEXT,
@@ -220,10 +223,15 @@ class State:
         self.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Group changes into one atomic commit (nests: the outermost one commits)."""
+    def transaction(self, *, immediate: bool = True) -> Iterator[None]:
+        """Group changes into one atomic commit (nests: the outermost one commits).
+
+        ``immediate`` takes SQLite's write lock at once (a short read-modify-write);
+        without it the lock is taken by the first change, so a long run that only reads
+        does not hold other processes' writes up.
+        """
         if self._depth == 0:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
         self._depth += 1
         try:
             yield
@@ -235,6 +243,17 @@ class State:
         self._depth -= 1
         if self._depth == 0:
             self._db.execute("COMMIT")
+
+    def checkpoint(self) -> None:
+        """Make everything changed so far durable.
+
+        Inside :meth:`transaction` this commits it and opens the next one (deferred: the
+        write lock is taken again only by the next change), so the outer ``with`` still
+        commits, or rolls back, what follows. Outside one there is nothing to do.
+        """
+        if self._depth > 0:
+            self._db.execute("COMMIT")
+            self._db.execute("BEGIN")
 
     def _set_meta(self, key: str, value: str) -> None:
         self._db.execute(
@@ -413,33 +432,45 @@ class State:
         with self.transaction():
             self._db.execute("DELETE FROM copies WHERE dest=? AND object_id=?", (dest, object_id))
 
+    _COPY_COLUMNS = "dest, object_id, stored_at, verified_at, level, ok, error"
+
+    @staticmethod
+    def _copy(r: tuple[object, ...]) -> CopyRecord:
+        return CopyRecord(
+            dest=str(r[0]),
+            object_id=str(r[1]),
+            stored_at=parse_time(str(r[2])),
+            verified_at=_opt_time(None if r[3] is None else str(r[3])),
+            level=str(r[4]),
+            ok=bool(r[5]),
+            error=None if r[6] is None else str(r[6]),
+        )
+
     def copies(self, dest: str) -> dict[str, CopyRecord]:
-        """Every object this state expects at ``dest``, by object id."""
+        """Every object this state expects at ``dest``, by object id (one query; callers
+        that look at many objects load this once, not once per object)."""
         rows = self._db.execute(
-            "SELECT dest, object_id, stored_at, verified_at, level, ok, error FROM copies "
-            "WHERE dest=?",
+            f"SELECT {self._COPY_COLUMNS} FROM copies WHERE dest=?",  # noqa: S608
             (dest,),
         ).fetchall()
-        return {
-            str(r[1]): CopyRecord(
-                dest=str(r[0]),
-                object_id=str(r[1]),
-                stored_at=parse_time(str(r[2])),
-                verified_at=_opt_time(r[3]),
-                level=str(r[4]),
-                ok=bool(r[5]),
-                error=r[6],
-            )
-            for r in rows
-        }
+        return {str(r[1]): self._copy(r) for r in rows}
 
     def copies_of(self, object_id: str) -> list[CopyRecord]:
-        """Every destination's record of ``object_id``."""
-        dests = [
-            str(r[0])
-            for r in self._db.execute("SELECT dest FROM copies WHERE object_id=?", (object_id,))
-        ]
-        return [self.copies(dest)[object_id] for dest in dests]
+        """Every destination's record of ``object_id`` (an indexed lookup)."""
+        rows = self._db.execute(
+            f"SELECT {self._COPY_COLUMNS} FROM copies WHERE object_id=? ORDER BY dest",  # noqa: S608
+            (object_id,),
+        ).fetchall()
+        return [self._copy(r) for r in rows]
+
+    def all_copies(self) -> dict[str, list[CopyRecord]]:
+        """Every copy record, by object id (one query, for a whole run)."""
+        found: dict[str, list[CopyRecord]] = {}
+        for r in self._db.execute(
+            f"SELECT {self._COPY_COLUMNS} FROM copies ORDER BY dest"  # noqa: S608
+        ):
+            found.setdefault(str(r[1]), []).append(self._copy(r))
+        return found
 
     def forget_dest(self, dest: str) -> None:
         """Drop everything recorded about ``dest`` (after ``dest remove``)."""

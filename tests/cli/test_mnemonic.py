@@ -75,6 +75,7 @@ def test_check_valid_exit_0() -> None:
     assert document == {
         "schema": 1,
         "valid": True,
+        "kind": "bip39",
         "words": 12,
         "language": "english",
         "fingerprint": "73c5da0a",

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from keyvault.destinations.b2 import B2Destination, B2Settings, cache_path_for
-from keyvault.destinations.b2_credentials import B2Credentials
+from keyvault.destinations.b2.credentials import B2Credentials
 from keyvault.secret import Secret
 
 from .b2_server import FAST, B2TestServer, KeyvaultSimulator, create_account, create_key

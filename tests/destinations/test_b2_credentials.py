@@ -20,7 +20,7 @@ from keyvault.destinations.b2 import (
     open_b2_source,
     parse_b2_url,
 )
-from keyvault.destinations.b2_credentials import (
+from keyvault.destinations.b2.credentials import (
     CREDENTIALS_FILE,
     KEYRING_SERVICE,
     B2Credentials,

@@ -22,7 +22,7 @@ import pytest
 
 from keyvault.backup import engine
 from keyvault.destinations.b2 import B2Destination, B2Settings, cache_path_for
-from keyvault.destinations.b2_credentials import B2Credentials
+from keyvault.destinations.b2.credentials import B2Credentials
 from keyvault.destinations.local import LocalDestination, create_marker
 from keyvault.secret import Secret
 from keyvault.vault.config import load_config

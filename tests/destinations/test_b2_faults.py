@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from keyvault.destinations.b2 import B2Destination, B2Settings
-from keyvault.destinations.b2_credentials import B2Credentials
+from keyvault.destinations.b2.credentials import B2Credentials
 from keyvault.errors import (
     DestinationError,
     DestinationUnavailableError,
@@ -225,7 +225,7 @@ def test_a_killed_process_leaves_nothing_after_the_next_run(world: World, tmp_pa
         import io, os, sys
         from pathlib import Path
         from keyvault.destinations.b2 import B2Destination, B2Settings
-        from keyvault.destinations.b2_credentials import B2Credentials
+        from keyvault.destinations.b2.credentials import B2Credentials
         from keyvault.secret import Secret
 
         dest = B2Destination(

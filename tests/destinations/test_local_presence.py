@@ -10,14 +10,9 @@ from pathlib import Path
 import pytest
 
 from keyvault.destinations import mounts
-from keyvault.destinations.local import (
-    LocalDestination,
-    create_marker,
-    find_vaults,
-    marker_key,
-    parse_marker,
-)
+from keyvault.destinations.local import LocalDestination, create_marker, find_vaults
 from keyvault.errors import DestinationError, DestinationUnavailableError, NotFoundError
+from keyvault.layout import marker_key, parse_marker
 
 from .local_fixtures import make_ext4_image, mounted_ext4, mounted_tmpfs
 

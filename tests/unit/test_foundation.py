@@ -26,7 +26,7 @@ def test_every_error_has_user_ready_doc_and_lowercase_message() -> None:
 
 
 def test_exit_codes() -> None:
-    assert errors.PolicyNotMetError().exit_code == 3
+    assert errors.ExitCode.POLICY_NOT_MET == 3
     assert errors.ObjectNotFoundError().exit_code == 4
     assert errors.WrongPassphraseError().exit_code == 1
     assert isinstance(errors.WrongPassphraseError(), errors.NoMatchingIdentityError)

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from keyvault.backup import engine
-from keyvault.backup._store import VaultRun, open_original
+from keyvault.backup.originals import open_original
+from keyvault.backup.run import RunContext
 from keyvault.crypto import X25519Identity
 from keyvault.destinations.memory import MemoryDestination
 from keyvault.vault.config import ItemConfig, load_config, save_config
@@ -131,9 +132,9 @@ def test_locked_core_wallet_goes_through_backupwallet(
     dests = _dests()
     report = engine.backup(home, destinations=dests)
     assert {r.name: r.action for r in report.items}["bitcoin-core-savings"] == "new-version"
-    # One copy to see that it changed, one to encrypt; the status at the end of the run
-    # reuses the first one's hash instead of asking for a third.
-    assert len(node.calls) == 2, node.calls
+    # One copy, hashed while it is encrypted (read once); the status at the end of the
+    # run reuses that hash instead of asking for another.
+    assert len(node.calls) == 1, node.calls
     for url, method, params in node.calls:
         assert (url, method) == ("/wallet/savings", "backupwallet")
         # The node wrote its copy into keyvault's private spool, nowhere else.
@@ -172,7 +173,7 @@ def test_plaintext_copy_is_private_and_removed_on_error(
     config = load_config(home)
     core = next(i for i in config.items if i.wallet == "bitcoin-core")
     with open_state(home) as state:
-        v = VaultRun(home, state, destinations=[], progress=None, now=None)
+        v = RunContext(home, state, destinations=[], progress=None, now=None)
         with pytest.raises(RuntimeError, match="encryption broke"):
             with open_original(v, core) as stream:
                 assert stream.root_name == "wallet.dat"
@@ -204,7 +205,7 @@ def test_other_files_are_read_in_place(
         ItemConfig("folder", "folder", "t", str(user_home / ".electrum"), wallet="electrum"),
     ]
     with open_state(home) as state:
-        v = VaultRun(home, state, destinations=[], progress=None, now=None)
+        v = RunContext(home, state, destinations=[], progress=None, now=None)
         for item in items:
             with open_original(v, item) as stream:
                 stream.read(1)

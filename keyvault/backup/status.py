@@ -8,35 +8,39 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from keyvault.destinations import mounts
-from keyvault.destinations.base import Destination
+from keyvault.destinations.base import Destination, MediaKind
 from keyvault.errors import KeyvaultError
 from keyvault.vault.config import ItemConfig
 from keyvault.vault.keystore import encrypted_key_bytes
-from keyvault.vault.state import VersionRecord, open_state, parse_time
+from keyvault.vault.state import CopyRecord, DestRecord, VersionRecord, open_state, parse_time
 
-from ._store import (
-    VaultRun,
-    current_version,
-    original_digest,
-    record_original,
-    sha256,
-    source_path,
-)
+from .catalog import current_version
+from .originals import original_digest, record_original, source_path
 from .policy import CopyEvidence, Verdict, evaluate, physical_location_id
 from .reports import StatusReport
+from .run import RunContext, sha256
 
-__all__ = ["status"]
+__all__ = ["status", "status_of"]
 
 
-def _location(path: Path) -> str | None:
+def _location(folder: Path) -> str | None:
+    """The physical place of ``folder`` (read once per mount and run: ``mounts.cached``)."""
     try:
-        return mounts.location_id(path)
+        return mounts.location_id(folder)
     except OSError:
         return None
 
 
+def _media(path: Path) -> MediaKind:
+    """The media kind guessed for ``path`` (read once per mount and run)."""
+    try:
+        return mounts.guess_media(path)
+    except OSError:
+        return "internal"
+
+
 def _original_evidence(
-    v: VaultRun, item: ItemConfig, current: VersionRecord | None
+    v: RunContext, item: ItemConfig, current: VersionRecord | None
 ) -> tuple[CopyEvidence, datetime | None]:
     """The original's evidence and when it was first seen changed (``None``: unchanged)."""
     if item.kind == "phrase":
@@ -74,15 +78,11 @@ def _original_evidence(
         else:
             changed_since = (known.changed_since if known else None) or v.now
     record_original(v, item, found, changed_since)
-    try:
-        media = mounts.guess_media(path)
-    except OSError:
-        media = "internal"
     evidence = CopyEvidence(
         "original",
         "original",
         _location(path if path.is_dir() else path.parent),
-        media,
+        _media(path),
         current_version=unchanged,
     )
     return evidence, changed_since
@@ -95,11 +95,20 @@ def _added_time(item: ItemConfig) -> datetime | None:
         return None
 
 
-def _dest_evidence(v: VaultRun, current: VersionRecord | None, item: str) -> list[CopyEvidence]:
+def _dest_evidence(
+    v: RunContext,
+    current: VersionRecord | None,
+    item: str,
+    held: dict[str, dict[str, CopyRecord]],
+    records: dict[str, DestRecord | None],
+) -> list[CopyEvidence]:
+    """Each destination's evidence for ``item``; ``held`` and ``records`` are every
+    destination's copies and record, loaded once for the whole report."""
     evidence: list[CopyEvidence] = []
+    versions: list[VersionRecord] | None = None
     for dest in v.dests:
-        record = v.state.dest(dest.name)
-        copies = v.state.copies(dest.name)
+        record = records[dest.name]
+        copies = held[dest.name]
         base: dict[str, Any] = {
             "kind": "destination",
             "name": dest.name,
@@ -111,7 +120,9 @@ def _dest_evidence(v: VaultRun, current: VersionRecord | None, item: str) -> lis
         }
         copy = copies.get(current.object_id) if current else None
         if copy is None:
-            older = any(r.object_id in copies for r in v.state.versions(item))
+            if versions is None:
+                versions = v.state.versions(item)
+            older = any(r.object_id in copies for r in versions)
             detail = "holds an older version" if older else "never backed up here"
             evidence.append(CopyEvidence(**base, current_version=False, detail=detail))
             continue
@@ -126,7 +137,7 @@ def _dest_evidence(v: VaultRun, current: VersionRecord | None, item: str) -> lis
     return evidence
 
 
-def _physical_evidence(v: VaultRun, item: str) -> list[CopyEvidence]:
+def _physical_evidence(v: RunContext, item: str) -> list[CopyEvidence]:
     found: list[CopyEvidence] = []
     for copy in v.config.copies:
         if copy.item != item:
@@ -149,7 +160,7 @@ def _physical_evidence(v: VaultRun, item: str) -> list[CopyEvidence]:
     return found
 
 
-def _vault_key_verdict(v: VaultRun, strict: bool, errors: int) -> tuple[Verdict, list[str]]:
+def _vault_key_verdict(v: RunContext, strict: bool, errors: int) -> tuple[Verdict, list[str]]:
     sha = sha256(encrypted_key_bytes(v.home))
     home_location = _location(v.home)
     copies = [CopyEvidence("original", "key.age", home_location, "internal")]
@@ -204,39 +215,44 @@ def status(
     verification is recent enough. Originals are re-read only when their size, times
     or inode changed.
     """
-    with open_state(Path(home)) as state:
-        v = VaultRun(Path(home), state, destinations=destinations, progress=None, now=now)
-        errors = sum(
-            record.last_verify_errors
-            for record in (state.dest(d.name) for d in v.dests)
-            if record is not None
-        )
-        verdicts: list[Verdict] = []
-        warnings: list[str] = []
-        for item in v.config.items:
-            current = current_version(state, item.name)
-            original, changed_since = _original_evidence(v, item, current)
-            copies = [original, *_dest_evidence(v, current, item.name)]
-            if item.kind == "phrase":
-                copies += _physical_evidence(v, item.name)
-            verdicts.append(
-                evaluate(
-                    item.name,
-                    copies,
-                    v.config.policy,
-                    now=v.now,
-                    strict=strict,
-                    original_changed_since_backup_at=changed_since,
-                    last_verify_errors=errors,
-                    item_kind=cast(Literal["file", "folder", "phrase"], item.kind),
-                )
+    with mounts.cached(), open_state(Path(home)) as state, state.transaction(immediate=False):
+        v = RunContext(Path(home), state, destinations=destinations, progress=None, now=now)
+        return status_of(v, strict=strict)
+
+
+def status_of(v: RunContext, *, strict: bool = False) -> StatusReport:
+    """:func:`status` within a run that already holds config, keys, state and
+    destinations (a backup's closing verdicts)."""
+    state = v.state
+    records = {d.name: state.dest(d.name) for d in v.dests}
+    held = {d.name: state.copies(d.name) for d in v.dests}
+    errors = sum(record.last_verify_errors for record in records.values() if record is not None)
+    verdicts: list[Verdict] = []
+    warnings: list[str] = []
+    for item in v.config.items:
+        current = current_version(state, item.name)
+        original, changed_since = _original_evidence(v, item, current)
+        copies = [original, *_dest_evidence(v, current, item.name, held, records)]
+        if item.kind == "phrase":
+            copies += _physical_evidence(v, item.name)
+        verdicts.append(
+            evaluate(
+                item.name,
+                copies,
+                v.config.policy,
+                now=v.now,
+                strict=strict,
+                original_changed_since_backup_at=changed_since,
+                last_verify_errors=errors,
+                item_kind=cast(Literal["file", "folder", "phrase"], item.kind),
             )
-            if current is not None and current.recipient != str(v.recipient):
-                warnings.append(
-                    f"{item.name!r} is stored encrypted to an earlier vault key; "
-                    "the next backup re-encrypts it"
-                )
-        key_verdict, key_warnings = _vault_key_verdict(v, strict, errors)
-        verdicts.append(key_verdict)
-        warnings += key_warnings
+        )
+        if current is not None and current.recipient != v.recipient_text:
+            warnings.append(
+                f"{item.name!r} is stored encrypted to an earlier vault key; "
+                "the next backup re-encrypts it"
+            )
+    key_verdict, key_warnings = _vault_key_verdict(v, strict, errors)
+    verdicts.append(key_verdict)
+    warnings += key_warnings
     return StatusReport(verdicts, warnings, strict)

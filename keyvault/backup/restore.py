@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import os
 import secrets
 import shutil
 import tarfile
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from keyvault import layout
 from keyvault.atomic import atomic_writer
 from keyvault.crypto import X25519Identity, decrypt_stream
 from keyvault.crypto.vaultkey import derive_manifest_mac_key
+from keyvault.destinations import mounts
 from keyvault.destinations.base import Destination
 from keyvault.destinations.factory import open_recovery_sources
-from keyvault.destinations.local import vault_prefix
+from keyvault.destinations.wrappers import wrap
 from keyvault.errors import (
     AlreadyExistsError,
     ConfigError,
@@ -34,20 +37,6 @@ from keyvault.secret import Secret
 from keyvault.vault.keystore import unlock_encrypted_key
 from keyvault.vault.state import open_state
 
-from ._store import (
-    CHUNK,
-    KEY_NAME,
-    MANIFEST_NAME,
-    SPOOL_DIR,
-    HashSink,
-    VaultRun,
-    as_binary,
-    download_checked,
-    get_bytes,
-    get_into,
-    retry,
-    safe_name,
-)
 from .manifest import (
     ItemEntry,
     Manifest,
@@ -55,6 +44,8 @@ from .manifest import (
     decrypt_manifest,
 )
 from .reports import ProgressEvent, ProgressFn, RecoverReport, RestoreResult
+from .run import CHUNK, HashSink, RunContext, as_binary, safe_name
+from .transfer import get_bytes, stream_object
 
 __all__ = [
     "recover",
@@ -83,8 +74,16 @@ def _strip_root_filter(root: str) -> Callable[[tarfile.TarInfo, str], tarfile.Ta
     return strip
 
 
+#: Opens the stored ciphertext for reading (a stream straight from a destination).
+OpenCiphertext = Callable[[], AbstractContextManager[BinaryIO]]
+
+
 def _extract_tar(
-    ciphertext: Path, identities: Sequence[X25519Identity], out: Path, root: str, expected_sha: str
+    ciphertext: OpenCiphertext,
+    identities: Sequence[X25519Identity],
+    out: Path,
+    root: str,
+    expected_sha: str,
 ) -> int:
     """Decrypt a folder archive and extract it into the new folder ``out``."""
     read_fd, write_fd = os.pipe()
@@ -93,7 +92,7 @@ def _extract_tar(
 
     def produce() -> None:
         try:
-            with open(ciphertext, "rb") as src, os.fdopen(write_fd, "wb") as pipe:
+            with ciphertext() as src, os.fdopen(write_fd, "wb") as pipe:
                 plain_target = HashSink(as_binary(pipe))
                 decrypt_stream(src, as_binary(plain_target), list(identities))
                 plain._hash = plain_target._hash
@@ -122,7 +121,7 @@ def _extract_tar(
 
 
 def _decrypt_to(
-    ciphertext: Path,
+    ciphertext: OpenCiphertext,
     identities: Sequence[X25519Identity],
     out: Path,
     kind: str,
@@ -130,7 +129,11 @@ def _decrypt_to(
     expected_sha: str,
     force: bool,
 ) -> int:
-    """Decrypt into ``out`` atomically (0600 files; a folder appears whole or not at all)."""
+    """Decrypt into ``out`` atomically (0600 files; a folder appears whole or not at all).
+
+    ``ciphertext`` opens the stored object, which is decrypted as it is read; the output
+    appears only when the object's and the plaintext's hashes both matched.
+    """
     if out.exists() or out.is_symlink():
         if not force:
             raise AlreadyExistsError(f"{out} already exists", hint="use --force to replace it")
@@ -140,7 +143,7 @@ def _decrypt_to(
     if kind != "folder":
         with atomic_writer(out, mode=0o600, overwrite=force) as handle:
             sink = HashSink(handle)
-            with open(ciphertext, "rb") as src:
+            with ciphertext() as src:
                 decrypt_stream(src, as_binary(sink), list(identities))
             if sink.sha256 != expected_sha:
                 raise DamagedFileError("the restored file does not match its recorded sha256")
@@ -181,8 +184,8 @@ def restore(
     and atomically; folders appear whole. ``out`` is never replaced unless ``force``.
     """
     home = Path(home)
-    with open_state(home) as state:
-        v = VaultRun(home, state, destinations=destinations, progress=progress, now=None)
+    with mounts.cached(), open_state(home) as state:
+        v = RunContext(home, state, destinations=destinations, progress=progress, now=None)
         versions = state.versions(name)
         if not versions and v.config.item(name) is None:
             raise NotFoundError(f"no item called {name!r}", hint="see 'keyvault list'")
@@ -202,23 +205,28 @@ def restore(
             for dest in candidates:
                 if dest.name not in holders:
                     continue
+                opened = functools.partial(
+                    stream_object,
+                    dest,
+                    v.object_key(record.object_id),
+                    record.stored_size,
+                    record.stored_sha256,
+                    v.byte_progress("download", name, dest.name, record.stored_size),
+                )
+                v.emit(ProgressEvent("decrypt", name, dest.name))
                 try:
-                    spool = download_checked(
-                        v, dest, record.object_id, record.stored_sha256, record.stored_size, name
+                    size = _decrypt_to(
+                        opened,
+                        identities,
+                        Path(out),
+                        record.kind,
+                        record.source_name,
+                        record.sha256,
+                        force,
                     )
-                except (DestinationError, DamagedFileError) as exc:
+                except DestinationError as exc:
                     errors.append(f"{dest.name}: {exc.message}")
                     continue
-                v.emit(ProgressEvent("decrypt", name, dest.name))
-                size = _decrypt_to(
-                    spool,
-                    identities,
-                    Path(out),
-                    record.kind,
-                    record.source_name,
-                    record.sha256,
-                    force,
-                )
                 return RestoreResult(
                     name, record.kind, record.version, Path(out), size, record.sha256, dest.name
                 )
@@ -232,10 +240,10 @@ def restore(
 
 def _find_vault_ids(source: Destination) -> list[str]:
     ids = set()
-    for info in retry(lambda: list(source.list("keyvault/"))):
-        parts = info.key.split("/")
-        if len(parts) == 3 and parts[2] == MANIFEST_NAME:
-            ids.add(parts[1])
+    for info in source.list(layout.ROOT):
+        vault_id = layout.vault_id_of(info.key)
+        if vault_id is not None:
+            ids.add(vault_id)
     return sorted(ids)
 
 
@@ -261,6 +269,7 @@ def recover(
     if identity is None and passphrase is None:
         raise ValueError("recover needs the vault key or the vault passphrase")
     home = Path(home)
+    source = wrap(source)
     ids = [vault_id] if vault_id else _find_vault_ids(source)
     if not ids:
         raise NotFoundError("no keyvault backup found there (no manifest.age)")
@@ -270,7 +279,7 @@ def recover(
     if identity is None:
         assert passphrase is not None
         try:
-            key_data = get_bytes(source, vault_prefix(chosen) + KEY_NAME)
+            key_data = get_bytes(source, layout.key_key(chosen))
         except ObjectNotFoundError:
             raise NotFoundError("the destination holds no key.age to open") from None
         identity = unlock_encrypted_key(key_data, passphrase)
@@ -280,7 +289,7 @@ def recover(
     with open_state(home) as state:
         for candidate in ids:
             try:
-                data = get_bytes(source, vault_prefix(candidate) + MANIFEST_NAME)
+                data = get_bytes(source, layout.manifest_key(candidate))
                 manifest = decrypt_manifest(
                     data,
                     [identity],
@@ -323,51 +332,41 @@ def recover(
                 hint="use --force to replace them, or another -o folder",
             )
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    spool_dir = home / SPOOL_DIR / f"{os.getpid()}-{secrets.token_hex(8)}"
     report = RecoverReport(chosen, manifest.generation, [], [])
-    prefix = vault_prefix(chosen)
-    try:
-        for entry, version, target in plan:
-            if progress is not None:
-                progress(ProgressEvent("download", entry.name, None, 0, version.stored_size))
-            spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            spool = spool_dir / f"{secrets.token_hex(16)}.age"
-            try:
-                with atomic_writer(spool) as handle:
-                    sink = HashSink(handle)
-                    get_into(source, f"{prefix}objects/{version.object_id}.age", sink)
-                    if sink.sha256 != version.stored_sha256:
-                        raise DamagedFileError("the stored copy is damaged (sha256 differs)")
-                size = _decrypt_to(
-                    spool,
-                    [identity],
-                    target,
-                    entry.kind,
-                    version.source_name,
-                    version.sha256,
-                    force,
-                )
-            except KeyvaultError as exc:
-                report.failed.append((entry.name, exc.message))
-                continue
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(spool)
-            report.restored.append(
-                RestoreResult(
-                    entry.name,
-                    entry.kind,
-                    version.version,
-                    target,
-                    size,
-                    version.sha256,
-                    source.name,
-                )
+    for entry, version, target in plan:
+        if progress is not None:
+            progress(ProgressEvent("download", entry.name, None, 0, version.stored_size))
+        stored = functools.partial(
+            stream_object,
+            source,
+            layout.object_key(chosen, version.object_id),
+            version.stored_size,
+            version.stored_sha256,
+        )
+        try:
+            size = _decrypt_to(
+                stored,
+                [identity],
+                target,
+                entry.kind,
+                version.source_name,
+                version.sha256,
+                force,
             )
-    finally:
-        shutil.rmtree(spool_dir, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            spool_dir.parent.rmdir()
+        except KeyvaultError as exc:
+            report.failed.append((entry.name, exc.message))
+            continue
+        report.restored.append(
+            RestoreResult(
+                entry.name,
+                entry.kind,
+                version.version,
+                target,
+                size,
+                version.sha256,
+                source.name,
+            )
+        )
     return report
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from keyvault.atomic import atomic_writer
 from keyvault.crypto import X25519Identity, decrypt_stream
 from keyvault.crypto.vaultkey import derive_manifest_mac_key
+from keyvault.destinations import mounts
 from keyvault.destinations.base import Destination
+from keyvault.destinations.wrappers import CheckedDestination
 from keyvault.errors import (
+    DamagedObjectError,
     DestinationError,
     DestinationUnavailableError,
     KeyvaultError,
@@ -22,20 +23,11 @@ from keyvault.errors import (
 from keyvault.vault.lock import RunLock
 from keyvault.vault.state import open_state, utc_now
 
-from ._store import (
-    HashSink,
+from .catalog import (
     SeenManifest,
-    VaultRun,
-    as_binary,
     conflict_message,
-    ensure_key,
-    fetch_to_spool,
-    get_bytes,
     manifest_is_current,
-    put_checked,
     read_manifest,
-    retry,
-    sha256,
     write_manifest,
 )
 from .manifest import decrypt_manifest
@@ -47,6 +39,8 @@ from .reports import (
     VerifiedDest,
     VerifyReport,
 )
+from .run import HashSink, RunContext, as_binary, sha256
+from .transfer import ensure_key, fetch_to_spool, get_bytes, put_checked, stream_object
 
 __all__ = [
     "repair",
@@ -55,7 +49,7 @@ __all__ = [
 
 
 def _expected_objects(
-    v: VaultRun, dest: str, seen: SeenManifest
+    v: RunContext, dest: str, seen: SeenManifest
 ) -> dict[str, tuple[str | None, int | None, str, str, int]]:
     """object id -> (item, version, stored sha256, plaintext sha256, stored size)."""
     expected: dict[str, tuple[str | None, int | None, str, str, int]] = {}
@@ -83,8 +77,8 @@ def _expected_objects(
 
 
 def _check_object(
-    v: VaultRun,
-    dest: Destination,
+    v: RunContext,
+    dest: CheckedDestination,
     object_id: str,
     facts: tuple[str | None, int | None, str, str, int],
     present: set[str],
@@ -96,28 +90,28 @@ def _check_object(
     if key not in present:
         check.result, check.message, check.level = "missing", "not at the destination", "present"
         return check
-    spool = v.spool_path() if identities else None
+    progress = v.byte_progress("verify", item, dest.name, stored_size)
     try:
-        progress = v.byte_progress("verify", item, dest.name, stored_size)
-        if spool is not None:
-            with atomic_writer(spool) as handle:
-                sink = HashSink(handle)
-                retry(lambda: dest.get(key, as_binary(sink), progress))
-        else:
-            sink = HashSink()
-            retry(lambda: dest.get(key, as_binary(sink), progress))
-        if sink.sha256 != stored_sha:
-            check.result, check.message = "damaged", "its sha256 does not match the manifest"
+        if not identities:
+            sink = dest.read_into(key, None, stored_size + 1, progress)
+            if sink.sha256 != stored_sha or sink.size != stored_size:
+                check.result, check.message = "damaged", "its sha256 does not match the manifest"
             return check
-        if spool is None or identities is None:
-            return check
+        # Deep: decrypted straight from the stored object while it is hashed (no spool).
         check.level = "restorable"
         plain = HashSink()
         try:
-            with open(spool, "rb") as handle:
-                decrypt_stream(handle, as_binary(plain), list(identities))
-        except KeyvaultError as exc:
-            check.result, check.message = "not-restorable", exc.message
+            with stream_object(dest, key, stored_size, stored_sha, progress) as stored:
+                try:
+                    decrypt_stream(stored, as_binary(plain), list(identities))
+                except KeyvaultError as exc:
+                    if isinstance(exc, DestinationError):
+                        raise
+                    check.result, check.message = "not-restorable", exc.message
+                    return check
+        except DamagedObjectError:
+            check.result, check.message = "damaged", "its sha256 does not match the manifest"
+            check.level = "intact"
             return check
         if plain.sha256 != plain_sha:
             check.result = "not-restorable"
@@ -126,15 +120,14 @@ def _check_object(
     except ObjectNotFoundError:
         check.result, check.message, check.level = "missing", "not at the destination", "present"
         return check
-    finally:
-        if spool is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(spool)
+    except DamagedObjectError:
+        check.result, check.message = "damaged", "it is larger than recorded in the manifest"
+        return check
 
 
 def _verify_destination(
-    v: VaultRun,
-    dest: Destination,
+    v: RunContext,
+    dest: CheckedDestination,
     identities: Sequence[X25519Identity] | None,
     report: VerifyReport,
 ) -> None:
@@ -173,14 +166,14 @@ def _verify_destination(
         return
     v.state.record_manifest_check(dest.name, manifest_check.ok, manifest_check.message)
 
-    prefix = v.prefix + "objects/"
-    present = {info.key for info in retry(lambda: list(dest.list(prefix)))}
+    present = {info.key for info in dest.list(v.objects_prefix)}
     expected = _expected_objects(v, dest.name, seen)
     errors = 0 if manifest_check.ok else 1
+    recorded = v.state.copies(dest.name)
     for object_id, facts in sorted(expected.items(), key=lambda kv: (kv[1][0] or "", kv[1][1])):
         check = _check_object(v, dest, object_id, facts, present, identities)
         report.checks.append(check)
-        if object_id in v.state.copies(dest.name):
+        if object_id in recorded:
             v.state.record_check(
                 dest.name,
                 object_id,
@@ -235,8 +228,8 @@ def verify(
     if deep and not identities:
         raise ValueError("a deep verification needs the vault key's identities")
     home = Path(home)
-    with RunLock(home), open_state(home) as state:
-        v = VaultRun(home, state, destinations=destinations, progress=progress, now=now)
+    with RunLock(home), mounts.cached(), open_state(home) as state:
+        v = RunContext(home, state, destinations=destinations, progress=progress, now=now)
         chosen = [d for d in v.dests if dest is None or d.name == dest]
         if dest is not None and not chosen:
             raise NotFoundError(f"no destination called {dest!r}", hint="see 'keyvault dest list'")
@@ -287,8 +280,8 @@ def repair(
     before = verify(home, destinations=destinations, progress=progress, now=now)
     repaired: list[CopyCheck] = []
     unrepaired: list[CopyCheck] = []
-    with RunLock(home), open_state(home) as state:
-        v = VaultRun(home, state, destinations=destinations, progress=progress, now=now)
+    with RunLock(home), mounts.cached(), open_state(home) as state:
+        v = RunContext(home, state, destinations=destinations, progress=progress, now=now)
         by_name = {d.name: d for d in v.dests}
         unreachable = set(before.not_checked)
         sources = [d for d in v.dests if d.name not in unreachable]
@@ -325,7 +318,10 @@ def repair(
 
 
 def _repair_one(
-    v: VaultRun, dest: Destination, check: CopyCheck, sources: list[Destination]
+    v: RunContext,
+    dest: CheckedDestination,
+    check: CopyCheck,
+    sources: Sequence[CheckedDestination],
 ) -> bool:
     result = DestResult(dest.name)
     if check.what == "manifest":

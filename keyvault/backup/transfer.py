@@ -1,0 +1,200 @@
+"""Bytes to and from a destination for the engine: checked puts (read back by the
+destination's wrappers), bounded reads, objects streamed straight into a decryptor,
+the marker and ``key.age``, and copies fetched from another destination."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO, cast
+
+from keyvault import layout
+from keyvault.atomic import atomic_writer
+from keyvault.destinations.base import Destination
+from keyvault.destinations.wrappers import CheckedDestination
+from keyvault.errors import (
+    DamagedObjectError,
+    DestinationError,
+    ObjectNotFoundError,
+)
+from keyvault.vault.keystore import (
+    encrypted_key_bytes,
+)
+from keyvault.vault.state import VersionRecord
+
+from .reports import DestResult
+from .run import CHUNK, HashSink, RunContext, as_binary, sha256
+
+__all__ = [
+    "delete",
+    "download_checked",
+    "ensure_key",
+    "ensure_marker",
+    "fetch_to_spool",
+    "get_bytes",
+    "get_into",
+    "put_checked",
+    "stream_object",
+]
+
+
+def get_into(
+    dest: CheckedDestination,
+    key: str,
+    target: BinaryIO | None,
+    limit: int,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> HashSink:
+    """Read at most ``limit`` bytes of ``key`` into ``target``, hashing them (retried by
+    the destination's wrappers, never here)."""
+    return dest.read_into(key, target, limit, progress)
+
+
+def delete(dest: Destination, key: str) -> None:
+    """``dest.delete`` (retried by the destination's wrappers)."""
+    dest.delete(key)
+
+
+def get_bytes(dest: CheckedDestination, key: str) -> bytes:
+    """A marker, manifest or ``key.age``, read whole within a fixed cap."""
+    return dest.read_small(key)
+
+
+def put_checked(
+    v: RunContext,
+    dest: CheckedDestination,
+    key: str,
+    path: Path | None,
+    data: bytes | None,
+    sha256: str,
+    result: DestResult,
+    item: str | None = None,
+) -> None:
+    """Put a spool file or bytes, read back and compared by the destination's wrappers
+    (a mismatch deletes the bad object and raises
+    :class:`~keyvault.errors.ReadBackMismatchError`)."""
+    size = path.stat().st_size if path is not None else len(data or b"")
+    # Whatever local state says so far is durable before the destination changes: the
+    # version (so an object orphaned by a crash is known to be ours), the generation.
+    v.state.checkpoint()
+    upload = v.byte_progress("upload", item, dest.name, size) if path is not None else None
+    check = v.byte_progress("verify", item, dest.name, size) if path is not None else None
+    with contextlib.ExitStack() as stack:
+        # A seekable source at 0 that gives the same bytes after seek(0): the spool file
+        # or the bytes in memory (base.py's contract), so no backend re-spools it.
+        source: BinaryIO = (
+            stack.enter_context(open(path, "rb")) if path is not None else io.BytesIO(data or b"")
+        )
+        dest.put_verified(key, source, size, sha256, upload, check)
+    result.writes += 1
+    result.bytes_written += size
+
+
+def ensure_marker(v: RunContext, dest: CheckedDestination, result: DestResult) -> None:
+    key = layout.marker_key(v.vault.id)
+    try:
+        dest.stat(key)
+    except ObjectNotFoundError:
+        data = layout.marker_document(v.vault.id, v.vault.created)
+        put_checked(v, dest, key, None, data, sha256(data), result)
+
+
+def ensure_key(
+    v: RunContext, dest: CheckedDestination, result: DestResult, force: bool = False
+) -> None:
+    data = encrypted_key_bytes(v.home)
+    sha = sha256(data)
+    record = v.state.dest(dest.name)
+    if not force and record is not None and record.key_sha256 == sha and record.key_ok:
+        return
+    put_checked(v, dest, v.key_key, None, data, sha, result)
+    v.state.record_key(dest.name, sha, v.now)
+
+
+def download_checked(
+    v: RunContext, dest: CheckedDestination, object_id: str, stored_sha: str, size: int, item: str
+) -> Path:
+    spool = v.spool_path()
+    with atomic_writer(spool) as handle:
+        progress = v.byte_progress("download", item, dest.name, size)
+        sink = get_into(dest, v.object_key(object_id), handle, size + 1, progress)
+        if sink.sha256 != stored_sha:
+            raise DamagedObjectError(f"the copy at {dest.name!r} is damaged (sha256 differs)")
+    return spool
+
+
+@contextlib.contextmanager
+def stream_object(
+    dest: CheckedDestination,
+    key: str,
+    size: int,
+    stored_sha: str,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Iterator[BinaryIO]:
+    """The stored object ``key`` as a readable stream, straight from the destination (no
+    spool): a thread reads it (at most ``size`` + 1 bytes) into a pipe, hashing it.
+
+    On leaving the block the rest of the object is drained and the thread joined; when
+    the object's sha256 or size differs from ``stored_sha``/``size``,
+    :class:`~keyvault.errors.DamagedObjectError` is raised (it replaces an error from the
+    block: a damaged object is the cause). So whatever the block wrote atomically is
+    committed only when the object was intact. A read failure is not retried here (a
+    pipe cannot be rewound); the destination's error is raised.
+    """
+    read_fd, write_fd = os.pipe()
+    failure: list[BaseException] = []
+    found: list[HashSink] = []
+
+    def produce() -> None:
+        try:
+            with os.fdopen(write_fd, "wb") as pipe:
+                found.append(dest.read_into(key, as_binary(pipe), size + 1, progress))
+        except BaseException as exc:  # reported by the consumer
+            failure.append(exc)
+
+    worker = threading.Thread(target=produce, name="keyvault-object-reader", daemon=True)
+    worker.start()
+    with os.fdopen(read_fd, "rb") as reader:
+        try:
+            yield cast(BinaryIO, reader)
+        finally:
+            while reader.read(CHUNK):
+                pass  # let the reader finish, whatever the block did
+            worker.join()
+            intact = bool(found) and found[0].size == size and found[0].sha256 == stored_sha
+            if failure and not isinstance(failure[0], DamagedObjectError):
+                raise failure[0]
+            if not intact:
+                raise DamagedObjectError(
+                    f"the copy at {dest.name!r} is damaged (sha256 differs)"
+                ) from None
+
+
+def fetch_to_spool(
+    v: RunContext, record: VersionRecord, sources: Sequence[CheckedDestination], exclude: str
+) -> Path | None:
+    """Download a good copy of ``record`` from another destination into the spool."""
+    good = {c.dest for c in v.state.copies_of(record.object_id) if c.ok}
+    for source in sources:
+        if source.name == exclude or source.name not in good:
+            continue
+        try:
+            spool = download_checked(
+                v, source, record.object_id, record.stored_sha256, record.stored_size, record.item
+            )
+        except DestinationError as exc:
+            v.state.record_check(
+                source.name,
+                record.object_id,
+                v.now,
+                level="intact",
+                ok=False,
+                error=exc.message,
+            )
+            continue
+        return spool
+    return None
