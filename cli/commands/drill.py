@@ -86,6 +86,8 @@ def drill(
             click.echo(line)
         for item, destination in report.overdue:
             click.echo(f"overdue: {item} @ {destination} not proven in {drill_every} days")
+        if report.sealed:
+            click.echo(f"sealed the proven generation at: {', '.join(report.sealed)}")
         click.echo(f"downloaded {report.bytes_downloaded} bytes; seal key {report.seal_public}")
 
     app.output.emit(report.to_dict(), human)

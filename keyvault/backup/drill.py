@@ -29,6 +29,8 @@ per run every copy is reached in turn. A copy not proven within ``drill_every`` 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import json
 import tempfile
 from collections.abc import Sequence
@@ -37,9 +39,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from keyvault import layout
 from keyvault.atomic import atomic_write
 from keyvault.crypto import X25519Identity
-from keyvault.crypto.seal import seal_public
+from keyvault.crypto.seal import SealStatement, seal, seal_document, seal_public
 from keyvault.destinations.base import Destination
 from keyvault.destinations.factory import open_destination
 from keyvault.errors import (
@@ -51,10 +54,12 @@ from keyvault.secret import Secret
 from keyvault.vault import identities as recorded_identities
 from keyvault.vault.config import ItemConfig, load_config
 from keyvault.vault.items import PHRASE_KINDS, parse_phrase_record, phrase_digest
-from keyvault.vault.state import format_time, parse_time, utc_now
+from keyvault.vault.state import format_time, open_state, parse_time, utc_now
 from keyvault.wallets.identity import Identity, file_identity, wallet_identity
 
 from . import engine
+from .catalog import read_manifest
+from .run import RunContext
 
 __all__ = ["DEFAULT_DRILL_EVERY", "DRILL_FILE", "CopyDrill", "DrillReport", "drill"]
 
@@ -109,6 +114,8 @@ class DrillReport:
     bytes_downloaded: int = 0
     #: The owner's seal key, which the vault key used in this drill derives.
     seal_public: str = ""
+    #: Destinations whose current manifest this drill proved whole and sealed.
+    sealed: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> list[CopyDrill]:
@@ -123,6 +130,7 @@ class DrillReport:
             "bytes_downloaded": self.bytes_downloaded,
             "problems": len(self.problems),
             "seal_public": self.seal_public,
+            "sealed": list(self.sealed),
         }
 
 
@@ -265,6 +273,62 @@ def _drill_copy(
     )
 
 
+# --- the owner's seal -------------------------------------------------------------------
+
+
+def _seal_proven(
+    home: Path,
+    key: X25519Identity,
+    report: DrillReport,
+    items: Sequence[ItemConfig],
+    destinations: Sequence[Destination] | None,
+) -> list[str]:
+    """Seal the manifest of each destination where this drill proved the newest version of
+    every item it lists (and found no problem); the seal is stored beside the manifest.
+
+    Only a manifest this machine wrote (``ours`` in local state) is sealed: a drill vouches
+    for what it restored, which came through this machine's records.
+    """
+    proven: dict[str, dict[str, int]] = {}
+    failed: set[str] = set()
+    for copy in report.copies:
+        if copy.result in ("proven", "recorded") and copy.version is not None:
+            proven.setdefault(copy.destination, {})[copy.item] = copy.version
+        elif copy.result != "unreachable":
+            failed.add(copy.destination)
+    wanted = {item.name for item in items}
+    sealed: list[str] = []
+    public = seal_public(key)
+    with open_state(home) as state:
+        run = RunContext(home, state, destinations=destinations, progress=None, now=None)
+        for dest in run.dests:
+            done = proven.get(dest.name, {})
+            if dest.name in failed or set(done) != wanted:
+                continue
+            try:
+                seen = read_manifest(run, dest)
+            except KeyvaultError:
+                continue
+            if seen.status != "ours" or seen.manifest is None or seen.sha256 is None:
+                continue
+            newest = {e.name: e.newest() for e in seen.manifest.items}
+            if any(v is None or done.get(n) != v.version for n, v in newest.items()):
+                continue
+            statement = SealStatement(run.vault.id, seen.manifest.generation, seen.sha256)
+            document = seal_document(public, statement, seal(key, statement))
+            try:
+                dest.put_verified(
+                    layout.seal_key(run.vault.id),
+                    io.BytesIO(document),
+                    len(document),
+                    hashlib.sha256(document).hexdigest(),
+                )
+            except KeyvaultError:
+                continue
+            sealed.append(dest.name)
+    return sealed
+
+
 # --- a run ------------------------------------------------------------------------------
 
 
@@ -330,6 +394,7 @@ def drill(
                 entry["proven"] = format_time(now)
             state[key] = entry
     _save_state(home, state)
+    report.sealed = _seal_proven(home, identities[0], report, config.items, destinations)
     for item, name in pairs:
         proven = _when(state.get(_key(item.name, name)), "proven")
         if proven is None or now - proven > drill_every:

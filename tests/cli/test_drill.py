@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from keyvault.crypto import encrypt_bytes
+from keyvault.crypto.seal import parse_seal_document, verify_seal
 from keyvault.seedphrase import wallet
 from keyvault.vault.config import load_config
 from keyvault.vault.items import phrase_record_path
@@ -22,7 +23,9 @@ from .test_backup_support import (
     add_local_dest,
     flip_byte,
     make_vault,
+    manifest_of,
     object_path,
+    vault_folder,
     vault_identity,
 )
 
@@ -62,7 +65,31 @@ def test_every_copy_is_proven_the_same_wallet(kv_home: Path, tmp_path: Path) -> 
     assert results[("ledger", "usb1")]["identity"]["fingerprint"] == FP  # type: ignore[index]
     assert results[("core", "usb2")]["proof"] == "6 public descriptors"
     assert report["seal_public"].startswith("kvseal1")
+    # The proven generation is sealed beside each manifest, with the owner's seal key.
+    assert sorted(report["sealed"]) == ["usb1", "usb2"]
+    for dest in ("usb1", "usb2"):
+        folder = vault_folder(tmp_path / dest, kv_home)
+        public, statement, signature = parse_seal_document((folder / "seal.json").read_bytes())
+        assert public == report["seal_public"]
+        assert verify_seal(report["seal_public"], statement, signature)
+        manifest = (folder / "manifest.age").read_bytes()
+        assert statement.manifest_sha256 == hashlib.sha256(manifest).hexdigest()
+        assert statement.generation == manifest_of(tmp_path / dest, kv_home)["generation"]
     assert "legal" not in done.stdout + done.stderr
+    # A seal beside the manifest changes nothing for verify, backup and recover.
+    assert run_cli("verify").code == 0
+    assert run_cli("backup", env=ENV).code in (0, 3)
+    recovered = run_cli(
+        "recover",
+        str(tmp_path / "usb1"),
+        "-o",
+        str(tmp_path / "rec"),
+        "--passphrase-file",
+        "-",
+        input=PASSPHRASE,
+        home=tmp_path / "fresh",
+    )
+    assert recovered.code == 0, recovered.stderr
     text = run_cli("drill", env=ENV)
     assert f"ledger @ usb1: proven restorable, same wallet (fingerprint {FP})" in text.stdout
     # The 24 words give the same key and the same seal key.
@@ -81,6 +108,7 @@ def test_a_tampered_copy_is_named_damaged(kv_home: Path, tmp_path: Path) -> None
     results = _results(done.json())
     assert results[("core", "usb2")]["result"] == "damaged"
     assert results[("core", "usb1")]["result"] == "proven"
+    assert done.json()["sealed"] == ["usb1"]  # never a destination with a damaged copy
     text = run_cli("drill", env=ENV)
     assert text.code == 4 and "core @ usb2: DAMAGED" in text.stdout
 
