@@ -65,6 +65,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "keyvault_cli.commands.drill:drill",
         "Restore every copy with the vault key and prove it is the same wallet.",
     ),
+    "seal": (
+        "keyvault_cli.commands.drill:seal",
+        "Sign the current backup generation with the owner's seal.",
+    ),
     "recover": (
         "keyvault_cli.commands.backup:recover",
         "Recover everything from a destination on a new machine.",

@@ -61,7 +61,14 @@ from . import engine
 from .catalog import read_manifest
 from .run import RunContext
 
-__all__ = ["DEFAULT_DRILL_EVERY", "DRILL_FILE", "CopyDrill", "DrillReport", "drill"]
+__all__ = [
+    "DEFAULT_DRILL_EVERY",
+    "DRILL_FILE",
+    "CopyDrill",
+    "DrillReport",
+    "drill",
+    "seal_destinations",
+]
 
 DRILL_FILE = "drill.json"
 DEFAULT_DRILL_EVERY = timedelta(days=90)
@@ -276,19 +283,9 @@ def _drill_copy(
 # --- the owner's seal -------------------------------------------------------------------
 
 
-def _seal_proven(
-    home: Path,
-    key: X25519Identity,
-    report: DrillReport,
-    items: Sequence[ItemConfig],
-    destinations: Sequence[Destination] | None,
-) -> list[str]:
-    """Seal the manifest of each destination where this drill proved the newest version of
-    every item it lists (and found no problem); the seal is stored beside the manifest.
-
-    Only a manifest this machine wrote (``ours`` in local state) is sealed: a drill vouches
-    for what it restored, which came through this machine's records.
-    """
+def _proven_versions(report: DrillReport, items: Sequence[ItemConfig]) -> dict[str, dict[str, int]]:
+    """Per destination, the version of every item the drill proved there; destinations with
+    a problem, or where some item was not drilled, are left out."""
     proven: dict[str, dict[str, int]] = {}
     failed: set[str] = set()
     for copy in report.copies:
@@ -297,13 +294,30 @@ def _seal_proven(
         elif copy.result != "unreachable":
             failed.add(copy.destination)
     wanted = {item.name for item in items}
+    return {d: v for d, v in proven.items() if d not in failed and set(v) == wanted}
+
+
+def seal_destinations(
+    home: Path,
+    key: X25519Identity,
+    *,
+    proven: dict[str, dict[str, int]] | None = None,
+    destinations: Sequence[Destination] | None = None,
+) -> list[str]:
+    """Seal the current manifest at each destination; returns the names sealed.
+
+    Only a manifest this machine wrote (``ours`` in local state, so authentic under the MAC
+    key and the one its records describe) is sealed; the seal document goes beside it as
+    ``keyvault/<vault-id>/seal.json``, read back. With ``proven`` (a drill's result: per
+    destination, the version of each item it restored and proved), a destination is
+    sealed only when the manifest lists exactly those newest versions.
+    """
     sealed: list[str] = []
     public = seal_public(key)
     with open_state(home) as state:
         run = RunContext(home, state, destinations=destinations, progress=None, now=None)
         for dest in run.dests:
-            done = proven.get(dest.name, {})
-            if dest.name in failed or set(done) != wanted:
+            if proven is not None and dest.name not in proven:
                 continue
             try:
                 seen = read_manifest(run, dest)
@@ -311,9 +325,11 @@ def _seal_proven(
                 continue
             if seen.status != "ours" or seen.manifest is None or seen.sha256 is None:
                 continue
-            newest = {e.name: e.newest() for e in seen.manifest.items}
-            if any(v is None or done.get(n) != v.version for n, v in newest.items()):
-                continue
+            if proven is not None:
+                newest = {e.name: e.newest() for e in seen.manifest.items}
+                done = proven[dest.name]
+                if any(v is None or done.get(n) != v.version for n, v in newest.items()):
+                    continue
             statement = SealStatement(run.vault.id, seen.manifest.generation, seen.sha256)
             document = seal_document(public, statement, seal(key, statement))
             try:
@@ -394,7 +410,12 @@ def drill(
                 entry["proven"] = format_time(now)
             state[key] = entry
     _save_state(home, state)
-    report.sealed = _seal_proven(home, identities[0], report, config.items, destinations)
+    report.sealed = seal_destinations(
+        home,
+        identities[0],
+        proven=_proven_versions(report, config.items),
+        destinations=destinations,
+    )
     for item, name in pairs:
         proven = _when(state.get(_key(item.name, name)), "proven")
         if proven is None or now - proven > drill_every:

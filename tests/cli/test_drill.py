@@ -190,3 +190,29 @@ def test_budget_rotates_through_the_copies(kv_home: Path, tmp_path: Path) -> Non
         seen |= now
     assert seen == drilled | skipped
     assert run_cli("drill", "--budget", "0", "--json", env=ENV).json()["overdue"] == []
+
+
+def test_seal_signs_this_machines_generation_and_refuses_a_forgers(
+    kv_home: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    _setup(kv_home, tmp_path)
+    done = run_cli("seal", "--json", env=ENV)
+    assert done.code == 0, done.stderr
+    assert sorted(done.json()["sealed"]) == ["usb1", "usb2"]
+    folder = vault_folder(tmp_path / "usb1", kv_home)
+    _, sealed, _ = parse_seal_document((folder / "seal.json").read_bytes())
+    # A thief with a copy of the config folder (no passphrase) backs up his own phrase.
+    forger = tmp_path / "forger-home"
+    shutil.copytree(kv_home, forger)
+    assert run_cli("add-phrase", "--name", "x", input=ABANDON, home=forger).code == 0
+    assert run_cli("backup", home=forger).code in (0, 3)
+    manifest = (folder / "manifest.age").read_bytes()
+    assert hashlib.sha256(manifest).hexdigest() != sealed.manifest_sha256
+    # The owner's seal does not cover the forged generation, and cannot be made to.
+    refused = run_cli("seal", "--json", env=ENV)
+    assert refused.code == 4
+    assert sorted(refused.json()["not_sealed"]) == ["usb1", "usb2"]
+    _, still, _ = parse_seal_document((folder / "seal.json").read_bytes())
+    assert still == sealed
