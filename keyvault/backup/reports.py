@@ -237,9 +237,10 @@ class VerifyReport:
 
     @property
     def copies_missing(self) -> bool:
-        """True when a copy is missing or damaged, or a destination that should be
-        connected was not available (``keyvault verify`` exits 4)."""
-        return bool(self.problems or self.unavailable)
+        """True when a copy is missing or damaged, a destination that should be
+        connected was not available, or a destination holds another writer's newer
+        manifest (a CONFLICT the user must see): ``keyvault verify`` exits 4."""
+        return bool(self.problems or self.unavailable or self.conflicts)
 
     def _dest_dict(self, dest: VerifiedDest) -> dict[str, Any]:
         checks = [c for c in self.checks if c.dest == dest.name]
