@@ -210,7 +210,9 @@ def test_seal_signs_this_machines_generation_and_refuses_a_forgers(
     assert run_cli("backup", home=forger).code in (0, 3)
     manifest = (folder / "manifest.age").read_bytes()
     assert hashlib.sha256(manifest).hexdigest() != sealed.manifest_sha256
-    # The owner's seal does not cover the forged generation, and cannot be made to.
+    # The owner's verify names the foreign generation (exit 4); the owner's seal does not
+    # cover it, and cannot be made to.
+    assert run_cli("verify").code == 4
     refused = run_cli("seal", "--json", env=ENV)
     assert refused.code == 4
     assert sorted(refused.json()["not_sealed"]) == ["usb1", "usb2"]
