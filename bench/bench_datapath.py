@@ -166,7 +166,7 @@ def _b2_settings(**wanted: Any) -> Any:
 
 def _b2(home: Path, server: Any, key: tuple[str, str]) -> Any:
     from keyvault.destinations.b2 import B2Destination, cache_path_for
-    from keyvault.destinations.b2_credentials import B2Credentials
+    from keyvault.destinations.b2.credentials import B2Credentials
 
     return B2Destination(
         name="offsite",

@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Create, check, inspect, split and combine seed phrases.",
     ),
     "qr": ("keyvault_cli.commands.qr:qr", "Encode a seed phrase as a SeedQR image, or decode one."),
+    "codex32": (
+        "keyvault_cli.commands.codex32:codex32_group",
+        "Create, split, combine and check codex32 (BIP-93) seeds and shares.",
+    ),
     # encryption and the vault key
     "init": ("keyvault_cli.commands.vaultkey:init", "Create the vault key (once per vault)."),
     "key": (
@@ -57,6 +61,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Re-copy missing or damaged copies from a good one.",
     ),
     "restore": ("keyvault_cli.commands.backup:restore", "Restore an item version into a new file."),
+    "drill": (
+        "keyvault_cli.commands.drill:drill",
+        "Restore every copy with the vault key and prove it is the same wallet.",
+    ),
+    "seal": (
+        "keyvault_cli.commands.drill:seal",
+        "Sign the current backup generation with the owner's seal.",
+    ),
     "recover": (
         "keyvault_cli.commands.backup:recover",
         "Recover everything from a destination on a new machine.",

@@ -8,29 +8,47 @@
   or the prompt; never from ``KEYVAULT_PASSPHRASE``.
 - Phrases and shares: stdin when it is not a terminal, else a no-echo prompt.
 
-Files are read as UTF-8 with one trailing newline (``\\n`` or ``\\r\\n``) removed.
+Every secret input (stdin, a file, the environment) goes through one bounded reader
+(:func:`read_secret_input`): at most :data:`MAX_SECRET_BYTES`, strict UTF-8, and a pipe,
+FIFO or device (``--passphrase-file /dev/zero``, ``<(pass show vault)``, stdin from a
+pipe) is polled, never blocked on, for at most ``KEYVAULT_INPUT_TIMEOUT`` seconds
+(default :data:`DEFAULT_INPUT_TIMEOUT`). Bad input is a typed
+:class:`~keyvault.errors.SecretInputError` that never quotes the input. Files lose one
+trailing newline (``\\n`` or ``\\r\\n``).
 """
 
 from __future__ import annotations
 
 import getpass
 import os
+import select
+import stat
 import sys
+import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
 
 import click
 
-from keyvault.errors import KeyvaultError
+from keyvault.errors import (
+    KeyvaultError,
+    SecretInputNotTextError,
+    SecretInputTimeoutError,
+    SecretInputTooLargeError,
+)
 from keyvault.secret import Secret
 
 __all__ = [
+    "DEFAULT_INPUT_TIMEOUT",
+    "ENV_INPUT_TIMEOUT",
     "ENV_PASSPHRASE",
+    "MAX_SECRET_BYTES",
     "NEW_PASSPHRASE_ATTEMPTS",
     "read_bip39_passphrase",
     "read_new_vault_passphrase",
     "read_optional_bip39_passphrase",
+    "read_secret_bytes",
+    "read_secret_input",
     "read_secret_lines",
     "read_secret_text",
     "read_vault_passphrase",
@@ -40,6 +58,14 @@ __all__ = [
 ENV_PASSPHRASE = "KEYVAULT_PASSPHRASE"
 #: How many times a new passphrase is asked on the terminal before giving up.
 NEW_PASSPHRASE_ATTEMPTS = 3
+#: The most bytes any secret input may hold: passphrases, phrases, 16 shares of 33 words
+#: and dice rolls all fit many times over.
+MAX_SECRET_BYTES = 64 * 1024
+#: Seconds to wait for a pipe, FIFO, device or terminal to end, from this variable.
+ENV_INPUT_TIMEOUT = "KEYVAULT_INPUT_TIMEOUT"
+#: The default wait: long enough for a password manager asking for its own passphrase.
+DEFAULT_INPUT_TIMEOUT = 120.0
+_CHUNK = 16 * 1024
 
 T = TypeVar("T")
 
@@ -60,14 +86,134 @@ def _strip_one_newline(text: str) -> str:
     return text
 
 
-def _read_file(path: str, what: str) -> Secret:
-    if path == "-":
-        return Secret(_strip_one_newline(sys.stdin.read()), label=what)
+def _input_timeout() -> float:
+    raw = os.environ.get(ENV_INPUT_TIMEOUT)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        value = float(raw) if raw else DEFAULT_INPUT_TIMEOUT
+    except ValueError:
+        raise click.UsageError(f"{ENV_INPUT_TIMEOUT} must be a number of seconds") from None
+    if not value > 0:
+        raise click.UsageError(f"{ENV_INPUT_TIMEOUT} must be a number of seconds above 0")
+    return value
+
+
+def _wait_readable(fd: int, deadline: float, what: str) -> None:
+    """Return once ``fd`` has data or its end; :class:`SecretInputTimeoutError` at ``deadline``."""
+    if not hasattr(select, "poll"):  # Windows: no poll on pipes; the read blocks
+        return
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    left = deadline - time.monotonic()
+    if left <= 0 or not poller.poll(left * 1000):
+        raise SecretInputTimeoutError(
+            f"the {what} did not end in time",
+            hint=f"give it in a regular file, or allow more seconds in {ENV_INPUT_TIMEOUT}",
+        )
+
+
+def _read_fd(fd: int, what: str) -> bytearray:
+    """At most :data:`MAX_SECRET_BYTES` from ``fd`` to its end (typed errors, no hang).
+
+    A regular file is read as it is; anything else (pipe, FIFO, device, terminal) is
+    polled before each read, up to one deadline for the whole input.
+    """
+    regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    if regular and os.fstat(fd).st_size > MAX_SECRET_BYTES:
+        raise _too_large(what)
+    deadline = time.monotonic() + _input_timeout()
+    data = bytearray()
+    while len(data) <= MAX_SECRET_BYTES:
+        if not regular:
+            _wait_readable(fd, deadline, what)
+        try:
+            chunk = os.read(fd, min(_CHUNK, MAX_SECRET_BYTES + 1 - len(data)))
+        except (BlockingIOError, InterruptedError):
+            continue
+        if not chunk:
+            return data
+        data += chunk
+    _wipe(data)
+    raise _too_large(what)
+
+
+def _too_large(what: str) -> SecretInputTooLargeError:
+    return SecretInputTooLargeError(
+        f"the {what} is larger than {MAX_SECRET_BYTES // 1024} KiB",
+        hint="give only the secret itself (was the wrong file named?)",
+    )
+
+
+def _wipe(data: bytearray) -> None:
+    data[:] = bytes(len(data))
+
+
+def _decode(data: bytearray, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # The position only: the bytes themselves may be part of the secret.
+        raise SecretInputNotTextError(
+            f"the {what} is not UTF-8 text (byte {exc.start + 1} of {len(data)})",
+            hint="save it as UTF-8 text",
+        ) from None
+    finally:
+        _wipe(data)
+
+
+def read_secret_input(path: str, what: str) -> str:
+    """The text of the secret input ``path`` (``-`` = stdin), bounded and checked.
+
+    Raises :class:`~keyvault.errors.SecretInputError` subclasses for input that is not
+    UTF-8, larger than :data:`MAX_SECRET_BYTES` or never ending, and ``click.UsageError``
+    for a file that cannot be opened. A named file is opened non-blocking (a FIFO with no
+    writer cannot hang the open); a directory is refused.
+    """
+    return _decode(read_secret_bytes(path, what), what)
+
+
+def read_secret_bytes(path: str, what: str) -> bytearray:
+    """:func:`read_secret_input` without the decoding, for binary secrets (a ``key.age``).
+
+    The caller wipes the returned buffer when done.
+    """
+    if path == "-":
+        try:
+            fd = sys.stdin.fileno()
+        except (AttributeError, ValueError, OSError):
+            raise click.UsageError(f"no stdin to read the {what} from") from None
+        return _read_fd(fd, what)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise click.UsageError(f"cannot read the {what} file {path}: {exc.strerror}") from None
-    return Secret(_strip_one_newline(text), label=what)
+    try:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise click.UsageError(f"the {what} file {path} is a folder")
+        return _read_fd(fd, what)
+    except OSError as exc:
+        raise click.UsageError(f"cannot read the {what} file {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def _read_file(path: str, what: str) -> Secret:
+    return Secret(_strip_one_newline(read_secret_input(path, what)), label=what)
+
+
+def _from_environment(name: str, what: str) -> Secret | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    try:
+        size = len(value.encode("utf-8"))  # non-UTF-8 bytes arrive as lone surrogates
+    except UnicodeEncodeError:
+        raise SecretInputNotTextError(
+            f"the {what} in {name} is not UTF-8 text", hint="set it as UTF-8 text"
+        ) from None
+    if size > MAX_SECRET_BYTES:
+        raise _too_large(what)
+    return Secret(value, label=what)
 
 
 _DIFFER = "the two entries differ"
@@ -93,9 +239,9 @@ def read_vault_passphrase(
     """The vault passphrase from the file, the environment or the prompt, in that order."""
     if passphrase_file:
         return _read_file(passphrase_file, "passphrase")
-    env = os.environ.get(ENV_PASSPHRASE)
+    env = _from_environment(ENV_PASSPHRASE, "passphrase")
     if env is not None:
-        return Secret(env, label="passphrase")
+        return env
     return _prompt(prompt, confirm=confirm)
 
 
@@ -167,7 +313,7 @@ def read_optional_bip39_passphrase(prompt: bool, passphrase_file: str | None) ->
 def read_secret_text(prompt: str) -> Secret:
     """A phrase: all of stdin when it is piped, else one no-echo line from the terminal."""
     if not stdin_is_terminal():
-        return Secret(sys.stdin.read().strip(), label="phrase")
+        return Secret(read_secret_input("-", "input on stdin").strip(), label="phrase")
     return _prompt(prompt, confirm=False)
 
 
@@ -176,7 +322,7 @@ def read_secret_lines(prompt: str) -> list[Secret]:
     if not stdin_is_terminal():
         return [
             Secret(line.strip(), label="share")
-            for line in sys.stdin.read().splitlines()
+            for line in read_secret_input("-", "input on stdin").splitlines()
             if line.strip()
         ]
     lines: list[Secret] = []

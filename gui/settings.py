@@ -21,6 +21,7 @@ ALLOWED_KEYS: dict[str, str] = {
     "window/geometry": "main window geometry (Qt saveGeometry bytes)",
     "window/state": "main window dock and toolbar state (Qt saveState bytes)",
     "window/page": "index of the last screen shown",
+    "tray/keep_running": "1 when closing the window leaves the tray icon running",
 }
 
 

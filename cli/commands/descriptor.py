@@ -101,7 +101,7 @@ def _entry_dict(entry: CosignerEntry) -> dict[str, Any]:
     }
 
 
-def _load(
+def load_configuration(
     name: str, passphrase_file: str | None, *, with_map: bool
 ) -> tuple[ConfigRecord, list[CosignerEntry]]:
     from keyvault.configs import cosigner_map
@@ -179,7 +179,7 @@ def show(name: str, passphrase_file: str | None) -> None:
     from keyvault.configs import holding_summary, parse_labels
 
     app = get_app()
-    record, entries = _load(name, passphrase_file, with_map=True)
+    record, entries = load_configuration(name, passphrase_file, with_map=True)
     config = record.config
     labels = parse_labels(record.labels.encode("utf-8")) if record.labels else []
     summary = holding_summary(entries, config.threshold)
@@ -248,7 +248,7 @@ def export_command(
     app = get_app()
     if output_path is not None:
         check_free(output_path, force)
-    record, _ = _load(name, passphrase_file, with_map=False)
+    record, _ = load_configuration(name, passphrase_file, with_map=False)
     text = export(
         record.config, fmt, name=record.label or record.name, blockheight=record.blockheight
     )
@@ -348,7 +348,7 @@ def check(name: str, passphrase_file: str | None) -> None:
     from keyvault.configs import EXPORT_FORMATS
 
     app = get_app()
-    record, _ = _load(name, passphrase_file, with_map=False)
+    record, _ = load_configuration(name, passphrase_file, with_map=False)
     results = [_check_format(record.config, fmt, record) for fmt in EXPORT_FORMATS]
     failed = [r for r in results if r["ok"] is False]
 
@@ -384,7 +384,7 @@ def set_location(name: str, key: str, text: str, passphrase_file: str | None) ->
     from keyvault.vault.configurations import update_configuration_item
 
     app = get_app()
-    record, entries = _load(name, passphrase_file, with_map=False)
+    record, entries = load_configuration(name, passphrase_file, with_map=False)
     wanted = key.upper() if not _FINGERPRINT.match(key) else key.lower()
     match = [e for e in entries if e.letter == wanted or e.fingerprint == wanted]
     if not match or match[0].fingerprint is None:

@@ -15,7 +15,6 @@ command runs.
 from __future__ import annotations
 
 import getpass
-import sys
 from typing import Any
 
 import click
@@ -25,7 +24,7 @@ from keyvault.errors import InvalidValueError
 from keyvault.secret import Secret
 
 from ..context import get_app
-from ..secrets_input import stdin_is_terminal
+from ..secrets_input import read_secret_input, stdin_is_terminal
 
 __all__ = ["add_b2"]
 
@@ -33,7 +32,7 @@ STORES = ("keyring", "file", "env")
 
 
 def _read_credentials(store: str | None) -> Any:
-    from keyvault.destinations.b2_credentials import B2Credentials, credentials_from_env
+    from keyvault.destinations.b2.credentials import B2Credentials, credentials_from_env
 
     found = credentials_from_env()
     if found is not None:
@@ -43,7 +42,8 @@ def _read_credentials(store: str | None) -> Any:
             "--store env needs B2_APPLICATION_KEY_ID and B2_APPLICATION_KEY in the environment"
         )
     if not stdin_is_terminal():
-        lines = [line.strip() for line in sys.stdin.read().splitlines() if line.strip()]
+        text = read_secret_input("-", "B2 key on stdin")
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
         if len(lines) != 2:
             raise click.UsageError(
                 "give the application key ID and the key on two lines of stdin, or set "
@@ -65,7 +65,7 @@ def _read_credentials(store: str | None) -> Any:
 
 
 def _choose_store(store: str | None, source: str) -> str:
-    from keyvault.destinations.b2_credentials import keyring_available
+    from keyvault.destinations.b2.credentials import keyring_available
 
     if store is not None:
         return store

@@ -23,11 +23,13 @@ from keyvault.errors import NotFoundError
 from keyvault.release import release_source
 
 from ..context import get_app
+from ..guard import phrase_guard
 from ..options import bip39_passphrase_options, passphrase_file_option
 from ..output_file import check_free, force_option, output_option, write_output
 from ..secrets_input import read_optional_bip39_passphrase, read_secret_text, read_vault_passphrase
 
 if TYPE_CHECKING:
+    from keyvault.crypto import X25519Identity
     from keyvault.paper.kit import B2ReadKey
     from keyvault.paper.sheets import Document
     from keyvault.vault.config import Config, DestinationConfig
@@ -159,12 +161,15 @@ def phrase_command(
         paper=paper_size,  # type: ignore[arg-type]
     )
     qr = phrase.language == "english" and phrase.word_count in (12, 24)
+    guard = phrase_guard(get_app().home, phrase, passphrase, get_app().output)
     summary = {
         "words": phrase.word_count,
         "language": phrase.language,
         "seedqr": ("compact" if compact_qr else "standard") if qr else None,
+        **guard.payload(),
     }
     _write(document, output_path, force, summary)
+    guard.say(get_app().output)
 
 
 @paper.command("shares")
@@ -248,6 +253,23 @@ def _create_b2_read_keys(entries: list[DestinationConfig], home: Path) -> list[B
     return keys
 
 
+def _wallet_configurations(home: Path, identity: X25519Identity) -> list[Any]:
+    """Every wallet configuration of the vault with its cosigner map, for the kit."""
+    from keyvault.configs import cosigner_map
+    from keyvault.vault.configurations import (
+        configuration_items,
+        held_fingerprints,
+        read_configuration_item,
+    )
+
+    items = configuration_items(home)
+    if not items:
+        return []
+    held = held_fingerprints(home, [identity])
+    records = [read_configuration_item(home, item.name, [identity]) for item in items]
+    return [(record, cosigner_map(record, held)) for record in records]
+
+
 @paper.command("kit")
 @_common
 @click.option(
@@ -307,6 +329,7 @@ def kit_command(
     config.require_vault()
     b2_entries = _b2_entries(config, b2_read_dests)
     identity = keystore.unlock_vault_key(app.home, read_vault_passphrase(passphrase_file))
+    wallets = _wallet_configurations(app.home, identity)
     # Only after the passphrase opened the key, so a typo leaves no stray keys at B2.
     read_keys = _create_b2_read_keys(b2_entries, app.home)
     if split is None:
@@ -317,6 +340,7 @@ def kit_command(
             b2_read_keys=read_keys,
             paper=paper_size,  # type: ignore[arg-type]
             release=release,
+            wallets=wallets,
         )
         summary: dict[str, Any] = {"split": None}
     else:
@@ -338,6 +362,7 @@ def kit_command(
             b2_read_keys=read_keys,
             paper=paper_size,  # type: ignore[arg-type]
             release=release,
+            wallets=wallets,
         )
         summary = {"split": {"threshold": threshold, "shares": count, "holders": list(holders)}}
     # Key IDs are not secret and let the owner revoke a key later; the keys stay in the PDF.
@@ -416,6 +441,31 @@ def public_command(
         force,
         {"fingerprint": info.fingerprint, "account_xpub": info.account_xpub},
     )
+
+
+@paper.command("descriptor")
+@click.argument("name")
+@_common
+@passphrase_file_option
+def descriptor_command(
+    name: str,
+    output_path: Path,
+    paper_size: str,
+    day: date,
+    force: bool,
+    passphrase_file: str | None,
+) -> None:
+    """A wallet configuration sheet: the descriptor as text and QR code(s), the cosigner
+    table and the first addresses (needs the vault passphrase to read it)."""
+    from keyvault.paper.descriptor_sheet import descriptor_sheet
+
+    from .descriptor import load_configuration
+
+    check_free(output_path, force)
+    record, entries = load_configuration(name, passphrase_file, with_map=True)
+    document = descriptor_sheet(record, entries, day=day, paper=paper_size)  # type: ignore[arg-type]
+    summary = {"name": name, "descriptor": record.config.descriptor}
+    _write(document, output_path, force, summary)
 
 
 @paper.command("blank")

@@ -22,6 +22,7 @@ from typing import Any, Literal, cast
 import click
 import platformdirs
 
+from keyvault import childproc
 from keyvault.atomic import atomic_write
 from keyvault.errors import SchedulerError
 from keyvault.schedule import alerts as alerting
@@ -56,10 +57,10 @@ def _plan(home: Path, settings: sched.ScheduleSettings) -> sched.InstallPlan:
 def _run_command(argv: Sequence[str]) -> tuple[bool, str]:
     """Run a scheduler command; (succeeded, first line of its complaint)."""
     try:
-        result = subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=False)
+        result = childproc.run(argv, timeout=60)
     except (OSError, subprocess.SubprocessError) as exc:
         return False, str(exc)
-    complaint = (result.stderr or result.stdout).strip().splitlines()
+    complaint = (result.stderr or result.stdout).decode("utf-8", "replace").strip().splitlines()
     return result.returncode == 0, complaint[0] if complaint else f"exit {result.returncode}"
 
 
@@ -196,16 +197,12 @@ def _timer_state(plan: sched.InstallPlan) -> str:
     if plan.scheduler != "systemd" or shutil.which("systemctl") is None:
         return "unknown"
     try:
-        result = subprocess.run(
-            ["systemctl", "--user", "is-enabled", f"{plan.name}.timer"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
+        result = childproc.run(
+            ["systemctl", "--user", "is-enabled", f"{plan.name}.timer"], timeout=10
         )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    answer = result.stdout.strip()
+    answer = result.stdout.decode("utf-8", "replace").strip()
     return answer if answer and " " not in answer else "unknown"
 
 
@@ -309,13 +306,8 @@ def _run_step(
     """Run ``keyvault --json STEP`` as its own process; its exit code is the outcome."""
     argv = [*command, "--config-dir", str(home), "--json", step]
     try:
-        result = subprocess.run(
-            argv,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=STEP_TIMEOUT_SECONDS,
-            check=False,
-        )
+        # keyvault itself: the one child given keyvault's secrets (B2 key, passphrase).
+        result = childproc.run(argv, timeout=STEP_TIMEOUT_SECONDS, keep=childproc.SECRET_ENV_NAMES)
     except subprocess.TimeoutExpired:
         return alerting.StepOutcome(step, 1, "it did not finish in time")
     except OSError as exc:

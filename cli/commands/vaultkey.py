@@ -29,6 +29,7 @@ from ..options import passphrase_file_option
 from ..secrets_input import (
     ENV_PASSPHRASE,
     read_new_vault_passphrase,
+    read_secret_bytes,
     read_secret_text,
     read_vault_passphrase,
     stdin_is_terminal,
@@ -260,13 +261,8 @@ def import_key(
             "a vault key already exists here; it is never replaced",
             hint="import on a new machine, or into another --config-dir",
         )
-    if source == "-":
-        data = sys.stdin.buffer.read()
-    elif source is not None:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise click.UsageError(f"cannot read {source}: {exc.strerror}") from None
+    if source is not None:
+        data = bytes(read_secret_bytes(source, "key"))
     else:
         data = read_secret_text("the 24 words or AGE-SECRET-KEY-1...").reveal()
     stdin_used = source in (None, "-")

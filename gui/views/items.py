@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from keyvault.secret import Secret
 from keyvault.vault.config import ItemConfig
 from keyvault.vault.items import (
+    CONFIG_KIND,
     PHRASE_KINDS,
     add_path_item,
     add_phrase_item,
@@ -38,6 +39,7 @@ from keyvault.wallets.discover import WalletFind, discover
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField
 from ._common import ask, heading, note, ok_cancel_buttons, row_table, run_task
+from .configurations import ConfigurationDialog
 
 __all__ = ["AddPhraseDialog", "DiscoverDialog", "ItemsView"]
 
@@ -115,11 +117,14 @@ class ItemsView(QWidget):
         self.items: list[ItemConfig] = []
         self.table = row_table(self, ["Name", "Kind", "Where", "Added"], 2)
         self.table.setObjectName("itemsTable")
+        self.table.setAccessibleName("Protected items")
         self.add_file_button = QPushButton("Add a file…", self)
         self.add_folder_button = QPushButton("Add a folder…", self)
         self.add_phrase_button = QPushButton("Add a seed phrase…", self)
         self.discover_button = QPushButton("Find wallets on this computer…", self)
         self.remove_button = QPushButton("Remove", self)
+        self.configuration_button = QPushButton("Show wallet configuration…", self)
+        self.configuration_button.clicked.connect(self.open_configuration)
         self.add_file_button.clicked.connect(self._choose_file)
         self.add_folder_button.clicked.connect(self._choose_folder)
         self.add_phrase_button.clicked.connect(self.open_add_phrase)
@@ -134,6 +139,7 @@ class ItemsView(QWidget):
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.configuration_button)
         buttons.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Protected items", self))
@@ -164,7 +170,10 @@ class ItemsView(QWidget):
         self.table.setRowCount(len(items))
         for row, item in enumerate(items):
             where = item.path if item.kind != "phrase" else "stored encrypted by keyvault"
-            values = [item.name, _KIND_WORDS.get(item.kind, item.kind), where or "", item.added]
+            kind = _KIND_WORDS.get(item.kind, item.kind)
+            if item.phrase_kind == CONFIG_KIND:
+                kind = "wallet configuration"
+            values = [item.name, kind, where or "", item.added]
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.remove_button.setEnabled(bool(items))
@@ -237,6 +246,17 @@ class ItemsView(QWidget):
     def _add_paths(self, paths: list[Path]) -> None:
         for path in paths:
             self.add_path(path)
+
+    def open_configuration(self) -> ConfigurationDialog | None:
+        """Open the selected wallet configuration's identity and cosigner map."""
+        name = self.selected_name()
+        item = next((i for i in self.items if i.name == name), None)
+        if item is None or item.phrase_kind != CONFIG_KIND:
+            return None
+        dialog = ConfigurationDialog(self.home, item.name, self._runner, self)
+        dialog.finished.connect(lambda _r: dialog.passphrase.clear())
+        dialog.open()
+        return dialog
 
     # --- removing ---------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -28,11 +29,13 @@ from keyvault.vault.config import load_config
 
 from ..settings import GuiSettings
 from ..tasks import TaskContext, TaskRunner, show_error
+from ..tray import Tray
 from ._common import note
 from .backup import BackupView
+from .dashboard import overall_state, summary_sentence
 from .destinations import DestinationsView
 from .items import ItemsView
-from .overview import ACTIONS, OverviewView
+from .overview import ACTIONS, Overview, OverviewView
 from .print_view import PrintView
 from .restore import RestoreView
 from .seed_phrases import SeedPhrasesView
@@ -80,6 +83,7 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget(self)
         self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Screens")
         self.nav.setFixedWidth(210)
         self.nav.setSpacing(3)
         self.stack = QStackedWidget(self)
@@ -95,8 +99,30 @@ class MainWindow(QMainWindow):
             QListWidgetItem(title, self.nav)
         self.nav.currentRowChanged.connect(self._page_changed)
         overview = self.pages["overview"]
+        self.tray = Tray(self)
         if isinstance(overview, OverviewView):
             overview.action_requested.connect(self.do_action)
+            overview.loaded.connect(self._overview_loaded)
+        self.tray.backup_requested.connect(lambda: self.do_action("backup", ""))
+        self.tray.verify_requested.connect(lambda: self.do_action("verify", ""))
+        self.tray.open_requested.connect(self.bring_to_front)
+        self.tray.quit_requested.connect(self.quit_app)
+        self.keep_running_action = self.tray.menu.addAction(
+            "Keep running in the tray when the window closes"
+        )
+        self.keep_running_action.setCheckable(True)
+        self.keep_running_action.setChecked(self.settings.get_int("tray/keep_running", 0) == 1)
+        self.keep_running_action.toggled.connect(
+            lambda on: self.settings.set("tray/keep_running", int(on))
+        )
+        self.tray.show()
+        self._quitting = False
+        # While open (or in the tray), look again every few minutes: a scheduled run's
+        # failure or a drive pulled out is announced without the owner asking.
+        self._poll = QTimer(self)
+        self._poll.setInterval(5 * 60 * 1000)
+        self._poll.timeout.connect(self._poll_overview)
+        self._poll.start()
         self.vault_changed.connect(self.refresh_current)
 
         central = QWidget(self)
@@ -176,6 +202,35 @@ class MainWindow(QMainWindow):
         elif action in ACTIONS:  # add-*, move-destination, confirm-copy
             self.show_page("destinations")
 
+    # --- tray -----------------------------------------------------------------------
+
+    def _overview_loaded(self, overview: Overview) -> None:
+        verdicts = [row.verdict for row in overview.rows]
+        self.tray.set_verdict(
+            overall_state(verdicts, overview.away), summary_sentence(verdicts, overview.away)
+        )
+        if overview.schedule is not None:
+            self.tray.announce(overview.schedule)
+
+    def _poll_overview(self) -> None:
+        overview = self.pages["overview"]
+        if isinstance(overview, OverviewView) and self.has_vault:
+            overview.refresh()
+
+    def bring_to_front(self) -> None:
+        """Show the window (from the tray) and raise it."""
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def quit_app(self) -> None:
+        """Close the window and end the app, whatever the tray setting."""
+        self._quitting = True
+        self.close()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
     # --- the vault ------------------------------------------------------------------
 
     def check_vault(self) -> None:
@@ -202,6 +257,7 @@ class MainWindow(QMainWindow):
             self.wizard = VaultWizard(self.home, self.runner, self, work_factor=self.work_factor)
             self.wizard.vault_ready.connect(self._vault_ready)
             self.wizard.print_kit_requested.connect(self.print_kit)
+            self.wizard.heir_requested.connect(self.start_heir_recovery)
             self.wizard.finished.connect(self._wizard_closed)
             self.wizard.setWindowModality(Qt.WindowModality.WindowModal)
         self.wizard.show()
@@ -212,6 +268,13 @@ class MainWindow(QMainWindow):
         view = self.show_page("print")
         if isinstance(view, PrintView):
             view.choose("kit")
+
+    def start_heir_recovery(self) -> RestoreView:
+        """The heir's path: the restore screen's recovery, with the kit as the key."""
+        view = self.show_page("restore")
+        assert isinstance(view, RestoreView)
+        view.start_heir_path()
+        return view
 
     def _vault_ready(self) -> None:
         self.has_vault = True
@@ -227,6 +290,16 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.set("window/geometry", self.saveGeometry())
         self.settings.sync()
+        if (
+            not self._quitting
+            and self.keep_running_action.isChecked()
+            and self.tray.icon.isVisible()
+        ):
+            # The owner chose to keep the tray: hide the window, keep the runs going.
+            event.ignore()
+            self.hide()
+            return
+        self.tray.icon.hide()
         self.runner.cancel_all()
         self.runner.wait_for_done(10_000)
         super().closeEvent(event)

@@ -1,6 +1,8 @@
-"""The "Overview" screen: one row per protected item with its 3-2-1 verdict.
+"""The "Overview" screen: one sentence, one card per item, and the verdict table.
 
-Each row shows the verdict of :func:`keyvault.backup.engine.status` (green: the rule
+The sentence and the cards (:mod:`.dashboard`) say in plain words whether the keys are
+safe and what to do; the table, shown by "Details", is the full view. Each table row
+shows the verdict of :func:`keyvault.backup.engine.status` (green: the rule
 holds; amber: back up now; red: not met), the copies that count, the media kinds, the
 offsite and immutable/offline counts, when the item was last backed up and last
 verified, and the one action that fixes it. A banner appears when something needs
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -29,11 +32,15 @@ from PySide6.QtWidgets import (
 
 from keyvault.backup.engine import status
 from keyvault.backup.policy import Verdict
-from keyvault.vault.config import load_config
+from keyvault.destinations.factory import open_destination
+from keyvault.errors import KeyvaultError
+from keyvault.schedule.timers import RunState, load_state
+from keyvault.vault.config import Config, load_config
 from keyvault.vault.state import open_state, utc_now
 
 from ..tasks import TaskContext, TaskRunner
 from ._common import heading, run_task
+from .dashboard import ItemCard, summary_sentence
 
 __all__ = ["ACTIONS", "OverviewView", "StatusRow", "action_for"]
 
@@ -89,12 +96,34 @@ class Overview:
     last_backup_run: datetime | None = None
     backup_max_age: timedelta = timedelta(days=30)
     now: datetime | None = None
+    #: Drive destinations (not kept offline) that are not connected right now.
+    away: frozenset[str] = frozenset()
+    #: What the scheduled runs left (alerts for the tray), None when unreadable.
+    schedule: RunState | None = None
+    #: Item name -> kind (``file``, ``folder``, ``phrase``), for the cards' icons.
+    kinds: dict[str, str] = field(default_factory=dict)
+
+
+def _away(config: Config, home: Path) -> frozenset[str]:
+    """Local destinations that should be connected and are not (cloud ones are not asked:
+    the overview must not wait on the network)."""
+    away = set()
+    for entry in config.destinations:
+        if entry.type != "local" or entry.offline:
+            continue
+        try:
+            open_destination(entry, home).check_available()
+        except KeyvaultError:
+            away.add(entry.name)
+    return frozenset(away)
 
 
 def load_overview(home: Path) -> Overview:
-    """The status report and the last-backup times (core calls; runs on the pool)."""
+    """The status report, the last-backup times and which drives are away (core calls;
+    runs on the pool)."""
     report = status(home)
-    policy = load_config(home).policy
+    config = load_config(home)
+    policy = config.policy
     rows: list[StatusRow] = []
     with open_state(home) as state:
         for verdict in report.verdicts:
@@ -114,7 +143,17 @@ def load_overview(home: Path) -> Overview:
         last[1] if last else None,
         timedelta(days=policy.verify_max_age_days),
         utc_now(),
+        _away(config, home),
+        _schedule_state(home),
+        {item.name: item.kind for item in config.items},
     )
+
+
+def _schedule_state(home: Path) -> RunState | None:
+    try:
+        return load_state(home)
+    except KeyvaultError:  # a damaged state file: the app still shows the verdicts
+        return None
 
 
 def _when(moment: datetime | None, now: datetime | None) -> str:
@@ -138,6 +177,8 @@ class OverviewView(QWidget):
 
     #: A row's fix button: (action key from :data:`ACTIONS`, item name).
     action_requested = Signal(str, str)
+    #: Emitted with each loaded :class:`Overview` (the tray follows it).
+    loaded = Signal(object)
 
     COLUMNS = ("Item", "Verdict", "Copies", "Media", "Badges", "Last backup", "Last verified")
 
@@ -152,6 +193,7 @@ class OverviewView(QWidget):
         self.banner.setVisible(False)
         self.table = QTableWidget(0, len(self.COLUMNS) + 1, self)
         self.table.setObjectName("overviewTable")
+        self.table.setAccessibleName("Verdict of each item, in detail")
         self.table.setHorizontalHeaderLabels([*self.COLUMNS, "What to do"])
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -164,14 +206,39 @@ class OverviewView(QWidget):
         self.refresh_button = QPushButton("Refresh", self)
         self.refresh_button.clicked.connect(self.refresh)
         self.action_buttons: dict[str, QPushButton] = {}
+        self.sentence = QLabel("", self)
+        self.sentence.setObjectName("verdictSentence")
+        self.sentence.setWordWrap(True)
+        self.sentence.setStyleSheet("font-size: 150%; font-weight: bold;")
+        self.cards: dict[str, ItemCard] = {}
+        self._cards_box = QWidget(self)
+        self._cards_layout = QVBoxLayout(self._cards_box)
+        self._cards_layout.addStretch(1)
+        self._cards_scroll = QScrollArea(self)
+        self._cards_scroll.setWidgetResizable(True)
+        self._cards_scroll.setWidget(self._cards_box)
+        self._cards_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.details_button = QPushButton("Details", self)
+        self.details_button.setCheckable(True)
+        self.details_button.setAccessibleName("Show the detail table")
+        self.details_button.toggled.connect(self._show_details)
         top = QHBoxLayout()
         top.addWidget(heading("Are my keys safe?", self), 1)
+        top.addWidget(self.details_button)
         top.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.sentence)
         layout.addWidget(self.banner)
+        layout.addWidget(self._cards_scroll, 1)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.advice)
+        self._show_details(False)
+
+    def _show_details(self, shown: bool) -> None:
+        self.table.setVisible(shown)
+        self.advice.setVisible(shown)
+        self._cards_scroll.setVisible(not shown)
 
     def refresh(self) -> None:
         """Reload the verdicts (on the pool)."""
@@ -213,11 +280,14 @@ class OverviewView(QWidget):
     def _show(self, overview: Overview | None) -> None:
         self.overview = overview
         self.action_buttons = {}
+        self._set_cards(overview)
         if overview is None:
             self.table.setRowCount(0)
+            self.sentence.setText("")
             self.banner.setText("No vault yet: finish the setup first.")
             self.banner.setVisible(True)
             return
+        self.sentence.setText(summary_sentence([r.verdict for r in overview.rows], overview.away))
         self.table.setRowCount(len(overview.rows))
         for index, row in enumerate(overview.rows):
             self._fill(index, row, overview.now)
@@ -231,6 +301,25 @@ class OverviewView(QWidget):
             if not r.verdict.ok
         ]
         self.advice.setText("\n".join(advice))
+        self.loaded.emit(overview)
+
+    def _set_cards(self, overview: Overview | None) -> None:
+        for card in self.cards.values():
+            card.deleteLater()
+        self.cards = {}
+        for row in overview.rows if overview is not None else []:
+            action = action_for(row.verdict)
+            card = ItemCard(
+                row.verdict,
+                row.last_backup,
+                ACTIONS[action] if action is not None else None,
+                overview.away if overview is not None else (),
+                overview.kinds.get(row.verdict.item, "file") if overview is not None else "file",
+                self._cards_box,
+            )
+            card.fix_requested.connect(self._request)
+            self._cards_layout.insertWidget(self._cards_layout.count() - 1, card)
+            self.cards[row.verdict.item] = card
 
     def _fill(self, index: int, row: StatusRow, now: datetime | None) -> None:
         verdict = row.verdict
@@ -291,7 +380,10 @@ class OverviewView(QWidget):
         lines += overview.warnings
         self.banner.setText("\n".join(lines))
         style = "#fdecea" if bad else "#fff4e5"
-        self.banner.setStyleSheet(f"background: {style}; padding: 8px; border-radius: 4px;")
+        # Its own text colour too: readable on the light background in dark mode as well.
+        self.banner.setStyleSheet(
+            f"background: {style}; color: #202020; padding: 8px; border-radius: 4px;"
+        )
         self.banner.setVisible(bool(lines))
 
 

@@ -36,6 +36,7 @@ from keyvault.crypto import X25519Identity, X25519Recipient, decrypt_bytes, encr
 from keyvault.errors import ConfigError, RollbackError
 from keyvault.layout import relative_object_key
 from keyvault.secret import Secret
+from keyvault.vault.config import ITEM_KINDS
 
 __all__ = [
     "FORMAT",
@@ -53,7 +54,6 @@ __all__ = [
 
 FORMAT = "keyvault-manifest"
 FORMAT_VERSION = 1
-ITEM_KINDS = ("file", "folder", "phrase")
 HELP = (
     "keyvault manifest. Each version of an item is the file objects/<object>.age next to "
     "this manifest, encrypted with age to the vault key: age -d -i key.txt objects/<object>.age "

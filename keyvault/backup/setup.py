@@ -45,7 +45,7 @@ from keyvault.vault.config import Config, DestinationConfig, load_config, save_c
 
 if TYPE_CHECKING:
     from keyvault.destinations.b2 import B2Probe, RetentionMode
-    from keyvault.destinations.b2_credentials import B2Credentials
+    from keyvault.destinations.b2.credentials import B2Credentials
 
 __all__ = [
     "DESTINATION_NAME_RULE",
@@ -287,7 +287,7 @@ def add_b2_destination(
     """Check the key and the bucket at B2, mark the bucket, keep the key, record ``target``.
 
     ``store`` (``keyring``, ``file`` or ``env``; see
-    :mod:`keyvault.destinations.b2_credentials`) is where the key is kept; ``env`` stores
+    :mod:`keyvault.destinations.b2.credentials`) is where the key is kept; ``env`` stores
     nothing and fits only credentials that came from the environment (``ValueError``
     otherwise, as for an unknown store). The endpoint and timings come from the
     environment (``KEYVAULT_B2_REALM``, ``KEYVAULT_B2_TIMEOUT``, ...), as for every B2
@@ -301,7 +301,7 @@ def add_b2_destination(
     the key stored and the config saved.
     """
     from keyvault.destinations.b2 import B2Destination, B2Settings, cache_path_for, realm_from_env
-    from keyvault.destinations.b2_credentials import (
+    from keyvault.destinations.b2.credentials import (
         CREDENTIAL_STORES,
         keyring_available,
         save_credentials,
@@ -425,7 +425,7 @@ class RemovedDestination:
 def _forget_b2(home: Path, entry: DestinationConfig) -> list[str]:
     """Delete a removed B2 destination's stored key and local cache; what failed, in words."""
     from keyvault.destinations.b2 import cache_path_for
-    from keyvault.destinations.b2_credentials import delete_credentials
+    from keyvault.destinations.b2.credentials import delete_credentials
 
     warnings: list[str] = []
     store = str(entry.options.get("credentials", "env"))

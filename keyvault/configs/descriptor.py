@@ -39,6 +39,7 @@ __all__ = [
     "WalletConfig",
     "addresses",
     "descriptor_checksum",
+    "find_private_key",
     "parse_descriptor",
     "split_checksum",
 ]
@@ -89,7 +90,7 @@ class WalletConfig:
 
     descriptor: str  # normal form with "#checksum"
     network: Network
-    script: str  # wsh, sh-wsh, sh, wpkh, sh-wpkh, pkh, pk, tr
+    script: str  # wsh, sh-wsh, sh, wpkh, sh-wpkh, pkh, tr
     policy: str  # sortedmulti, multi, single, miniscript, taproot-scripts
     threshold: int | None  # M of an M-of-N (1 for single key); None for other policies
     cosigners: tuple[Cosigner, ...]
@@ -158,6 +159,12 @@ def split_checksum(text: str) -> tuple[str, str | None]:
             found=found,
         )
     return body, found
+
+
+def find_private_key(text: str) -> int | None:
+    """The position of the first extended or WIF private key in ``text``, if any."""
+    found = _PRIVATE.search(text)
+    return None if found is None else found.start()
 
 
 def _check_text(text: str) -> str:
@@ -296,22 +303,16 @@ def _script_and_policy(descriptor: Any) -> tuple[str, str, int | None]:
         if descriptor.taptree:
             return "tr", "taproot-scripts", None
         return "tr", "single", 1
-    if descriptor.miniscript is not None:
+    if descriptor.miniscript is not None:  # sh(), wsh() or sh(wsh()): bare ones are refused
         if descriptor.sh and descriptor.wsh:
             script = "sh-wsh"
-        elif descriptor.wsh:
-            script = "wsh"
-        elif descriptor.sh:
-            script = "sh"
         else:
-            script = "bare"
+            script = "wsh" if descriptor.wsh else "sh"
         name = descriptor.miniscript.NAME
         if name in ("multi", "sortedmulti"):
             return script, name, int(descriptor.miniscript.args[0].num)
-        if name in ("pk", "pkh") and script != "bare":
+        if name in ("pk", "pkh"):
             return script, "single", 1
-        if script == "bare" and name in ("pk", "pkh"):
-            return name, "single", 1
         return script, "miniscript", None
     if descriptor.wpkh:
         return ("sh-wpkh" if descriptor.sh else "wpkh"), "single", 1

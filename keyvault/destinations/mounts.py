@@ -4,8 +4,10 @@ Platform specifics live here, behind small functions, so the rest of keyvault as
 questions: which device and filesystem (UUID) holds this path, where is it mounted, and is
 it an internal disk, a removable drive or a network share?
 
-- Linux: ``/proc/self/mountinfo`` for the mount, ``/dev/disk/by-uuid`` (else ``blkid``)
-  for the filesystem UUID, ``/sys/dev/block`` for "removable" and "on USB".
+- Linux: ``/proc/self/mountinfo`` for the mount; the filesystem UUID from the mounted
+  filesystem itself (the ``FS_IOC_GETFSUUID`` ioctl, Linux >= 6.5), else
+  ``/dev/disk/by-uuid``, else ``blkid`` on the block device; ``/sys/dev/block`` for
+  "removable" and "on USB".
 - macOS: ``diskutil info -plist`` and ``mount`` (best effort).
 - Windows: kernel32 volume functions through ctypes (best effort).
 
@@ -28,10 +30,13 @@ import stat
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar, cast
+
+from keyvault import childproc
 
 from .base import MediaKind
 
@@ -79,6 +84,12 @@ NETWORK_FILESYSTEMS = frozenset(
 OPTICAL_FILESYSTEMS = frozenset({"iso9660", "udf", "cd9660", "cdfs"})
 
 _COMMAND_TIMEOUT = 10
+
+#: ``struct fsuuid2 { __u8 len; __u8 uuid[16]; }`` (linux/fs.h): 17 bytes, no padding.
+_FSUUID2_SIZE = 17
+#: ``FS_IOC_GETFSUUID = _IOR(0x15, 0, struct fsuuid2)``: read direction (2) in bits 30-31,
+#: the struct's size in bits 16-29, type 0x15 in bits 8-15, number 0 (= 0x80111500).
+_FS_IOC_GETFSUUID = (2 << 30) | (_FSUUID2_SIZE << 16) | (0x15 << 8) | 0
 
 _T = TypeVar("_T")
 
@@ -236,10 +247,39 @@ def _block_rdev(source: str) -> int | None:
     return info.st_rdev if stat.S_ISBLK(info.st_mode) else None
 
 
-def _linux_uuid(source: str) -> str | None:
+def _ioctl_uuid(path: Path) -> str | None:
+    """The UUID the mounted filesystem holding ``path`` reports for itself.
+
+    ``None`` when the filesystem has none (all zero). Raises ``OSError`` when the kernel
+    (< 6.5) or the filesystem does not answer, or the answer is not a 16-byte UUID (the
+    other readers then decide, keeping the form they gave before).
+    """
+    import fcntl  # POSIX only; this function is only reached on Linux
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        answer = bytearray(_FSUUID2_SIZE)
+        fcntl.ioctl(fd, _FS_IOC_GETFSUUID, answer, True)
+    finally:
+        os.close(fd)
+    if answer[0] != 16:
+        raise OSError(f"FS_IOC_GETFSUUID gave a {answer[0]}-byte id")
+    raw = bytes(answer[1:17])
+    return None if raw == bytes(16) else str(uuid.UUID(bytes=raw))
+
+
+def _linux_uuid(path: Path, source: str) -> str | None:
     rdev = _block_rdev(source)
     if rdev is None:
+        # No block device (tmpfs, network shares): no lasting filesystem identity (a
+        # tmpfs reports a random UUID per mount, which identifies nothing across mounts).
         return None
+    # The mounted filesystem itself is the authority: the block device's reads can be
+    # stale (a reused loop device gave the previous image's UUID to blkid).
+    try:
+        return _ioctl_uuid(path)
+    except OSError:
+        pass
     by_uuid = Path("/dev/disk/by-uuid")
     if by_uuid.is_dir():
         for link in sorted(by_uuid.iterdir()):
@@ -252,16 +292,13 @@ def _linux_uuid(source: str) -> str | None:
     # No udev (containers, minimal systems): ask libblkid to read the superblock. Its
     # cache (-c) is bypassed: a new drive on the old device name would get the old UUID.
     try:
-        result = subprocess.run(
+        result = childproc.run(
             ["blkid", "-c", "/dev/null", "-s", "UUID", "-o", "value", source],
-            capture_output=True,
-            text=True,
             timeout=_COMMAND_TIMEOUT,
-            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    value = result.stdout.strip()
+    value = result.stdout.decode("utf-8", "replace").strip()
     return value or None
 
 
@@ -291,7 +328,9 @@ def _linux_info(path: Path) -> MountInfo | None:
         mount_point=Path(entry.mount_point),
         fstype=entry.fstype,
         source=entry.source,
-        fs_uuid=_memo(("uuid", entry.mount_point, entry.source), lambda: _linux_uuid(entry.source)),
+        fs_uuid=_memo(
+            ("uuid", entry.mount_point, entry.source), lambda: _linux_uuid(path, entry.source)
+        ),
         removable=_memo(("removable", entry.source), lambda: _linux_removable(entry.source)),
     )
 
@@ -305,9 +344,7 @@ def _run(arguments: list[str]) -> str | None:
 
 def _run_uncached(arguments: list[str]) -> str | None:
     try:
-        result = subprocess.run(
-            arguments, capture_output=True, timeout=_COMMAND_TIMEOUT, check=False
-        )
+        result = childproc.run(arguments, timeout=_COMMAND_TIMEOUT)
     except (OSError, subprocess.SubprocessError):
         return None
     if result.returncode != 0:

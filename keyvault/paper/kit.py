@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from keyvault.configs import ConfigRecord, CosignerEntry
 from keyvault.crypto import X25519Identity
 from keyvault.crypto.vaultkey import identity_to_words
 from keyvault.errors import InvalidShareError
@@ -33,6 +34,7 @@ from keyvault.secret import Secret
 from keyvault.seedphrase import bip39, slip39
 from keyvault.vault.config import Config, DestinationConfig
 
+from .descriptor_sheet import descriptor_blocks
 from .documents import SOFTWARE, share_qr
 from .sheets import (
     Block,
@@ -621,6 +623,26 @@ def _wordlist_page() -> Page:
     )
 
 
+def _wallet_page(record: ConfigRecord, entries: list[CosignerEntry]) -> Page:
+    """One wallet configuration: the keys it needs, where each is, its descriptor."""
+    config = record.config
+    needed = (
+        f"To spend from this wallet you need {config.threshold} of its {len(entries)} keys"
+        if config.threshold is not None and len(entries) > 1
+        else "To spend from this wallet you need its key(s) as the descriptor says"
+    )
+    blocks: list[Block] = [
+        Paragraph(
+            f"{needed}, and this descriptor: the seed words alone do not restore it. Each "
+            "key held in this vault is one of its seed phrases (restored with the rest of "
+            "the vault); the table says where the others are.",
+            "warning",
+        ),
+        *descriptor_blocks(record, entries),
+    ]
+    return Page(title=f"Wallet: {record.name}", subtitle="private, no secret", blocks=tuple(blocks))
+
+
 def recovery_kit(
     config: Config,
     *,
@@ -632,6 +654,7 @@ def recovery_kit(
     b2_read_keys: Sequence[B2ReadKey] = (),
     paper: PaperSize = "a4",
     release: ReleaseSource | None = None,
+    wallets: Sequence[tuple[ConfigRecord, list[CosignerEntry]]] = (),
 ) -> Document:
     """The recovery kit for ``config``'s vault.
 
@@ -640,7 +663,9 @@ def recovery_kit(
     words appear nowhere). ``holders`` names the holder of each share, in order (empty
     names print a blank). ``b2_read_keys`` adds a secret 'Cloud access' page. ``release``
     (:func:`keyvault.release.release_source` at print time) is where the kit tells the
-    heir to get keyvault; None says it was not recorded. Raises
+    heir to get keyvault; None says it was not recorded. ``wallets`` (each wallet
+    configuration with its cosigner map) adds one page per wallet: its descriptor, which
+    keys it needs and where each is. Raises
     ``ValueError`` for inconsistent arguments and
     :class:`~keyvault.errors.VaultNotInitializedError` without a vault.
     """
@@ -663,6 +688,7 @@ def recovery_kit(
             for number, share in enumerate(shares, start=1)
         ]
     pages.append(_copies_page(config))
+    pages += [_wallet_page(record, entries) for record, entries in wallets]
     if b2_read_keys:
         pages.append(_b2_page(b2_read_keys, config))
     pages += [

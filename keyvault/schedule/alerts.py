@@ -15,16 +15,15 @@ the policy's allowed age, it lists the :class:`Alert` objects to raise:
 
 Delivery is best effort and never raises: a desktop notification (``notify-send`` on
 Linux, ``osascript`` on macOS, PowerShell's toast API on Windows, whichever is present)
-and the user's ``--on-failure`` hook, run by the shell with :func:`scrub_environment`
-applied to its environment: every secret keyvault knows of (the vault passphrase,
-B2 credentials) and anything named like a secret is removed.
+and the user's ``--on-failure`` hook, run by the shell through :mod:`keyvault.childproc`
+(like every child keyvault starts) with a scrubbed environment: every secret keyvault
+knows of (the vault passphrase, B2 credentials) and anything named like a secret is removed.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -33,9 +32,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from keyvault import childproc
+
 __all__ = [
     "EXIT_COPY_MISSING",
-    "SECRET_ENV_NAMES",
     "Alert",
     "AlertKind",
     "HookResult",
@@ -46,21 +46,9 @@ __all__ = [
     "notification_command",
     "notify",
     "run_hook",
-    "scrub_environment",
 ]
 
 AlertKind = Literal["run-failed", "copy-missing", "backup-stale", "policy-not-met"]
-
-#: Exactly the names ``keyvault_cli.secrets_input`` treats as secrets (a test keeps them
-#: in step); :func:`scrub_environment` removes these and anything that looks like them.
-SECRET_ENV_NAMES = frozenset({"KEYVAULT_PASSPHRASE", "B2_APPLICATION_KEY", "B2_APPLICATION_KEY_ID"})
-_SECRET_LIKE = re.compile(
-    r"PASSPHRASE|PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|MNEMONIC|COOKIE|"
-    r"APPLICATION_KEY|ACCESS_KEY|API_?KEY|AUTH|(^|_)KEY(_ID)?$|(^|_)SEED($|_)",
-    re.IGNORECASE,
-)
-#: Kept although they match the pattern: harmless and needed by desktop tools.
-_KEEP = frozenset({"SSH_AUTH_SOCK", "XAUTHORITY"})
 
 _EXIT_OK, _EXIT_POLICY, _EXIT_COPY = 0, 3, 4
 #: The exit code of a ``keyvault verify`` that found copies missing or damaged.
@@ -193,21 +181,6 @@ def exit_code_for(alerts: Iterable[Alert]) -> int:
     return _EXIT_OK
 
 
-def scrub_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """A copy of ``env`` (default: ``os.environ``) without any secret.
-
-    Removes :data:`SECRET_ENV_NAMES` and every name that looks like a secret
-    (``*PASSWORD*``, ``*TOKEN*``, ``*SECRET*``, ``AWS_SECRET_ACCESS_KEY``, ``*_KEY``, ...):
-    hooks are user scripts and must not inherit what keyvault was given.
-    """
-    source = os.environ if env is None else env
-    return {
-        name: value
-        for name, value in source.items()
-        if name in _KEEP or (name not in SECRET_ENV_NAMES and not _SECRET_LIKE.search(name))
-    }
-
-
 # --- desktop notifications --------------------------------------------------------------
 
 _POWERSHELL_TOAST = (
@@ -277,14 +250,7 @@ def notify(
         return False
     argv, extra = command
     try:
-        result = subprocess.run(
-            argv,
-            env={**scrub_environment(), **extra},
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
+        result = childproc.run(argv, timeout=timeout, extra_env=extra)
     except (OSError, subprocess.SubprocessError):
         return False
     return result.returncode == 0
@@ -329,27 +295,17 @@ def run_hook(
     document ``{"alerts": [...]}`` on stdin.
     """
     argv = hook_argv(command, platform)
-    hook_env = scrub_environment(env)
-    hook_env.update(
-        {
-            "KEYVAULT_ALERT_KINDS": ",".join(a.kind for a in alerts),
-            "KEYVAULT_ALERT_MESSAGE": alerts[0].message if alerts else "",
-            "KEYVAULT_ALERT_COUNT": str(len(alerts)),
-        }
-    )
+    hook_env = {
+        "KEYVAULT_ALERT_KINDS": ",".join(a.kind for a in alerts),
+        "KEYVAULT_ALERT_MESSAGE": alerts[0].message if alerts else "",
+        "KEYVAULT_ALERT_COUNT": str(len(alerts)),
+    }
     document = json.dumps({"alerts": [a.to_dict() for a in alerts]}).encode()
     posix = platform != "windows"
     try:
         # Own session/process group, so a timeout ends the hook's children too (a child
         # still holding the output pipes would otherwise keep us waiting).
-        process = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=hook_env,
-            start_new_session=posix,
-        )
+        process = childproc.start(argv, env=env, extra_env=hook_env, new_session=posix)
     except OSError as exc:
         return HookResult(None, f"the hook could not start: {exc.strerror}")
     try:

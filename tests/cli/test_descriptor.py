@@ -200,3 +200,15 @@ def test_stdin_and_a_fifo(kv_home: Path, tmp_path: Path) -> None:
     os.mkfifo(fifo)
     refused = run_cli("add-descriptor", "--name", "fifo", str(fifo), timeout=30)
     assert refused.code == 2 and "not a regular file" in refused.stderr
+
+
+def test_a_configuration_survives_a_key_rotation(kv_home: Path, tmp_path: Path) -> None:
+    passphrase_file = init_vault(kv_home, tmp_path)
+    _add("family", FILES["coldcard"])
+    rotated = run_cli(
+        "key", "rotate", "--passphrase-file", str(passphrase_file), "--work-factor", "16"
+    )
+    assert rotated.code == 0, rotated.stderr
+    shown = run_cli("descriptor", "show", "family", "--json", env=ENV)
+    assert shown.code == 0, shown.stderr
+    assert shown.json()["summary"] == "2-of-4 wsh sortedmulti"

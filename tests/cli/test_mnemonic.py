@@ -75,9 +75,11 @@ def test_check_valid_exit_0() -> None:
     assert document == {
         "schema": 1,
         "valid": True,
+        "kind": "bip39",
         "words": 12,
         "language": "english",
         "fingerprint": "73c5da0a",
+        "matches_item": None,  # no recorded wallet in this home (cli/guard.py)
     }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from keyvault.destinations.b2 import B2Destination
-from keyvault.destinations.b2_credentials import B2Credentials
+from keyvault.destinations.b2.credentials import B2Credentials
 from keyvault.destinations.factory import open_destination
 from keyvault.secret import Secret
 from keyvault.vault.config import Config, VaultSection, load_config, save_config

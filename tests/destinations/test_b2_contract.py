@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from keyvault.destinations.b2 import B2Destination, B2Settings
-from keyvault.destinations.b2_credentials import B2Credentials
+from keyvault.destinations.b2.credentials import B2Credentials
 from keyvault.destinations.base import Destination
 from keyvault.secret import Secret
 

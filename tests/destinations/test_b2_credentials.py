@@ -20,7 +20,7 @@ from keyvault.destinations.b2 import (
     open_b2_source,
     parse_b2_url,
 )
-from keyvault.destinations.b2_credentials import (
+from keyvault.destinations.b2.credentials import (
     CREDENTIALS_FILE,
     KEYRING_SERVICE,
     B2Credentials,
@@ -214,7 +214,7 @@ def test_open_from_config(kv_home: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert (dest.name, dest.bucket, dest.prefix) == ("offsite", "kv-bucket", "laptop")
     assert dest.immutable and dest.offsite and not dest.offline and dest.media == "cloud"
     assert dest.location_id() == "b2:kv-bucket"
-    assert dest._realm == "http://127.0.0.1:9"
+    assert dest.connection.realm == "http://127.0.0.1:9"
     assert KEY not in repr(dest)
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from keyvault.backup import engine
 from keyvault.destinations.b2 import B2Destination, B2Settings, cache_path_for
-from keyvault.destinations.b2_credentials import B2Credentials
+from keyvault.destinations.b2.credentials import B2Credentials
 from keyvault.destinations.local import LocalDestination, create_marker
 from keyvault.secret import Secret
 from keyvault.vault.config import load_config
@@ -64,6 +64,8 @@ class Run:
         self.server = B2TestServer(self.sim, stall=0.6).start()
 
     def b2(self, *, hours_later: float = 0, immutable_days: int = 0) -> B2Destination:
+        # The engine wraps it in the one wrapper stack (retries included), as it wraps
+        # every destination in open_destinations.
         settings = B2Settings(  # type: ignore[arg-type]
             **SETTINGS, clock=lambda: time.time() + hours_later * 3600
         )

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from keyvault.destinations.b2 import READ_ONLY_CAPABILITIES, B2Destination, B2Settings
-from keyvault.destinations.b2_credentials import B2Credentials
+from keyvault.destinations.b2.credentials import B2Credentials
 from keyvault.errors import DestinationPermissionError
 from keyvault.secret import Secret
 

@@ -112,3 +112,35 @@ def test_filesystem_uuid_of_a_real_ext4(tmp_path: Path) -> None:
         assert mounts.mount_info(mount_point).fstype == "ext4"
         assert mounts.mount_info(mount_point).source.startswith("/dev/loop")
         assert mounts.guess_media(mount_point) == "internal"  # a loop device is not removable
+
+
+@linux_only
+def test_the_uuid_comes_from_the_mounted_filesystem_even_on_a_reused_loop_device(
+    tmp_path: Path,
+) -> None:
+    """FS_IOC_GETFSUUID asks the mounted filesystem: a loop device reused for another
+    image must not answer with the previous image's UUID (blkid could, from the block
+    device's page cache)."""
+    uuids = ["aaaaaaaa-1111-4222-8333-444444444444", "bbbbbbbb-1111-4222-8333-444444444444"]
+    images = [tmp_path / "a.img", tmp_path / "b.img"]
+    for image, uuid in zip(images, uuids, strict=True):
+        make_ext4_image(image, uuid)
+    where = tmp_path / "m"
+    for turn in range(6):
+        with mounted_ext4(images[turn % 2], where):
+            try:
+                direct = mounts._ioctl_uuid(where)
+            except OSError as exc:
+                pytest.skip(f"FS_IOC_GETFSUUID is not answered here (Linux < 6.5?): {exc}")
+            assert direct == uuids[turn % 2]
+            assert mounts.filesystem_uuid(where / ".") == uuids[turn % 2]
+            assert mounts.location_id(where) == f"fs:{uuids[turn % 2]}"
+
+
+@linux_only
+def test_a_filesystem_without_a_block_device_has_no_uuid_even_if_the_kernel_makes_one(
+    tmp_path: Path,
+) -> None:
+    # A tmpfs answers FS_IOC_GETFSUUID with a random UUID per mount: not an identity.
+    with mounted_tmpfs(tmp_path / "t") as where:
+        assert mounts.filesystem_uuid(where) is None

@@ -28,7 +28,7 @@ from keyvault.backup.setup import (
 )
 from keyvault.destinations import mounts
 from keyvault.destinations.b2 import B2Destination, cache_path_for
-from keyvault.destinations.b2_credentials import (
+from keyvault.destinations.b2.credentials import (
     KEYRING_SERVICE,
     B2Credentials,
     load_credentials,

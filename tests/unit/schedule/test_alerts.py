@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from keyvault.schedule.alerts import (
-    SECRET_ENV_NAMES,
     Alert,
     StepOutcome,
     evaluate,
@@ -20,7 +19,6 @@ from keyvault.schedule.alerts import (
     notification_command,
     notify,
     run_hook,
-    scrub_environment,
 )
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=timezone.utc)
@@ -126,20 +124,6 @@ def test_damaged_copies_at_a_reached_destination_still_advise_repair() -> None:
     for unknown in (StepOutcome("verify", 4), StepOutcome("verify", 4, problems=0)):
         (alert,) = evaluate(now=NOW, last_success=NOW, since=None, max_age=DAY, steps=[unknown])
         assert alert.message == "a stored copy is missing or damaged; run 'keyvault repair'"
-
-
-def test_scrub_environment_removes_every_secret() -> None:
-    cleaned = scrub_environment({**SECRETS, **HARMLESS})
-    assert cleaned == HARMLESS
-    # The core filter covers every secret name keyvault reads from the environment.
-    from keyvault_cli import secrets_input
-
-    from keyvault.destinations import b2_credentials
-
-    read_names = {secrets_input.ENV_PASSPHRASE, b2_credentials.ENV_KEY_ID, b2_credentials.ENV_KEY}
-    assert read_names <= SECRET_ENV_NAMES
-    probe = {name: "x" for name in read_names}
-    assert scrub_environment(probe) == {}
 
 
 def test_stale_alert_reaches_the_hook_without_secrets(tmp_path: Path) -> None:

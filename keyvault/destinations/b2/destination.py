@@ -1,0 +1,545 @@
+"""Backblaze B2 as a destination: a bucket and a name prefix, through b2sdk's v3 API.
+
+Object keys map to B2 file names ``<prefix>/<key>``. What this adds to b2sdk:
+
+- **Integrity.** Every upload carries the whole-file sha256 as file info ``kv_sha256``
+  (and ``large_file_sha1`` for large files). The server checks each request's SHA1; we
+  check the upload's reply (name, size, hashes) and, on download, the length and sha256
+  of the bytes received before the caller's sink sees any of them (b2sdk alone does not
+  check large files). A mismatch is downloaded again; one that persists is damage at rest,
+  and the bytes are then handed over as stored, as the contract says: the caller's own
+  sha256 check (the engine's) names the damaged copy, and ``repair`` replaces it.
+- **One pass over a put's source**, no copy: :mod:`.progress` hashes it once (the SHA-1
+  B2 needs, the sha256), then b2sdk reads it where it is. Large files go up in parts
+  (:mod:`.large_files`), never left unfinished behind.
+- **Few paid calls.** The authorization and the bucket id are cached between runs
+  (:mod:`.cache`, :mod:`.connection`). ``list`` is one ``b2_list_file_names`` call per
+  1000 names, ``stat`` a HEAD (Class B), so a backup with nothing to do costs one Class C
+  call per B2 destination, two if the cached token expired.
+- **One attempt per operation.** b2sdk's HTTP retries are off (:mod:`.http`); a failure
+  that may pass raises :class:`~keyvault.errors.RetryableDestinationError`, and the
+  engine's retry wrapper (:mod:`keyvault.destinations.wrappers`) is the one place that
+  tries again, within one attempt budget.
+- **Object Lock.** With ``immutable_days`` every object is uploaded with a retention
+  (governance mode unless compliance is asked for); ``delete`` then refuses and says until
+  when the object stays.
+- **Errors** are mapped onto the contract in :mod:`keyvault.destinations.base`
+  (:mod:`.errors`); no b2sdk, requests or OS exception leaves a public method.
+
+b2sdk is imported when the first operation runs, not with this module.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import hashlib
+import io
+import logging
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any, BinaryIO, cast
+
+from keyvault.errors import (
+    DestinationCredentialsError,
+    DestinationError,
+    DestinationPermissionError,
+)
+from keyvault.secret import Secret
+
+from ..base import (
+    MEDIA_KINDS,
+    Destination,
+    DestinationTraits,
+    MediaKind,
+    ObjectInfo,
+    ProgressCallback,
+    TraitProperties,
+    check_key,
+)
+from . import large_files
+from .admin import B2Probe
+from .config import (
+    CONTENT_TYPE,
+    LARGE_FILE_SHA1_INFO,
+    LIST_PAGE,
+    SHA256_INFO,
+    SPOOL_IN_MEMORY,
+    B2Config,
+    B2Settings,
+    RetentionMode,
+    cache_path_for,
+    parse_b2_url,
+    realm_from_env,
+)
+from .connection import B2Connection
+from .credentials import B2Credentials, credentials_from_env, load_credentials
+from .errors import (
+    Mismatch,
+    Truncated,
+)
+from .progress import Digests, Progress, SourceWindow, digest_source
+
+__all__ = ["B2Destination", "open_b2_destination", "open_b2_source"]
+
+logger = logging.getLogger(__name__)
+
+
+class B2Destination(TraitProperties):
+    """A prefix in a B2 bucket (see the module docstring for integrity, costs, retries).
+
+    Thread-safe for one operation at a time per instance (keyvault runs one queue per
+    destination). Network use starts with the first operation, not in the constructor.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        bucket: str,
+        credentials: B2Credentials,
+        cache_path: Path,
+        prefix: str = "",
+        realm: str = "production",
+        immutable_days: int = 0,
+        retention_mode: RetentionMode = "governance",
+        media: MediaKind = "cloud",
+        offsite: bool = True,
+        offline: bool = False,
+        settings: B2Settings | None = None,
+        api_config: Any = None,
+    ) -> None:
+        """``api_config`` (a b2sdk ``B2HttpApiConfig``) replaces the tuned HTTP stack; tests
+        pass one wired to b2sdk's ``RawSimulator``."""
+        if not bucket:
+            raise ValueError("a bucket name is required")
+        self._traits = DestinationTraits(name, media, offsite, offline)
+        if immutable_days < 0:
+            raise ValueError("immutable_days must not be negative")
+        if retention_mode not in ("governance", "compliance"):
+            raise ValueError("retention_mode must be 'governance' or 'compliance'")
+        prefix = prefix.strip("/")
+        if prefix:
+            check_key(prefix)
+        self._prefix = prefix
+        self._root = f"{prefix}/" if prefix else ""
+        self._immutable_days = immutable_days
+        self._retention_mode: RetentionMode = retention_mode
+        self._settings = settings or B2Settings()
+        #: The b2sdk API, cache, authorization and bucket id (:mod:`.connection`).
+        self.connection = B2Connection(
+            name=name,
+            bucket=bucket,
+            credentials=credentials,
+            cache_path=cache_path,
+            realm=realm,
+            settings=self._settings,
+            api_config=api_config,
+        )
+        #: file name -> sha256 of the wrong bytes its last download gave (see :meth:`get`).
+        self._mismatches: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"B2Destination(name={self.name!r}, bucket={self.bucket!r}, "
+            f"prefix={self._prefix!r}, key_id={self.connection.credentials.key_id!r})"
+        )
+
+    # --- properties -----------------------------------------------------------------
+
+    @property
+    def immutable(self) -> bool:
+        return self._immutable_days > 0
+
+    @property
+    def bucket(self) -> str:
+        """The bucket name."""
+        return self.connection.bucket
+
+    @property
+    def retention_mode(self) -> RetentionMode:
+        """The Object Lock mode of uploads (when :attr:`immutable`)."""
+        return self._retention_mode
+
+    @property
+    def prefix(self) -> str:
+        """The name prefix inside the bucket (no leading or trailing ``/``)."""
+        return self._prefix
+
+    @property
+    def root(self) -> str:
+        """What every file name starts with: ``<prefix>/``, or "" without a prefix."""
+        return self._root
+
+    def location_id(self) -> str:
+        # Bucket names are globally unique in B2: two prefixes of one bucket are one place.
+        return f"b2:{self.bucket}"
+
+    def check_available(self) -> None:
+        self.connection.run("connect", lambda: None)
+
+    # --- names and uploads' settings ------------------------------------------------
+
+    def _file_name(self, key: str) -> str:
+        check_key(key)
+        if any(ord(c) < 32 or c == "\x7f" for c in key):
+            raise ValueError(f"invalid object key {key!r}: control characters")
+        name = self._root + key
+        if len(name.encode("utf-8")) > 1024 or any(
+            len(s.encode("utf-8")) > 250 for s in name.split("/")
+        ):
+            raise ValueError(f"object key {key!r} is too long for B2")
+        return name
+
+    # --- put ------------------------------------------------------------------------
+
+    def put(
+        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+    ) -> ObjectInfo:
+        """Upload ``size`` bytes of ``source``: seekable, at its start, the same bytes after
+        a seek back (the contract in ``base``), so nothing is copied aside.
+
+        One read pass hashes what the upload needs before it starts (:func:`digest_source`);
+        the upload then reads ``source`` again where it is. One attempt (see :meth:`_run`).
+        """
+        file_name = self._file_name(key)
+        if size < 0:
+            raise ValueError("size must not be negative")
+        api, _ = self.connection.run("connect", self.connection.ready)
+        part_size = self._part_size(api)
+        start = source.tell() if source.seekable() else None
+        digests = digest_source(source, size, part_size)
+        if start is None:
+            raise ValueError("a B2 put needs a seekable source (see Destination.put)")
+        tracker = Progress(progress, size)
+        if size <= part_size:
+            reply = self._put_small(file_name, source, start, size, digests, tracker)
+        else:
+            reply = large_files.put_large(
+                self.connection,
+                file_name,
+                source,
+                start,
+                size,
+                part_size,
+                digests,
+                tracker,
+                retention=self._retention(),
+            )
+        self._check_upload_reply(key, reply, size, digests)
+        tracker.report(size)
+        return ObjectInfo(key, size, int(reply.get("uploadTimestamp") or 0) / 1000 or None)
+
+    def _part_size(self, api: Any) -> int:
+        recommended = int(api.account_info.get_recommended_part_size())
+        minimum = int(api.account_info.get_absolute_minimum_part_size())
+        return max(self._settings.part_size or recommended, minimum, 1)
+
+    def _retention(self) -> Any:
+        if not self._immutable_days:
+            return None
+        from b2sdk.v3 import FileRetentionSetting
+        from b2sdk.v3 import RetentionMode as Mode
+
+        until_ms = int((time.time() + self._immutable_days * 86400) * 1000)
+        mode = Mode.COMPLIANCE if self._retention_mode == "compliance" else Mode.GOVERNANCE
+        return FileRetentionSetting(mode, until_ms)
+
+    def _put_small(
+        self,
+        file_name: str,
+        source: BinaryIO,
+        start: int,
+        size: int,
+        digests: Digests,
+        tracker: Progress,
+    ) -> dict[str, Any]:
+        def upload() -> dict[str, Any]:
+            _, bucket_id = self.connection.ready()
+            reply: dict[str, Any] = self.connection.api.session.upload_file(
+                bucket_id,
+                file_name,
+                size,
+                CONTENT_TYPE,
+                digests.sha1,
+                {SHA256_INFO: digests.sha256},
+                SourceWindow(source, start, size, 0, tracker),
+                None,
+                file_retention=self._retention(),
+            )
+            return reply
+
+        return self.connection.run(f"upload of {file_name}", upload)
+
+    def _check_upload_reply(
+        self, key: str, reply: dict[str, Any], size: int, digests: Digests
+    ) -> None:
+        """A put counts only when B2's record matches what we sent, byte count and hashes."""
+        info = reply.get("fileInfo") or {}
+        stored_sha1 = reply.get("contentSha1")
+        problems = []
+        if reply.get("fileName") != self._root + key:
+            problems.append("name")
+        if int(reply.get("contentLength", -1)) != size:
+            problems.append("size")
+        if info.get(SHA256_INFO) != digests.sha256:
+            problems.append("sha256")
+        if stored_sha1 not in (None, "none") and stored_sha1 != digests.sha1:
+            problems.append("sha1")
+        if (stored_sha1 in (None, "none")) and info.get(LARGE_FILE_SHA1_INFO) != digests.sha1:
+            problems.append("large file sha1")
+        if problems:
+            raise DestinationError(
+                f"B2 recorded the upload of {key} at {self.name!r} differently from what was "
+                f"sent ({', '.join(problems)})"
+            )
+
+    # --- get, stat, list ------------------------------------------------------------
+
+    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
+        """Download and check (length, sha256, large files' SHA-1), then copy to ``sink``.
+
+        A download whose bytes do not match the object's recorded hashes raises
+        :class:`~keyvault.errors.RetryableDestinationError` (the retry wrapper downloads
+        again). When the next download of the same object gives the very same wrong bytes,
+        the damage is at rest, not in transit: as the contract says, the bytes then go to
+        the caller as stored; its sha256 check (the engine's) reports which copy is
+        damaged, and ``repair`` replaces it.
+        """
+        file_name = self._file_name(key)
+        tracker = Progress(progress, None)
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+            version = self.connection.run(
+                f"download of {key}", lambda: self._download_checked(file_name, spool, tracker)
+            )
+            spool.seek(0)
+            while chunk := spool.read(1 << 20):
+                sink.write(chunk)
+        size = int(version.content_length)
+        tracker.report(size)
+        return ObjectInfo(key, size, int(version.upload_timestamp) / 1000 or None)
+
+    def _download_checked(self, file_name: str, spool: IO[bytes], tracker: Progress) -> Any:
+        """Download ``file_name`` into ``spool`` and check it; the object's record."""
+        from b2sdk.v3.exception import ChecksumMismatch
+
+        from .http import DownloadListener
+
+        api, _ = self.connection.ready()
+        spool.seek(0)
+        spool.truncate()
+        url = api.session.get_download_url_by_name(self.bucket, file_name)
+        downloaded = api.services.download_manager.download_file_from_url(
+            url, DownloadListener(tracker)
+        )
+        version = downloaded.download_version
+        tracker.total = int(version.content_length)
+        sha1_refused = False
+        try:
+            downloaded.save(spool, allow_seeking=True)
+        except ChecksumMismatch:  # b2sdk's check of a small file's SHA-1
+            sha1_refused = True
+        finally:
+            with contextlib.suppress(Exception):
+                downloaded.response.close()
+        spool.seek(0, io.SEEK_END)
+        received = spool.tell()
+        if received != int(version.content_length):
+            raise Truncated(f"received {received} of {version.content_length} bytes")
+        expected_sha256 = version.file_info.get(SHA256_INFO)
+        expected_sha1 = version.file_info.get(LARGE_FILE_SHA1_INFO)
+        spool.seek(0)
+        sha256, sha1 = hashlib.sha256(), hashlib.sha1()  # noqa: S324 - B2's checksum
+        while chunk := spool.read(1 << 20):
+            sha256.update(chunk)
+            if expected_sha1:
+                sha1.update(chunk)
+        got = sha256.hexdigest()
+        if (
+            sha1_refused
+            or (expected_sha256 and got != expected_sha256)
+            or (expected_sha1 and sha1.hexdigest() != expected_sha1)
+        ):
+            if self._mismatches.get(file_name) != got:
+                self._mismatches[file_name] = got
+                raise Mismatch("the downloaded bytes do not match the object's recorded hashes")
+            logger.warning(
+                "the copy of %s at %r does not match its recorded checksum", file_name, self.name
+            )
+        self._mismatches.pop(file_name, None)
+        return version
+
+    def stat(self, key: str) -> ObjectInfo:
+        file_name = self._file_name(key)
+
+        def head() -> ObjectInfo:
+            api, _ = self.connection.ready()
+            headers = api.session.get_file_info_by_name(self.bucket, file_name)
+            lowered = {str(k).lower(): v for k, v in dict(headers).items()}
+            if lowered.get("x-bz-file-name") is None:
+                raise DestinationError(f"B2 gave no file information for {key}")
+            stamp = int(lowered.get("x-bz-upload-timestamp") or 0)
+            return ObjectInfo(key, int(lowered.get("content-length", 0)), stamp / 1000 or None)
+
+        return self.connection.run(f"stat of {key}", head)
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        full = self._root + prefix
+
+        def fetch() -> builtins.list[ObjectInfo]:
+            _, bucket_id = self.connection.ready()
+            found: builtins.list[ObjectInfo] = []
+            # Starting at the prefix itself saves scanning names before it.
+            start: str | None = full or None
+            while True:
+                reply = self.connection.api.session.list_file_names(
+                    bucket_id, start_file_name=start, max_file_count=LIST_PAGE, prefix=full
+                )
+                for entry in reply.get("files", []):
+                    name = str(entry["fileName"])
+                    if entry.get("action") != "upload" or not name.startswith(full):
+                        continue
+                    stamp = int(entry.get("uploadTimestamp") or 0)
+                    found.append(
+                        ObjectInfo(
+                            name[len(self._root) :],
+                            int(entry.get("contentLength", 0)),
+                            stamp / 1000 or None,
+                        )
+                    )
+                start = reply.get("nextFileName")
+                if not start:
+                    return sorted(found, key=lambda info: info.key)
+
+        return iter(self.connection.run(f"listing of {prefix or 'everything'}", fetch))
+
+    # --- delete ---------------------------------------------------------------------
+
+    def delete(self, key: str) -> None:
+        """Delete every version of ``key``; under Object Lock, say until when it stays."""
+        file_name = self._file_name(key)
+
+        def versions() -> builtins.list[dict[str, Any]]:
+            _, bucket_id = self.connection.ready()
+            found: builtins.list[dict[str, Any]] = []
+            start_id: str | None = None
+            while True:
+                reply = self.connection.api.session.list_file_versions(
+                    bucket_id,
+                    start_file_name=file_name,
+                    start_file_id=start_id,
+                    max_file_count=100,
+                    prefix=file_name,
+                )
+                found += [e for e in reply.get("files", []) if e.get("fileName") == file_name]
+                if reply.get("nextFileName") != file_name or not reply.get("nextFileId"):
+                    return found
+                start_id = str(reply["nextFileId"])
+
+        from b2sdk.v3.exception import AccessDenied, FileNotPresent, Unauthorized
+
+        for entry in self.connection.run(f"listing versions of {key}", versions):
+
+            def delete_one(entry: dict[str, Any] = entry) -> None:
+                self.connection.ready()
+                try:
+                    self.connection.api.session.delete_file_version(
+                        entry["fileId"], file_name, False
+                    )
+                except FileNotPresent:
+                    pass
+                except AccessDenied:
+                    raise DestinationPermissionError(self._locked_message(key, entry)) from None
+                except Unauthorized as exc:
+                    # Real B2 answers a delete under Object Lock with 401 "access_denied".
+                    if exc.code != "access_denied":
+                        raise
+                    raise DestinationPermissionError(self._locked_message(key, entry)) from None
+
+            self.connection.run(f"delete of {key}", delete_one)
+
+    def _locked_message(self, key: str, entry: dict[str, Any]) -> str:
+        value = ((entry.get("fileRetention") or {}).get("value")) or {}
+        until = value.get("retainUntilTimestamp")
+        mode = value.get("mode")
+        if until:
+            when = datetime.fromtimestamp(int(until) / 1000, tz=timezone.utc)
+            return (
+                f"object {key} stays at B2 destination {self.name!r} until "
+                f"{when:%Y-%m-%d %H:%M} UTC (Object Lock, {mode} mode)"
+            )
+        return f"object {key} is protected by Object Lock at B2 destination {self.name!r}"
+
+    # --- administration (keyvault.destinations.b2.admin) ----------------------------
+
+    def probe(self) -> B2Probe:
+        """Check the key and the bucket for ``dest add`` (see :func:`.admin.probe`)."""
+        from .admin import probe
+
+        return probe(self)
+
+    def create_read_key(self) -> tuple[str, Secret]:
+        """A new read-only key for this bucket and prefix (see :func:`.admin.create_read_key`)."""
+        from .admin import create_read_key
+
+        return create_read_key(self)
+
+
+# --- opening ----------------------------------------------------------------------------
+
+
+def open_b2_destination(cfg: Any, home: Path) -> B2Destination:
+    """The B2 destination a :class:`~keyvault.vault.config.DestinationConfig` describes.
+
+    Its options are parsed by :meth:`.config.B2Config.from_options`. Raises
+    :class:`~keyvault.errors.ConfigError` for a malformed entry and
+    :class:`~keyvault.errors.DestinationCredentialsError` when the key is not there.
+    """
+    config = B2Config.from_options(cfg.name, cfg.options)
+    media = cast(MediaKind, cfg.media if cfg.media in MEDIA_KINDS else "cloud")
+    return B2Destination(
+        name=config.name,
+        bucket=config.bucket,
+        prefix=config.prefix,
+        credentials=load_credentials(home, config.credential_store, config.name),
+        cache_path=cache_path_for(home, config.name),
+        realm=realm_from_env(),
+        immutable_days=config.immutable_days,
+        retention_mode=config.retention_mode,
+        media=media,
+        offsite=bool(cfg.offsite),
+        offline=bool(cfg.offline),
+        settings=B2Settings.from_env(),
+    )
+
+
+def open_b2_source(url: str, home: Path) -> B2Destination:
+    """A B2 prefix to recover from on a fresh machine (``recover b2://bucket/prefix``).
+
+    Credentials come from ``B2_APPLICATION_KEY_ID`` / ``B2_APPLICATION_KEY``. The
+    authorization is cached in ``home`` like a configured destination's.
+    """
+    bucket, prefix = parse_b2_url(url)
+    credentials = credentials_from_env()
+    if credentials is None:
+        raise DestinationCredentialsError(
+            f"no B2 credentials to read {url}",
+            hint="export B2_APPLICATION_KEY_ID and B2_APPLICATION_KEY",
+        )
+    return B2Destination(
+        name=url,
+        bucket=bucket,
+        prefix=prefix,
+        credentials=credentials,
+        cache_path=cache_path_for(home, url),
+        realm=realm_from_env(),
+        settings=B2Settings.from_env(),
+    )
+
+
+def _conforms(destination: B2Destination) -> Destination:
+    # mypy checks here that B2Destination keeps the Destination protocol.
+    return destination
