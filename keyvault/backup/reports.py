@@ -313,6 +313,8 @@ class RecoverReport:
     generation: int
     restored: list[RestoreResult]
     failed: list[tuple[str, str]]
+    #: (vault id, reason) of each vault folder at the source that was tried and skipped.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -321,4 +323,5 @@ class RecoverReport:
             "generation": self.generation,
             "restored": [r.to_dict() for r in self.restored],
             "failed": [{"item": n, "message": m} for n, m in self.failed],
+            "skipped": [{"vault_id": v, "reason": r} for v, r in self.skipped],
         }
