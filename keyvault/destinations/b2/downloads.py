@@ -1,8 +1,9 @@
 """A B2 download, checked before the caller sees a byte: length, sha256, large files' SHA-1.
 
 The object is downloaded into a spool (the caller's sink must not get bytes that may be
-wrong in transit) and checked against the hashes recorded at upload (``kv_sha256``,
-``large_file_sha1``; b2sdk itself checks a small file's SHA-1). Wrong bytes raise
+wrong in transit) and checked, in one hash pass, against the sha256 recorded at upload
+(``kv_sha256``; an object without one, not written by keyvault, against its SHA-1).
+b2sdk's own SHA-1 check is off (:mod:`.connection`): it would be a second pass. Wrong bytes raise
 :class:`~.errors.Mismatch` (retryable: the engine's wrapper downloads again); when the
 next download of the same object gives the very same wrong bytes, the damage is at rest,
 and the bytes are handed over as stored: the caller's own sha256 check names the
@@ -42,8 +43,6 @@ def download_checked(
     ``mismatches`` maps file names to the sha256 of the wrong bytes their last download
     gave; it is how the same damage seen twice is told from noise in transit.
     """
-    from b2sdk.v3.exception import ChecksumMismatch
-
     from .http import DownloadListener
 
     api, _ = conn.ready()
@@ -55,11 +54,8 @@ def download_checked(
     )
     version = downloaded.download_version
     tracker.total = int(version.content_length)
-    sha1_refused = False
     try:
         downloaded.save(spool, allow_seeking=True)
-    except ChecksumMismatch:  # b2sdk's check of a small file's SHA-1
-        sha1_refused = True
     finally:
         with contextlib.suppress(Exception):
             downloaded.response.close()
@@ -67,8 +63,13 @@ def download_checked(
     received = spool.tell()
     if received != int(version.content_length):
         raise Truncated(f"received {received} of {version.content_length} bytes")
+    # One hash pass: keyvault's objects carry their sha256; only an object without one
+    # (not written by keyvault) is checked by its SHA-1 (B2's, or a large file's).
     expected_sha256 = version.file_info.get(SHA256_INFO)
-    expected_sha1 = version.file_info.get(LARGE_FILE_SHA1_INFO)
+    expected_sha1 = None
+    if not expected_sha256:
+        content_sha1 = version.content_sha1 if version.content_sha1 != "none" else None
+        expected_sha1 = version.file_info.get(LARGE_FILE_SHA1_INFO) or content_sha1
     spool.seek(0)
     sha256, sha1 = hashlib.sha256(), hashlib.sha1()  # noqa: S324 - B2's checksum
     while chunk := spool.read(1 << 20):
@@ -76,10 +77,8 @@ def download_checked(
         if expected_sha1:
             sha1.update(chunk)
     got = sha256.hexdigest()
-    if (
-        sha1_refused
-        or (expected_sha256 and got != expected_sha256)
-        or (expected_sha1 and sha1.hexdigest() != expected_sha1)
+    if (expected_sha256 and got != expected_sha256) or (
+        expected_sha1 and sha1.hexdigest() != expected_sha1
     ):
         if mismatches.get(file_name) != got:
             mismatches[file_name] = got
