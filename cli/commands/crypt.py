@@ -9,6 +9,9 @@ earlier, rotated vault keys). IN/OUT default to stdin/stdout (also ``-``). Like 
 other ``-o``, an existing OUT is replaced only with ``--force``; OUT appears (0600,
 atomically) only once all of it is written, and a failed write leaves nothing.
 
+The vault modules are imported only when the vault key is used, so encrypting to a
+recipient or decrypting with an identity file starts without them.
+
 Passphrases come from ``--passphrase-file FILE`` (``-`` = stdin), ``KEYVAULT_PASSPHRASE`` or
 a no-echo prompt, never from an option value.
 """
@@ -42,8 +45,6 @@ from keyvault.crypto.keys import (
 from keyvault.crypto.scrypt import DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR
 from keyvault.errors import VaultNotInitializedError, WeakPassphraseError
 from keyvault.secret import Secret
-from keyvault.vault import keystore
-from keyvault.vault.passphrase_strength import estimate_strength
 
 from ..context import get_app
 from ..output_file import check_free, force_option, output_stream
@@ -81,7 +82,9 @@ def _open_input(input_path: str | None) -> AbstractContextManager[BinaryIO]:
     if input_path is None or input_path == "-":
         return nullcontext(sys.stdin.buffer)
     try:
-        return open(input_path, "rb")
+        # Unbuffered: the payload is read in 1 MiB blocks with readinto, one system call
+        # each; the header parser keeps its own small buffer.
+        return open(input_path, "rb", buffering=0)
     except OSError as exc:
         raise click.UsageError(f"cannot open {input_path}: {exc.strerror}") from None
 
@@ -163,6 +166,8 @@ def encrypt(
         )
         if passphrase.is_empty():
             raise WeakPassphraseError("the passphrase is empty", hint="choose a passphrase")
+        from keyvault.vault.passphrase_strength import estimate_strength
+
         strength = estimate_strength(passphrase)
         if not strength.ok:
             app.output.warn(f"this passphrase is weak ({strength.hint})")
@@ -170,6 +175,8 @@ def encrypt(
     elif recipients or recipients_files:
         chosen = _recipients(recipients, recipients_files)
     else:
+        from keyvault.vault import keystore
+
         chosen = [keystore.vault_recipient(app.home)]
     with _open_input(input_path) as src:
         if output in (None, "-"):
@@ -211,6 +218,8 @@ class _IdentityChooser:
             for path in self._identity_files:
                 found.extend(self._load_identity_file(path))
             return found
+        from keyvault.vault import keystore
+
         home = get_app().home
         if not keystore.has_vault_key(home):
             raise VaultNotInitializedError(
