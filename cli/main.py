@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from keyvault import __version__
-from keyvault.errors import ExitCode, KeyvaultError
+from keyvault.errors import ExitCode, KeyvaultError, from_os_error
 
 from .context import AppContext
 from .output import Output
@@ -142,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = 130
     except BrokenPipeError:
         code = ExitCode.ERROR
+    except OSError as exc:
+        # A full, read-only or forbidden disk that no command handled (an output folder,
+        # mostly): the same typed report as every other error, never a traceback.
+        error = from_os_error(exc)
+        _report(output, error.type_name, error.message, error.hint)
+        code = error.exit_code
     if code is None:
         code = ExitCode.OK
     if argv is None:

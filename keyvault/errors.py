@@ -8,7 +8,8 @@ Caller mistakes (a wrong type, an impossible argument) raise ``ValueError`` or
 ``TypeError`` instead, never a ``KeyvaultError``. No message may contain a secret: build
 messages from positions, counts, names and paths only.
 
-The CLI maps errors to exit codes through :attr:`KeyvaultError.exit_code`.
+The CLI maps errors to exit codes through :attr:`KeyvaultError.exit_code`, and an
+``OSError`` nothing handled to a :class:`FileSystemError` through :func:`from_os_error`.
 
 The tree (the sections below follow it; the exit code is 1 unless shown)::
 
@@ -46,6 +47,10 @@ The tree (the sections below follow it; the exit code is 1 unless shown)::
     |   |-- SecretInputNotTextError
     |   |-- SecretInputTooLargeError
     |   `-- SecretInputTimeoutError
+    |-- FileSystemError
+    |   |-- DiskFullError
+    |   |-- ReadOnlyError
+    |   `-- PermissionDeniedError
     |-- VaultNotInitializedError
     |-- AlreadyExistsError
     |-- NotFoundError
@@ -57,10 +62,14 @@ The tree (the sections below follow it; the exit code is 1 unless shown)::
     |-- WalletCheckError
     |-- NodeRpcError
     |-- SchedulerError
+    |-- WalletIdentityError
+    |-- IdentityRecordError
+    |-- InvalidSealError
     `-- DestinationError
         |-- DestinationUnavailableError
         |   `-- DestinationCredentialsError
         |-- RetryableDestinationError
+        |   `-- DestinationUnreachableError (also DestinationUnavailableError)
         |-- DestinationRetriesExhaustedError
         |-- DestinationFullError
         |-- DestinationPermissionError
@@ -70,6 +79,8 @@ The tree (the sections below follow it; the exit code is 1 unless shown)::
 """
 
 from __future__ import annotations
+
+import errno
 
 __all__ = [
     "AgeFormatError",
@@ -86,14 +97,19 @@ __all__ = [
     "DestinationPermissionError",
     "DestinationRetriesExhaustedError",
     "DestinationUnavailableError",
+    "DestinationUnreachableError",
+    "DiskFullError",
     "ExitCode",
+    "FileSystemError",
     "HeaderError",
     "HeaderMacError",
+    "IdentityRecordError",
     "ImageReadError",
     "InvalidCodex32Error",
     "InvalidExtendedKeyError",
     "InvalidKeyError",
     "InvalidMnemonicError",
+    "InvalidSealError",
     "InvalidSeedXorError",
     "InvalidShareError",
     "InvalidValueError",
@@ -106,7 +122,9 @@ __all__ = [
     "NotFoundError",
     "ObjectNotFoundError",
     "PayloadError",
+    "PermissionDeniedError",
     "ReadBackMismatchError",
+    "ReadOnlyError",
     "RetryableDestinationError",
     "RollbackError",
     "SchedulerError",
@@ -124,10 +142,12 @@ __all__ = [
     "WalletBusyError",
     "WalletCheckError",
     "WalletConfigError",
+    "WalletIdentityError",
     "WeakPassphraseError",
     "WorkFactorTooHighError",
     "WrongNetworkError",
     "WrongPassphraseError",
+    "from_os_error",
 ]
 
 
@@ -358,6 +378,41 @@ class SecretInputTimeoutError(SecretInputError):
     """the secret input did not end in time (a pipe or FIFO nobody writes to?)"""
 
 
+class FileSystemError(KeyvaultError):
+    """the operating system refused a file operation"""
+
+
+class DiskFullError(FileSystemError):
+    """the disk is full"""
+
+
+class ReadOnlyError(FileSystemError):
+    """the disk or folder is read-only"""
+
+
+class PermissionDeniedError(FileSystemError):
+    """keyvault is not allowed to write or read there"""
+
+
+def from_os_error(exc: OSError) -> FileSystemError:
+    """The typed error for an ``OSError`` no caller handled (its path, never file content).
+
+    Full disks, read-only disks and refused permissions get their own class and a hint;
+    anything else is a :class:`FileSystemError` with the system's words.
+    """
+    reason = (exc.strerror or type(exc).__name__).lower()
+    where = f": {exc.filename}" if exc.filename is not None else ""
+    kind: type[FileSystemError] = FileSystemError
+    hint = None
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        kind, hint = DiskFullError, "free some space or write to another disk; nothing was lost"
+    elif exc.errno == errno.EROFS:
+        kind, hint = ReadOnlyError, "write to a disk that is not read-only"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        kind, hint = PermissionDeniedError, "choose a folder you may write to"
+    return kind(f"{reason}{where}", hint=hint)
+
+
 class VaultNotInitializedError(KeyvaultError):
     """no vault here yet"""
 
@@ -408,6 +463,21 @@ class SchedulerError(KeyvaultError):
     """the scheduled backup could not be installed or removed"""
 
 
+# --- proof of recovery: wallet identities and the owner's seal -------------------------
+
+
+class WalletIdentityError(KeyvaultError):
+    """the wallet's public identity cannot be read from this file"""
+
+
+class IdentityRecordError(KeyvaultError):
+    """the recorded wallet identity is damaged"""
+
+
+class InvalidSealError(KeyvaultError):
+    """this is not a valid keyvault seal or seal key"""
+
+
 # --- destinations ---------------------------------------------------------------------
 
 
@@ -425,6 +495,10 @@ class DestinationCredentialsError(DestinationUnavailableError):
 
 class RetryableDestinationError(DestinationError):
     """the backup destination failed temporarily; trying again may work"""
+
+
+class DestinationUnreachableError(RetryableDestinationError, DestinationUnavailableError):
+    """the backup destination did not answer (timeout or dropped connection)"""
 
 
 class DestinationRetriesExhaustedError(DestinationError):

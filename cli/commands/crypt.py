@@ -45,7 +45,7 @@ from keyvault.vault import keystore
 from keyvault.vault.passphrase_strength import estimate_strength
 
 from ..context import get_app
-from ..secrets_input import read_vault_passphrase
+from ..secrets_input import read_secret_bytes, read_vault_passphrase
 
 __all__ = ["decrypt", "encrypt", "work_factor_option"]
 
@@ -67,12 +67,7 @@ def work_factor_option(func: F) -> F:
 
 
 def _read_file_bytes(path: str, what: str) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise click.UsageError(f"cannot read the {what} {path}: {exc.strerror}") from None
+    return bytes(read_secret_bytes(path, what))
 
 
 def _check_stdin_use(input_path: str | None, passphrase_file: str | None) -> None:

@@ -158,3 +158,18 @@ def test_a_folder_as_passphrase_file_is_a_usage_error(kv_home: Path, tmp_path: P
         "--passphrase-file", str(tmp_path), home=kv_home,
     )  # fmt: skip
     _typed(result, "UsageError", code=2)
+
+
+def test_identity_and_recipients_files_are_bounded(kv_home: Path, tmp_path: Path) -> None:
+    from keyvault.crypto import X25519Identity
+
+    plain = tmp_path / "x.txt"
+    plain.write_text("x")
+    encrypted = tmp_path / "x.age"
+    recipient = str(X25519Identity.generate().recipient)
+    made = run_cli("encrypt", "-r", recipient, "-o", str(encrypted), str(plain), home=kv_home)
+    assert made.code == 0, made.stderr
+    result = run_cli("--json", "decrypt", "-i", "/dev/zero", str(encrypted), home=kv_home)
+    _typed(result, "SecretInputTooLargeError")
+    result = run_cli("--json", "encrypt", "-R", "/dev/zero", str(plain), home=kv_home)
+    _typed(result, "SecretInputTooLargeError")

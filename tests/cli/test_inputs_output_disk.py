@@ -1,0 +1,71 @@
+"""Writing to a full or read-only disk, through the real CLI: a typed error, no traceback.
+
+The output disks are real small tmpfs mounts (the test is skipped where mounting is
+refused); the source of each command stays intact.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from ..destinations.local_fixtures import mounted_tmpfs
+from .helpers import Result, run_cli
+from .test_backup_support import PASSPHRASE, add_local_dest, init_vault
+
+ENV = {"KEYVAULT_PASSPHRASE": PASSPHRASE}
+
+
+def _typed(result: Result, error_type: str) -> str:
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.code == 1, (result.stdout, result.stderr)
+    error = result.json()["error"]
+    assert error["type"] == error_type, error
+    return str(error["message"])
+
+
+def _backed_up_wallet(kv_home: Path, tmp_path: Path, size: int) -> Path:
+    init_vault(kv_home, tmp_path)
+    wallet = tmp_path / "src" / "wallet.dat"
+    wallet.parent.mkdir()
+    wallet.write_bytes(os.urandom(size))
+    assert run_cli("add", str(wallet), "--name", "wallet").code == 0
+    add_local_dest(kv_home, "usb", tmp_path / "usb")
+    assert run_cli("backup").code in (0, 3)
+    return wallet
+
+
+def test_restore_and_recover_to_a_full_disk(kv_home: Path, tmp_path: Path) -> None:
+    wallet = _backed_up_wallet(kv_home, tmp_path, 600_000)
+    with mounted_tmpfs(tmp_path / "small", "256k") as small:
+        out = small / "wallet.dat"
+        restored = run_cli("--json", "restore", "wallet", "-o", str(out), env=ENV)
+        assert "no space left on device" in _typed(restored, "DiskFullError")
+        recovered = run_cli(
+            "--json", "recover", str(tmp_path / "usb"), "-o", str(small / "all"), env=ENV
+        )
+        _typed(recovered, "DiskFullError")
+    assert run_cli("restore", "wallet", "-o", str(tmp_path / "ok.dat"), env=ENV).code == 0
+    assert (tmp_path / "ok.dat").read_bytes() == wallet.read_bytes()
+
+
+def test_restore_and_decrypt_to_a_read_only_disk(kv_home: Path, tmp_path: Path) -> None:
+    _backed_up_wallet(kv_home, tmp_path, 1000)
+    plain = tmp_path / "note.txt"
+    plain.write_text("note")
+    encrypted = tmp_path / "note.txt.age"
+    made = run_cli(
+        "encrypt", "-p", "--passphrase-file", "-", "--work-factor", "16", "-o", str(encrypted),
+        str(plain), input=PASSPHRASE,
+    )  # fmt: skip
+    assert made.code == 0, made.stderr
+    with mounted_tmpfs(tmp_path / "ro", "1m") as ro:
+        subprocess.run(["mount", "-o", "remount,ro", str(ro)], check=True)
+        restored = run_cli("--json", "restore", "wallet", "-o", str(ro / "w.dat"), env=ENV)
+        assert "read-only" in _typed(restored, "ReadOnlyError")
+        decrypted = run_cli(
+            "--json", "decrypt", "--passphrase-file", "-", "-o", str(ro / "note.txt"),
+            str(encrypted), input=PASSPHRASE,
+        )  # fmt: skip
+        _typed(decrypted, "ReadOnlyError")
