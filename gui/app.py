@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from keyvault import __version__
 from keyvault.vault.home import resolve_home
 
+from . import theme
 from .binding_check import BrokenBindingError, check_binding
 from .views.main_window import MainWindow
 
@@ -40,6 +41,7 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setOrganizationName("keyvault")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("keyvault")
+    theme.follow_system(app)
     return app
 
 

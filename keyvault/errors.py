@@ -62,10 +62,14 @@ The tree (the sections below follow it; the exit code is 1 unless shown)::
     |-- WalletCheckError
     |-- NodeRpcError
     |-- SchedulerError
+    |-- WalletIdentityError
+    |-- IdentityRecordError
+    |-- InvalidSealError
     `-- DestinationError
         |-- DestinationUnavailableError
         |   `-- DestinationCredentialsError
         |-- RetryableDestinationError
+        |   `-- DestinationUnreachableError (also DestinationUnavailableError)
         |-- DestinationRetriesExhaustedError
         |-- DestinationFullError
         |-- DestinationPermissionError
@@ -93,16 +97,19 @@ __all__ = [
     "DestinationPermissionError",
     "DestinationRetriesExhaustedError",
     "DestinationUnavailableError",
+    "DestinationUnreachableError",
     "DiskFullError",
     "ExitCode",
     "FileSystemError",
     "HeaderError",
     "HeaderMacError",
+    "IdentityRecordError",
     "ImageReadError",
     "InvalidCodex32Error",
     "InvalidExtendedKeyError",
     "InvalidKeyError",
     "InvalidMnemonicError",
+    "InvalidSealError",
     "InvalidSeedXorError",
     "InvalidShareError",
     "InvalidValueError",
@@ -135,6 +142,7 @@ __all__ = [
     "WalletBusyError",
     "WalletCheckError",
     "WalletConfigError",
+    "WalletIdentityError",
     "WeakPassphraseError",
     "WorkFactorTooHighError",
     "WrongNetworkError",
@@ -455,6 +463,21 @@ class SchedulerError(KeyvaultError):
     """the scheduled backup could not be installed or removed"""
 
 
+# --- proof of recovery: wallet identities and the owner's seal -------------------------
+
+
+class WalletIdentityError(KeyvaultError):
+    """the wallet's public identity cannot be read from this file"""
+
+
+class IdentityRecordError(KeyvaultError):
+    """the recorded wallet identity is damaged"""
+
+
+class InvalidSealError(KeyvaultError):
+    """this is not a valid keyvault seal or seal key"""
+
+
 # --- destinations ---------------------------------------------------------------------
 
 
@@ -472,6 +495,10 @@ class DestinationCredentialsError(DestinationUnavailableError):
 
 class RetryableDestinationError(DestinationError):
     """the backup destination failed temporarily; trying again may work"""
+
+
+class DestinationUnreachableError(RetryableDestinationError, DestinationUnavailableError):
+    """the backup destination did not answer (timeout or dropped connection)"""
 
 
 class DestinationRetriesExhaustedError(DestinationError):

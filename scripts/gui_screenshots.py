@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Start the desktop app under Xvfb and save a screenshot of every screen.
 
-    python scripts/gui_screenshots.py [--out docs/screenshots]
+    python scripts/gui_screenshots.py [--out docs/screenshots]   # light, then dark
 
 It makes a throwaway vault in a temp KEYVAULT_HOME (nothing of yours is read or
 touched), walks the first-run wizard, protects a demo wallet file and a demo phrase, adds
 two folder destinations (separate tmpfs drives when run as root, plain folders
-otherwise), backs up, and saves ``gui-*.png`` for each screen. Needs ``Xvfb``
+otherwise), backs up, and saves ``gui-*.png`` for each screen, then the same in the dark
+scheme as ``gui-dark-*.png``. Needs ``Xvfb``
 (``apt-get install xvfb``); with ``--offscreen`` it uses Qt's offscreen platform instead.
 """
 
@@ -75,8 +76,9 @@ def drives(base: Path) -> Iterator[tuple[Path, Path, Path]]:
             subprocess.run(["umount", "-l", str(path)], check=False)
 
 
-def run(out: Path) -> list[Path]:
+def run(out: Path, dark: bool = False) -> list[Path]:
     """Drive the app and write the screenshots; returns the files written."""
+    from keyvault_gui import theme
     from keyvault_gui.app import create_application
     from keyvault_gui.views import wizard as wiz
     from keyvault_gui.views.backup import BackupView
@@ -90,6 +92,8 @@ def run(out: Path) -> list[Path]:
     from PySide6.QtWidgets import QApplication, QWidget
 
     app = create_application(["keyvault-gui"])
+    theme.apply(app, dark)
+    prefix = "gui-dark-" if dark else "gui-"
     written: list[Path] = []
 
     def pump(until: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -105,7 +109,7 @@ def run(out: Path) -> list[Path]:
 
     def shot(widget: QWidget, name: str) -> None:
         pump(lambda: True)
-        path = out / f"gui-{name}.png"
+        path = out / f"{prefix}{name}.png"
         if not widget.grab().save(str(path)):
             raise SystemExit(f"could not write {path}")
         written.append(path)
@@ -225,18 +229,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--offscreen", action="store_true", help="no Xvfb: Qt's offscreen mode")
-    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--inner", choices=("light", "dark"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    if args.offscreen or args.inner:
+    if args.inner:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        run(args.out)
+        run(args.out, dark=args.inner == "dark")
         return 0
-    # The app runs in a child process, so the X server goes away even if Qt aborts.
-    with xvfb() as display:
-        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
-        command = [sys.executable, __file__, "--inner", "--out", str(args.out)]
-        return subprocess.run(command, env=env, check=False).returncode
+    code = 0
+    for scheme in ("light", "dark"):
+        command = [sys.executable, __file__, "--inner", scheme, "--out", str(args.out)]
+        if args.offscreen:
+            code = code or subprocess.run(command, check=False).returncode
+            continue
+        # The app runs in a child process, so the X server goes away even if Qt aborts.
+        with xvfb() as display:
+            env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+            code = code or subprocess.run(command, env=env, check=False).returncode
+    return code
 
 
 if __name__ == "__main__":

@@ -325,3 +325,28 @@ def check(show_correction: bool) -> None:
     app.output.emit({"valid": not failed, "strings": results}, "\n".join(lines))
     if failed:
         raise click.exceptions.Exit(1)
+
+
+@codex32_group.command("resplit")
+@_split_options
+def resplit(threshold: int | None, share_count: int | None) -> None:
+    """Re-split after a holder leaves: k old shares (stdin) -> new shares, fresh identifier.
+
+    Every share of the old set must then be destroyed: together they still restore the
+    secret. The new identifier differs from the old one, so the sets cannot be mixed.
+    """
+    if threshold is None or share_count is None:
+        raise click.UsageError("give --threshold K --shares N for the new set")
+    if share_count < threshold:
+        raise click.UsageError("--shares must be at least --threshold")
+    old = read_secret_lines("old codex32 share")
+    secret = codex32.combine(old)
+    old_identifier = codex32.check(secret).identifier
+    seed = codex32.seed(secret)
+    fresh = codex32.random_identifier(avoid=[old_identifier])
+    shares = codex32.split(seed, threshold, share_count, fresh)
+    note = (
+        f"destroy every share of the old set (identifier {old_identifier}); "
+        f"the new set has identifier {fresh}"
+    )
+    _emit_shares(shares, threshold, seed, note)

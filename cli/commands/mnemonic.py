@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,6 +20,7 @@ from keyvault.secret import Secret
 from keyvault.seedphrase import bip39, electrum, slip39
 
 from ..context import get_app
+from ..guard import phrase_guard
 from ..options import bip39_passphrase_options
 from ..secrets_input import (
     read_optional_bip39_passphrase,
@@ -27,6 +29,7 @@ from ..secrets_input import (
     read_secret_text,
     stdin_is_terminal,
 )
+from .holders import holders
 
 __all__ = ["mnemonic"]
 
@@ -176,12 +179,14 @@ def check(language: str | None) -> None:
         app.output.emit(payload, "\n".join(lines))
         raise click.exceptions.Exit(1) from None
     fingerprint = _fingerprint(phrase)
+    guard = phrase_guard(app.home, phrase, None, app.output)
     payload = {
         "valid": True,
         "kind": "bip39",
         "words": phrase.word_count,
         "language": phrase.language,
         "fingerprint": fingerprint,
+        **guard.payload(),
     }
     human = (
         f"valid: {phrase.word_count} {phrase.language} words, fingerprint {fingerprint} "
@@ -195,6 +200,7 @@ def check(language: str | None) -> None:
             "restore a different wallet from them"
         )
     app.output.emit(payload, human)
+    guard.say(app.output)
 
 
 def _report_electrum(text: Secret, error: InvalidMnemonicError) -> bool:
@@ -276,6 +282,7 @@ def inspect(
         count=count,
         account=account,
     )
+    guard = phrase_guard(app.home, phrase, passphrase, app.output)
     payload = {
         "fingerprint": info.fingerprint,
         "script": info.script,
@@ -287,6 +294,7 @@ def inspect(
         "bip39_passphrase": passphrase is not None and not passphrase.is_empty(),
         "words": phrase.word_count,
         "language": phrase.language,
+        **guard.payload(),
     }
     lines = [
         f"fingerprint:  {info.fingerprint}",
@@ -297,6 +305,7 @@ def inspect(
     ]
     lines += [f"address {i}:    {a}" for i, a in enumerate(info.addresses)]
     app.output.emit(payload, "\n".join(lines))
+    guard.say(app.output)
 
 
 def _inspect_electrum(text: Secret, passphrase: Secret | None, count: int) -> None:
@@ -642,3 +651,115 @@ def xor_combine(language: str | None) -> None:
         },
         human,
     )
+
+
+@mnemonic.command("plate")
+@click.option(
+    "--format",
+    "plate_format",
+    type=click.Choice(["1248", "binary"]),
+    default="1248",
+    show_default=True,
+    help="1248: Stackbit-style digit columns; binary: TinySeed-style 12-dot grid.",
+)
+@click.option("--language", type=_LANGUAGE, default=None, help="Wordlist (default: detect).")
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the plate sheet as a PDF here (secret: print it, then delete it).",
+)
+@click.option(
+    "--paper", "paper_size", type=click.Choice(("a4", "letter")), default="a4", show_default=True
+)
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option(
+    "--template",
+    is_flag=True,
+    help="With -o: an empty grid of 24 rows to mark by hand (reads no phrase).",
+)
+def plate(
+    plate_format: str,
+    language: str | None,
+    output_path: Path | None,
+    paper_size: str,
+    force: bool,
+    template: bool,
+) -> None:
+    """Show a phrase (stdin) as metal-plate dots, with word numbers, to check a plate by hand.
+
+    Word numbers count from 1 (abandon = 1, zoo = 2048), as the plates do.
+    """
+    from keyvault.seedphrase import plate as plates
+
+    app = get_app()
+    chosen: plates.PlateFormat = "binary" if plate_format == "binary" else "1248"
+    if template:
+        if output_path is None:
+            raise click.UsageError("--template writes a PDF: give -o FILE")
+        _write_plate_pdf(None, chosen, output_path, force, paper_size)
+        return
+    phrase = _read_phrase(language)
+    made = plates.rows(phrase, chosen)
+    weights = plates.BINARY_WEIGHTS if chosen == "binary" else plates.DIGIT_WEIGHTS
+    payload = {
+        "format": chosen,
+        "language": phrase.language,
+        "weights": list(weights),
+        "rows": [
+            {
+                "position": row.position,
+                "number": row.number,
+                "dots": [[int(dot) for dot in group] for group in row.dots],
+            }
+            for row in made
+        ],
+    }
+    if output_path is not None:
+        _write_plate_pdf(phrase, chosen, output_path, force, paper_size)
+        return
+    app.output.emit(payload, plates.text(made, chosen).reveal_text())
+
+
+mnemonic.add_command(holders)
+
+
+def _write_plate_pdf(
+    phrase: bip39.Phrase | None, plate_format: str, path: Path, force: bool, paper_size: str
+) -> None:
+    """``plate -o FILE``: the plate sheet as a PDF (atomic, 0600, no overwrite unless forced)."""
+    import hashlib
+    from datetime import date
+
+    from keyvault.atomic import atomic_write
+    from keyvault.paper.plates import plate_sheet
+    from keyvault.paper.render import count_pages, render_pdf
+
+    from ..output_file import check_free, write_output
+
+    app = get_app()
+    check_free(path, force)
+    document = plate_sheet(
+        phrase,
+        plate_format,
+        day=date.today(),
+        paper="letter" if paper_size == "letter" else "a4",
+    )
+    data = render_pdf(document)
+    write_output(path, lambda: atomic_write(path, data, mode=0o600, overwrite=force))
+    app.output.emit(
+        {
+            "path": str(path),
+            "document": document.title,
+            "pages": count_pages(data),
+            "paper": document.paper,
+            "secret": document.has_secret,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "format": plate_format,
+        },
+        f"wrote {path}: {'SECRET ' if document.has_secret else ''}{document.title}",
+    )
+    if document.has_secret:
+        app.output.warn("this PDF is your seed: print it, then delete the file")

@@ -133,6 +133,7 @@ class BackupView(QWidget):
         self.bar_form = QFormLayout()
         self.result = QPlainTextEdit(self)
         self.result.setObjectName("runResult")
+        self.result.setAccessibleName("Result of the run")
         self.result.setReadOnly(True)
         buttons = QHBoxLayout()
         for button in (self.backup_button, self.verify_button, self.repair_button):

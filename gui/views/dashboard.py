@@ -10,16 +10,26 @@ read or computed here beyond wording.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from keyvault.backup.policy import CopyEvidence, Verdict
 
 __all__ = [
-    "MEDIA_SYMBOL",
+    "KIND_ICON",
+    "MEDIA_ICON",
     "VERDICT_COLOR",
     "ItemCard",
     "away_copy",
@@ -33,17 +43,27 @@ __all__ = [
 #: Verdict state -> colour (the card's edge, the tray icon).
 VERDICT_COLOR: dict[str, str] = {"ok": "#2e7d32", "backup-now": "#ef6c00", "not-met": "#c62828"}
 
-#: Media kind -> a small symbol and its name (the symbol is decoration; the name is read).
-MEDIA_SYMBOL: dict[str, tuple[str, str]] = {
-    "internal": ("💻", "this computer"),
-    "external": ("🖴", "drive"),
-    "nas": ("🗄", "NAS"),
-    "cloud": ("☁", "cloud"),
-    "optical": ("💿", "disc"),
-    "tape": ("📼", "tape"),
-    "paper": ("📄", "paper"),
-    "metal": ("🔩", "metal"),
+#: Media kind -> (the platform style's icon for it, its name). Icons come from the style,
+#: so they follow the theme and scale with the screen.
+_SP = QStyle.StandardPixmap
+MEDIA_ICON: dict[str, tuple[QStyle.StandardPixmap, str]] = {
+    "internal": (_SP.SP_ComputerIcon, "this computer"),
+    "external": (_SP.SP_DriveHDIcon, "drive"),
+    "nas": (_SP.SP_DriveNetIcon, "NAS"),
+    "cloud": (_SP.SP_DriveNetIcon, "cloud"),
+    "optical": (_SP.SP_DriveCDIcon, "disc"),
+    "tape": (_SP.SP_DriveHDIcon, "tape"),
+    "paper": (_SP.SP_FileIcon, "paper"),
+    "metal": (_SP.SP_FileIcon, "metal"),
 }
+#: Item kind -> (icon, word).
+KIND_ICON: dict[str, tuple[QStyle.StandardPixmap, str]] = {
+    "file": (_SP.SP_FileIcon, "wallet file"),
+    "folder": (_SP.SP_DirIcon, "wallet folder"),
+    "phrase": (_SP.SP_FileDialogContentsView, "seed phrase"),
+    "vault-key": (_SP.SP_DialogApplyButton, "vault key"),
+}
+ICON_SIZE = 16
 
 
 #: Media kind -> how the sentence names a destination of that kind.
@@ -140,9 +160,8 @@ def _when(moment: datetime | None) -> str:
 
 
 def copy_badge(copy: CopyEvidence, counts: bool, away: bool = False) -> str:
-    """A copy as a short badge: symbol, name, and its marks."""
-    symbol, kind = MEDIA_SYMBOL.get(copy.media, ("•", copy.media))
-    marks = [kind]
+    """A copy as a short badge: its name and marks (media, offsite, immutable...)."""
+    marks = [MEDIA_ICON[copy.media][1] if copy.media in MEDIA_ICON else copy.media]
     if copy.offsite:
         marks.append("offsite")
     if copy.immutable:
@@ -153,7 +172,7 @@ def copy_badge(copy: CopyEvidence, counts: bool, away: bool = False) -> str:
         marks.append("not connected")
     if not counts:
         marks.append("does not count")
-    return f"{symbol} {copy.name} ({', '.join(marks)})"
+    return f"{copy.name} ({', '.join(marks)})"
 
 
 class ItemCard(QFrame):
@@ -167,35 +186,61 @@ class ItemCard(QFrame):
         last_backup: datetime | None,
         action_text: str | None,
         away: Collection[str] = (),
+        kind: str = "file",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.verdict = verdict
-        self.setObjectName(f"card-{verdict.item}")
+        self.setObjectName("itemCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         needs = needs_owner(verdict, away)
         state = "backup-now" if verdict.ok and needs else verdict.state
         color = VERDICT_COLOR.get(state, "#757575")
-        self.setStyleSheet(f"#card-{verdict.item} {{ border-left: 6px solid {color}; }}")
-        kind = "🔑 Vault key" if verdict.item == "vault-key" else f"🗝 {verdict.item}"
-        self.title = QLabel(f"<b>{kind}</b>", self)
+        self.color = color
+        # By object name: an item's name may hold any character, a selector may not.
+        self.setStyleSheet(
+            f"QFrame#itemCard {{ border: 1px solid palette(mid); border-left: 6px solid {color};"
+            " border-radius: 4px; }"
+        )
+        kind_key = "vault-key" if verdict.item == "vault-key" else kind
+        kind_icon, kind_word = KIND_ICON.get(kind_key, KIND_ICON["file"])
+        title = "Vault key" if verdict.item == "vault-key" else verdict.item
+        self.title = QLabel(self)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setText(f"<b>{html.escape(title)}</b> ({kind_word})")
         self.state = QLabel(plain_action(verdict, away) if needs else "safe", self)
         self.state.setWordWrap(True)
-        copies = [
-            copy_badge(c, True, c.name in away) for c in verdict.counted if c.kind != "original"
-        ]
-        copies += [
-            copy_badge(n.copy, False, n.copy.name in away)
-            for n in verdict.not_counted
-            if n.copy.kind != "original"
-        ]
-        self.copies = QLabel("   ".join(copies) or "no copies yet", self)
-        self.copies.setWordWrap(True)
-        self.copies.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.last_backup = QLabel(f"Last backup: {_when(last_backup)}", self)
+        listed = [(c, True) for c in verdict.counted if c.kind != "original"]
+        listed += [(n.copy, False) for n in verdict.not_counted if n.copy.kind != "original"]
+        self.badges: list[str] = []
+        copies_row = QHBoxLayout()
+        for copy, counts in listed:
+            text = copy_badge(copy, counts, copy.name in away)
+            self.badges.append(text)
+            icon = QLabel(self)
+            media_icon = MEDIA_ICON.get(copy.media, MEDIA_ICON["external"])[0]
+            icon.setPixmap(self.style().standardIcon(media_icon).pixmap(ICON_SIZE, ICON_SIZE))
+            icon.setAccessibleName(text)
+            copies_row.addWidget(icon)
+            copies_row.addWidget(QLabel(text, self))
+            copies_row.addSpacing(12)
+        if not listed:
+            copies_row.addWidget(QLabel("no copies yet", self))
+        copies_row.addStretch(1)
+        when = (
+            "copied with every backup"
+            if verdict.item == "vault-key"
+            else f"Last backup: {_when(last_backup)}"
+        )
+        self.last_backup = QLabel(when, self)
         self.fix_button: QPushButton | None = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
+        kind_label = QLabel(self)
+        kind_label.setPixmap(
+            self.style().standardIcon(kind_icon).pixmap(ICON_SIZE * 2, ICON_SIZE * 2)
+        )
+        top.addWidget(kind_label)
         top.addWidget(self.title, 1)
         if action_text is not None and not verdict.ok:
             self.fix_button = QPushButton(action_text, self)
@@ -205,9 +250,13 @@ class ItemCard(QFrame):
             top.addWidget(self.fix_button)
         layout.addLayout(top)
         layout.addWidget(self.state)
-        layout.addWidget(self.copies)
+        layout.addLayout(copies_row)
         layout.addWidget(self.last_backup)
         self.setAccessibleName(f"{verdict.item}: {'needs you' if needs else 'safe'}")
+
+    def copy_text(self) -> str:
+        """The copies as read aloud / shown beside their icons."""
+        return "; ".join(self.badges)
 
     def _fix(self) -> None:
         self.fix_requested.emit(self.verdict.action_code, self.verdict.item)

@@ -91,6 +91,7 @@ class AddFolderDialog(QDialog):
         self.name = QLineEdit(self)
         self.name.setPlaceholderText("e.g. usb-stick")
         self.path = QLineEdit(self)
+        self.path.setAccessibleName("Folder")
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
@@ -213,6 +214,7 @@ class DestinationsView(QWidget):
 
         self.dest_table = row_table(self, ["Name", "Where", "Medium", "Flags", "Present"], 1)
         self.dest_table.setObjectName("destinationsTable")
+        self.dest_table.setAccessibleName("Destinations")
         self.add_folder_button = QPushButton("Add a folder…", self)
         self.add_b2_button = QPushButton("Add Backblaze B2…", self)
         self.remove_dest_button = QPushButton("Remove", self)
@@ -224,6 +226,7 @@ class DestinationsView(QWidget):
 
         self.copy_table = row_table(self, ["Copy of", "Kind", "Location", "Confirmed", "Counts"], 2)
         self.copy_table.setObjectName("copiesTable")
+        self.copy_table.setAccessibleName("Paper and metal copies")
         self.record_button = QPushButton("Record a copy…", self)
         self.confirm_button = QPushButton("It is still there", self)
         self.remove_copy_button = QPushButton("Forget", self)

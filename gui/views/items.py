@@ -117,6 +117,7 @@ class ItemsView(QWidget):
         self.items: list[ItemConfig] = []
         self.table = row_table(self, ["Name", "Kind", "Where", "Added"], 2)
         self.table.setObjectName("itemsTable")
+        self.table.setAccessibleName("Protected items")
         self.add_file_button = QPushButton("Add a file…", self)
         self.add_folder_button = QPushButton("Add a folder…", self)
         self.add_phrase_button = QPushButton("Add a seed phrase…", self)

@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget(self)
         self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Screens")
         self.nav.setFixedWidth(210)
         self.nav.setSpacing(3)
         self.stack = QStackedWidget(self)
@@ -256,6 +257,7 @@ class MainWindow(QMainWindow):
             self.wizard = VaultWizard(self.home, self.runner, self, work_factor=self.work_factor)
             self.wizard.vault_ready.connect(self._vault_ready)
             self.wizard.print_kit_requested.connect(self.print_kit)
+            self.wizard.heir_requested.connect(self.start_heir_recovery)
             self.wizard.finished.connect(self._wizard_closed)
             self.wizard.setWindowModality(Qt.WindowModality.WindowModal)
         self.wizard.show()
@@ -266,6 +268,13 @@ class MainWindow(QMainWindow):
         view = self.show_page("print")
         if isinstance(view, PrintView):
             view.choose("kit")
+
+    def start_heir_recovery(self) -> RestoreView:
+        """The heir's path: the restore screen's recovery, with the kit as the key."""
+        view = self.show_page("restore")
+        assert isinstance(view, RestoreView)
+        view.start_heir_path()
+        return view
 
     def _vault_ready(self) -> None:
         self.has_vault = True

@@ -100,6 +100,8 @@ class Overview:
     away: frozenset[str] = frozenset()
     #: What the scheduled runs left (alerts for the tray), None when unreadable.
     schedule: RunState | None = None
+    #: Item name -> kind (``file``, ``folder``, ``phrase``), for the cards' icons.
+    kinds: dict[str, str] = field(default_factory=dict)
 
 
 def _away(config: Config, home: Path) -> frozenset[str]:
@@ -143,6 +145,7 @@ def load_overview(home: Path) -> Overview:
         utc_now(),
         _away(config, home),
         _schedule_state(home),
+        {item.name: item.kind for item in config.items},
     )
 
 
@@ -190,6 +193,7 @@ class OverviewView(QWidget):
         self.banner.setVisible(False)
         self.table = QTableWidget(0, len(self.COLUMNS) + 1, self)
         self.table.setObjectName("overviewTable")
+        self.table.setAccessibleName("Verdict of each item, in detail")
         self.table.setHorizontalHeaderLabels([*self.COLUMNS, "What to do"])
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -310,6 +314,7 @@ class OverviewView(QWidget):
                 row.last_backup,
                 ACTIONS[action] if action is not None else None,
                 overview.away if overview is not None else (),
+                overview.kinds.get(row.verdict.item, "file") if overview is not None else "file",
                 self._cards_box,
             )
             card.fix_requested.connect(self._request)
@@ -375,7 +380,10 @@ class OverviewView(QWidget):
         lines += overview.warnings
         self.banner.setText("\n".join(lines))
         style = "#fdecea" if bad else "#fff4e5"
-        self.banner.setStyleSheet(f"background: {style}; padding: 8px; border-radius: 4px;")
+        # Its own text colour too: readable on the light background in dark mode as well.
+        self.banner.setStyleSheet(
+            f"background: {style}; color: #202020; padding: 8px; border-radius: 4px;"
+        )
         self.banner.setVisible(bool(lines))
 
 

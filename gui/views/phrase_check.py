@@ -2,9 +2,10 @@
 
 Each edit (after a short pause) sends the phrase to :func:`keyvault.seedphrase.bip39.check`
 on the worker pool; only the newest answer is shown. A wrong word shows its position and
-the core's suggestions (click one to put it in place); a valid phrase shows its word
-count, language and the 4-letter prefixes that identify each word (masked like the
-phrase itself, for metal plates).
+the core's suggestions (click one to put it in place); an Electrum seed is named as such
+(it is not BIP39, and not a mistake); a valid phrase shows its word count, language and
+the 4-letter prefixes that identify each word (masked like the phrase itself, for metal
+plates).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from keyvault.errors import InvalidMnemonicError
 from keyvault.secret import Secret
-from keyvault.seedphrase import bip39
+from keyvault.seedphrase import bip39, electrum
 
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField, SecretView
@@ -55,6 +56,15 @@ def check_phrase(phrase: Secret, language: str | None) -> CheckOutcome:
     try:
         checked = bip39.check(phrase, language)
     except InvalidMnemonicError as exc:
+        kind = electrum.kind(phrase)
+        if kind is not None:
+            return CheckOutcome(
+                ok=True,
+                message=f"this is an {electrum.describe(kind)}, not BIP39: restore it in "
+                "Electrum, or inspect it here",
+                hint=f"if the words came from a BIP39 wallet instead, a word is wrong "
+                f"({exc.message})",
+            )
         return CheckOutcome(
             ok=False,
             message=exc.message,

@@ -37,6 +37,7 @@ from keyvault.backup.engine import (
     recover_from_source,
     restore,
 )
+from keyvault.crypto import X25519Identity
 from keyvault.crypto.vaultkey import identity_from_words
 from keyvault.secret import Secret
 from keyvault.vault import keystore
@@ -46,6 +47,7 @@ from keyvault.vault.state import VersionRecord, open_state
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField
 from ._common import heading, note, run_task, show_progress
+from .kit_scan import KitScan, read_kit
 
 __all__ = ["RestoreChoices", "RestoreView"]
 
@@ -109,7 +111,14 @@ class RestoreView(QWidget):
         source_browse.clicked.connect(self._choose_source)
         self.with_words = QRadioButton("the 24 words", self)
         self.with_passphrase = QRadioButton("the vault passphrase", self)
+        self.with_kit = QRadioButton("the recovery kit", self)
         self.with_words.setChecked(True)
+        self.scan_button = QPushButton("Scan the kit's key or shares (photo or PDF)…", self)
+        self.scan_button.clicked.connect(self._choose_kit_scan)
+        self.kit_status = QLabel("no key read from a kit yet", self)
+        self.kit_status.setWordWrap(True)
+        self.kit_identity: X25519Identity | None = None
+        self._kit_shares: list[Secret] = []
         self.recover_words = SecretField(self, placeholder="the vault's 24 recovery words")
         self.recover_passphrase = SecretField(self, placeholder="vault passphrase")
         self.recover_out = QLineEdit(self)
@@ -128,6 +137,7 @@ class RestoreView(QWidget):
         key_row = QHBoxLayout()
         key_row.addWidget(self.with_words)
         key_row.addWidget(self.with_passphrase)
+        key_row.addWidget(self.with_kit)
         key_row.addStretch(1)
         recover_box = QGroupBox("Recover on a new computer", self)
         rform = QFormLayout(recover_box)
@@ -142,11 +152,13 @@ class RestoreView(QWidget):
         rform.addRow("Open with", key_row)
         rform.addRow("24 words", self.recover_words)
         rform.addRow("Passphrase", self.recover_passphrase)
+        rform.addRow(self.scan_button, self.kit_status)
         rform.addRow("Into", out_row)
         rform.addRow(self.recover_button, self.recover_progress)
 
         self.result = QPlainTextEdit(self)
         self.result.setObjectName("restoreResult")
+        self.result.setAccessibleName("Result of the restore")
         self.result.setReadOnly(True)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Restore", self))
@@ -208,6 +220,42 @@ class RestoreView(QWidget):
         name = QFileDialog.getExistingDirectory(self, "Restore everything into")
         if name:
             self.recover_out.setText(name)
+
+    # --- the heir's path: the key from the recovery kit ----------------------------------
+
+    def start_heir_path(self) -> None:
+        """Set the recovery up for an heir: open with the kit, start at the backup."""
+        self.with_kit.setChecked(True)
+        self.result.setPlainText(
+            "Recovering someone's keys: scan the key page of their recovery kit (a photo or "
+            "the PDF), or its share pages one after the other, or type the 24 words; then "
+            "choose the backup (a drive folder or b2://bucket/prefix) and a new folder."
+        )
+        self.recover_source.setFocus()
+
+    def _choose_kit_scan(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(
+            self, "A photo or PDF of the kit", "", "Images and PDF (*.png *.jpg *.jpeg *.pdf)"
+        )
+        if name:
+            self.scan_kit(Path(name))
+
+    def scan_kit(self, path: Path) -> None:
+        """Read the vault key from a photo or PDF of the kit (its QR code), or add the
+        share pages found there to those scanned before (on the pool)."""
+        earlier = list(self._kit_shares)
+
+        def work(context: TaskContext) -> KitScan:
+            return read_kit(path, earlier)
+
+        run_task(self._runner, self, "scan-kit", work, self._kit_scanned, busy=[self.scan_button])
+
+    def _kit_scanned(self, scan: KitScan) -> None:
+        self._kit_shares = scan.shares
+        if scan.identity is not None:
+            self.kit_identity = scan.identity
+            self.with_kit.setChecked(True)
+        self.kit_status.setText(scan.message)
 
     # --- restore one item -------------------------------------------------------------
 
@@ -274,9 +322,13 @@ class RestoreView(QWidget):
             return
         words: Secret | None = None
         passphrase: Secret | None = None
+        kit_identity = self.kit_identity if self.with_kit.isChecked() else None
+        if self.with_kit.isChecked() and kit_identity is None:
+            self.result.setPlainText("scan the kit's key page (or enough share pages) first")
+            return
         if self.with_words.isChecked():
             words = self.recover_words.secret("words")
-        else:
+        elif self.with_passphrase.isChecked():
             passphrase = self.recover_passphrase.secret("passphrase")
         self.recover_words.clear()
         self.recover_passphrase.clear()
@@ -284,7 +336,7 @@ class RestoreView(QWidget):
 
         def work(context: TaskContext) -> RecoverReport:
             try:
-                identity = identity_from_words(words) if words is not None else None
+                identity = identity_from_words(words) if words is not None else kit_identity
                 return recover_from_source(
                     source,
                     out_dir,

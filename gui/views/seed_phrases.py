@@ -30,6 +30,7 @@ from ..widgets.word_grid import WordGrid
 from ._common import heading, note, run_task
 from .phrase_check import PhraseCheckTab
 from .qr_scan import QrScanTab
+from .seed_formats import Bip85Tab, Codex32Tab, PlateTab, SeedXorTab
 from .shares import CombineTab, SplitTab
 
 __all__ = ["GenerateTab", "InspectTab", "SeedPhrasesView"]
@@ -194,12 +195,20 @@ class SeedPhrasesView(QWidget):
         self.split_tab = SplitTab(runner, self)
         self.combine_tab = CombineTab(runner, self)
         self.scan_tab = QrScanTab(runner, self)
+        self.codex32_tab = Codex32Tab(runner, self)
+        self.bip85_tab = Bip85Tab(runner, self)
+        self.xor_tab = SeedXorTab(runner, self)
+        self.plate_tab = PlateTab(runner, self)
         self.tabs.addTab(self.generate_tab, "Generate")
         self.tabs.addTab(self.check_tab, "Check")
         self.tabs.addTab(self.inspect_tab, "Inspect")
         self.tabs.addTab(self.split_tab, "Split into shares")
         self.tabs.addTab(self.combine_tab, "Combine shares")
         self.tabs.addTab(self.scan_tab, "Scan a QR code")
+        self.tabs.addTab(self.codex32_tab, "codex32")
+        self.tabs.addTab(self.bip85_tab, "BIP-85 child")
+        self.tabs.addTab(self.xor_tab, "Seed XOR")
+        self.tabs.addTab(self.plate_tab, "Metal plate")
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Seed phrases", self))
         layout.addWidget(self.tabs, 1)

@@ -78,6 +78,10 @@ class StartPage(QWizardPage):
         self.import_radio = QRadioButton(
             "I already have a vault: use its 24 words or its key file", self
         )
+        self.heir_radio = QRadioButton(
+            "I am recovering someone's keys: I have their recovery kit", self
+        )
+        self.heir_radio.toggled.connect(self.completeChanged)
         self.create_radio.setChecked(True)
         layout = QVBoxLayout(self)
         layout.addWidget(
@@ -90,9 +94,12 @@ class StartPage(QWizardPage):
         )
         layout.addWidget(self.create_radio)
         layout.addWidget(self.import_radio)
+        layout.addWidget(self.heir_radio)
         layout.addStretch(1)
 
     def nextId(self) -> int:
+        if self.heir_radio.isChecked():
+            return -1  # no vault of one's own: Finish goes to the heir's recovery
         return IMPORT if self.import_radio.isChecked() else PASSPHRASE
 
 
@@ -104,6 +111,7 @@ class ImportPage(QWizardPage):
         self.setTitle("Use an existing vault key")
         self.words = SecretField(self, placeholder="the vault's 24 recovery words")
         self.key_file = QLineEdit(self)
+        self.key_file.setAccessibleName("Age key file")
         self.key_file.setPlaceholderText("or an age key file (AGE-SECRET-KEY-1...)")
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
@@ -296,7 +304,7 @@ class ConfirmPage(QWizardPage):
         self.labels: list[QLabel] = []
         for _ in range(CONFIRM_WORDS):
             label = QLabel(self)
-            field = SecretField(self)
+            field = SecretField(self, placeholder="the word at this position")
             field.set_revealed(True)  # one word at a time is fine to see while typing
             field.changed.connect(self.completeChanged)
             self.form.addRow(label, field)
@@ -318,6 +326,7 @@ class ConfirmPage(QWizardPage):
         self.positions = sorted(chooser.sample(range(1, count + 1), CONFIRM_WORDS))
         for label, field, position in zip(self.labels, self.fields, self.positions, strict=True):
             label.setText(f"Word {position}")
+            field.edit.setAccessibleName(f"Word {position}")
             field.clear()
             field.set_revealed(True)
         self.status.setText("")
@@ -381,6 +390,8 @@ class VaultWizard(QWizard):
     vault_ready = Signal()
     #: Emitted on Finish when the user wants the recovery kit printed.
     print_kit_requested = Signal()
+    #: Emitted on Finish when the user is an heir recovering someone's keys (no vault).
+    heir_requested = Signal()
 
     def __init__(
         self,
@@ -416,9 +427,12 @@ class VaultWizard(QWizard):
     def accept(self) -> None:
         """Finish: forget the words; ask for the kit to be printed if wanted."""
         wants_kit = self.done_page.print_kit.isChecked() and self.currentId() == DONE
+        heir = self.currentId() == START and self.start_page.heir_radio.isChecked()
         super().accept()
         if wants_kit:
             self.print_kit_requested.emit()
+        if heir:
+            self.heir_requested.emit()
 
     def _forget_secrets(self, _result: int) -> None:
         created = self.passphrase_page.created

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -29,6 +30,15 @@ from .clipboard import SecretClipboard, shared_clipboard
 __all__ = ["SecretField", "SecretView"]
 
 _MASK = "\u2022" * 12
+
+
+def _buddy_text(field: QWidget) -> str:
+    """The text of the label whose buddy is ``field`` (form rows set it), '' when none."""
+    window = field.window()
+    for label in window.findChildren(QLabel):
+        if label.buddy() is field:
+            return label.text().replace("&", "").rstrip(":").strip()
+    return ""
 
 
 def _reveal_copy_row(
@@ -89,6 +99,8 @@ class SecretField(QWidget):
         self.edit = QLineEdit(self)
         self.edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.edit.setPlaceholderText(placeholder)
+        # Screen readers name the field by its placeholder until a label names it (showEvent).
+        self.edit.setAccessibleName(placeholder)
         # Keep the text out of input-method prediction and history where the platform allows.
         self.edit.setInputMethodHints(
             Qt.InputMethodHint.ImhHiddenText
@@ -105,6 +117,14 @@ class SecretField(QWidget):
             on_copy=self.copy_to_clipboard if copyable else None,
         )
         self.setFocusProxy(self.edit)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Name the text field for screen readers after this field's own accessible name or
+        the label that names it (a form label whose buddy it is), when there is one."""
+        name = self.accessibleName() or _buddy_text(self)
+        if name:
+            self.edit.setAccessibleName(name)
+        super().showEvent(event)
 
     def set_revealed(self, revealed: bool) -> None:
         """Show the text in clear (True) or masked (False)."""

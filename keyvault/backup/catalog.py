@@ -21,9 +21,9 @@ from .manifest import (
     ItemEntry,
     Manifest,
     VersionEntry,
+    content_mac,
     decrypt_manifest,
     encrypt_manifest,
-    seal_manifest,
 )
 from .reports import DestResult
 from .retention import RetentionPolicy, VersionFacts, versions_to_keep
@@ -111,8 +111,12 @@ def build_manifest(v: RunContext, dest: str, generation: int) -> Manifest:
 
 
 def content_digest(v: RunContext, manifest: Manifest) -> str:
+    """A digest of the manifest's content apart from its generation and time (recorded
+    with each manifest written). A digest recorded by an earlier release (sha256 of the
+    sealed document) never matches, so the first run after an upgrade writes each
+    manifest once more."""
     neutral = replace(manifest, generation=0, created=_EPOCH)
-    return sha256(seal_manifest(neutral, v.mac_key))
+    return "mac:" + content_mac(neutral, v.mac_key)
 
 
 @dataclass

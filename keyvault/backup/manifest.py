@@ -44,6 +44,7 @@ __all__ = [
     "ItemEntry",
     "Manifest",
     "VersionEntry",
+    "content_mac",
     "decrypt_manifest",
     "encrypt_manifest",
     "reader_identity",
@@ -275,6 +276,15 @@ def seal_manifest(manifest: Manifest, mac_key: Secret) -> bytes:
     document = _document(manifest)
     document["mac"] = _mac(document, mac_key)
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def content_mac(manifest: Manifest, mac_key: Secret) -> str:
+    """The MAC of the manifest's document (hex): equal for equal content, and cheap
+    (canonical compact JSON, no pretty-printing): how a run tells that a destination's
+    manifest needs no rewrite."""
+    if len(mac_key) != 32:
+        raise ValueError("the manifest MAC key is 32 bytes")
+    return _mac(_document(manifest), mac_key)
 
 
 def unseal_manifest(

@@ -237,9 +237,10 @@ class VerifyReport:
 
     @property
     def copies_missing(self) -> bool:
-        """True when a copy is missing or damaged, or a destination that should be
-        connected was not available (``keyvault verify`` exits 4)."""
-        return bool(self.problems or self.unavailable)
+        """True when a copy is missing or damaged, a destination that should be
+        connected was not available, or a destination holds another writer's newer
+        manifest (a CONFLICT the user must see): ``keyvault verify`` exits 4."""
+        return bool(self.problems or self.unavailable or self.conflicts)
 
     def _dest_dict(self, dest: VerifiedDest) -> dict[str, Any]:
         checks = [c for c in self.checks if c.dest == dest.name]
@@ -312,6 +313,8 @@ class RecoverReport:
     generation: int
     restored: list[RestoreResult]
     failed: list[tuple[str, str]]
+    #: (vault id, reason) of each vault folder at the source that was tried and skipped.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -320,4 +323,5 @@ class RecoverReport:
             "generation": self.generation,
             "restored": [r.to_dict() for r in self.restored],
             "failed": [{"item": n, "message": m} for n, m in self.failed],
+            "skipped": [{"vault_id": v, "reason": r} for v, r in self.skipped],
         }

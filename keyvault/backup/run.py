@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from keyvault import layout
+from keyvault.crypto import X25519Recipient
 from keyvault.destinations.base import Destination
 from keyvault.destinations.factory import open_destination
 from keyvault.destinations.wrappers import CheckedDestination, HashingSink, wrap
 from keyvault.vault.config import Config, VaultSection, load_config
 from keyvault.vault.keystore import (
     manifest_mac_key,
-    vault_recipient,
 )
 from keyvault.vault.lock import pid_alive
 from keyvault.vault.state import State, utc_now
@@ -109,7 +109,8 @@ class RunContext:
         self.state = state
         self.config = load_config(self.home)
         self.vault: VaultSection = self.config.require_vault()
-        self.recipient = vault_recipient(self.home)
+        # From the config just loaded (what keystore.vault_recipient reads), not again.
+        self.recipient = X25519Recipient.parse(self.vault.recipient)
         #: The recipient as text (what versions record), encoded once per run.
         self.recipient_text = str(self.recipient)
         self.mac_key = manifest_mac_key(self.home)

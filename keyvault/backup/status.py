@@ -23,24 +23,28 @@ from .run import RunContext, sha256
 __all__ = ["status", "status_of"]
 
 
-def _location(folder: Path) -> str | None:
-    """The physical place of ``folder`` (read once per mount and run: ``mounts.cached``)."""
-    try:
-        return mounts.location_id(folder)
-    except OSError:
-        return None
+#: A folder's physical place and media kind, looked up once per folder and report.
+Places = dict[Path, tuple["str | None", MediaKind]]
 
 
-def _media(path: Path) -> MediaKind:
-    """The media kind guessed for ``path`` (read once per mount and run)."""
-    try:
-        return mounts.guess_media(path)
-    except OSError:
-        return "internal"
+def _place(places: Places, folder: Path) -> tuple[str | None, MediaKind]:
+    """Where ``folder`` is and on what medium (mount facts come from ``mounts.cached``;
+    this saves resolving the same folder's mount once per item)."""
+    if folder not in places:
+        try:
+            location: str | None = mounts.location_id(folder)
+        except OSError:
+            location = None
+        try:
+            media = mounts.guess_media(folder)
+        except OSError:
+            media = "internal"
+        places[folder] = (location, media)
+    return places[folder]
 
 
 def _original_evidence(
-    v: RunContext, item: ItemConfig, current: VersionRecord | None
+    v: RunContext, item: ItemConfig, current: VersionRecord | None, places: Places
 ) -> tuple[CopyEvidence, datetime | None]:
     """The original's evidence and when it was first seen changed (``None``: unchanged)."""
     if item.kind == "phrase":
@@ -81,8 +85,7 @@ def _original_evidence(
     evidence = CopyEvidence(
         "original",
         "original",
-        _location(path if path.is_dir() else path.parent),
-        _media(path),
+        *_place(places, path if path.is_dir() else path.parent),
         current_version=unchanged,
     )
     return evidence, changed_since
@@ -162,7 +165,7 @@ def _physical_evidence(v: RunContext, item: str) -> list[CopyEvidence]:
 
 def _vault_key_verdict(v: RunContext, strict: bool, errors: int) -> tuple[Verdict, list[str]]:
     sha = sha256(encrypted_key_bytes(v.home))
-    home_location = _location(v.home)
+    home_location = _place({}, v.home)[0]
     copies = [CopyEvidence("original", "key.age", home_location, "internal")]
     for dest in v.dests:
         record = v.state.dest(dest.name)
@@ -229,9 +232,10 @@ def status_of(v: RunContext, *, strict: bool = False) -> StatusReport:
     errors = sum(record.last_verify_errors for record in records.values() if record is not None)
     verdicts: list[Verdict] = []
     warnings: list[str] = []
+    places: Places = {}
     for item in v.config.items:
         current = current_version(state, item.name)
-        original, changed_since = _original_evidence(v, item, current)
+        original, changed_since = _original_evidence(v, item, current, places)
         copies = [original, *_dest_evidence(v, current, item.name, held, records)]
         if item.kind == "phrase":
             copies += _physical_evidence(v, item.name)

@@ -39,6 +39,7 @@ __all__ = [
     "WalletConfig",
     "addresses",
     "descriptor_checksum",
+    "find_private_key",
     "parse_descriptor",
     "split_checksum",
 ]
@@ -158,6 +159,12 @@ def split_checksum(text: str) -> tuple[str, str | None]:
             found=found,
         )
     return body, found
+
+
+def find_private_key(text: str) -> int | None:
+    """The position of the first extended or WIF private key in ``text``, if any."""
+    found = _PRIVATE.search(text)
+    return None if found is None else found.start()
 
 
 def _check_text(text: str) -> str:

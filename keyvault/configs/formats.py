@@ -31,7 +31,7 @@ from typing import Any
 
 from keyvault.errors import WalletConfigError
 
-from .descriptor import Network, WalletConfig, parse_descriptor
+from .descriptor import Network, WalletConfig, find_private_key, parse_descriptor
 
 __all__ = ["FORMATS", "MAX_FILE", "Imported", "read_configuration"]
 
@@ -296,6 +296,12 @@ def _electrum_key(keystore: Any, where: str) -> tuple[str, str]:
 
     if not isinstance(keystore, dict) or not isinstance(keystore.get("xpub"), str):
         raise WalletConfigError(f"{where}: no xpub (only xpub keystores can be read)")
+    if any(keystore.get(field) for field in ("xprv", "seed", "keypairs", "passphrase")):
+        raise WalletConfigError(
+            f"{where}: the wallet file holds a seed or private keys; a wallet configuration "
+            "keeps public keys only",
+            hint="protect the wallet file itself with 'keyvault add', or export a watch-only copy",
+        )
     try:
         key = bip32.HDKey.from_string(keystore["xpub"])
     except Exception:
@@ -374,6 +380,14 @@ def read_configuration(data: bytes, *, network: Network | None = None) -> Import
     stripped = text.strip()
     if not stripped:
         raise WalletConfigError("the file is empty")
+    secret_at = find_private_key(text)
+    if secret_at is not None:
+        line = text.count("\n", 0, secret_at) + 1
+        raise WalletConfigError(
+            f"line {line}: a private key: a wallet configuration keeps public keys only",
+            hint="export the watch-only (public) configuration from the wallet",
+            line=line,
+        )
     if stripped.startswith("{"):
         document = _json(stripped)
         if not isinstance(document, dict):

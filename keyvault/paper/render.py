@@ -41,6 +41,7 @@ from .sheets import (
     KeyText,
     Page,
     Paragraph,
+    PlateGrid,
     QRCode,
     Spacer,
     StampRow,
@@ -283,6 +284,10 @@ def _flowables(block: Block, styles: _Styles, width: float, *, in_cell: bool = F
         return [S(1, block.mm * MM)]
     if isinstance(block, Wordlist):
         return [flowables.WordlistFlowable(block.words)]
+    if isinstance(block, PlateGrid):
+        from .plate_flowable import PlateFlowable
+
+        return [PlateFlowable(block)]
     if isinstance(block, Columns):
         left_width = width * block.left_width - 3 * MM
         right_width = width * (1 - block.left_width) - 3 * MM

@@ -44,6 +44,7 @@ __all__ = [
     "Page",
     "PaperSize",
     "Paragraph",
+    "PlateGrid",
     "QRCode",
     "Spacer",
     "StampRow",
@@ -298,6 +299,24 @@ class Columns:
             raise ValueError("columns do not nest")
 
 
+@dataclass(frozen=True)
+class PlateGrid:
+    """A phrase as metal-plate dots (:mod:`keyvault.seedphrase.plate`), one row per word.
+
+    ``words`` is the phrase (secret: the dots are drawn from it only while drawing);
+    ``None`` draws the empty grid, to mark by hand. ``plate_format`` is ``"1248"`` or
+    ``"binary"``; ``count`` is the number of rows of an empty grid.
+    """
+
+    words: Secret | None
+    plate_format: Literal["1248", "binary"]
+    count: int = 24
+
+    def __post_init__(self) -> None:
+        if self.plate_format not in ("1248", "binary"):
+            raise ValueError("plate_format is 1248 or binary")
+
+
 Block = (
     Heading
     | Columns
@@ -318,6 +337,7 @@ Block = (
     | CutLine
     | Spacer
     | Wordlist
+    | PlateGrid
 )
 
 

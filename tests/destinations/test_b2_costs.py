@@ -8,13 +8,16 @@ The engine's no-change path touches a destination with ``list`` (of the vault pr
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
 import sqlite3
 import stat as stat_module
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,8 +142,73 @@ def test_no_key_in_logs_or_reprs(
         for token in list(server.sim.auth_token_to_key):
             server.sim.expire_auth_token(token)  # forces a re-authorization with the key
         _no_change_run(dest)
-        text = repr(dest) + repr(dest._credentials) + str(dest._credentials)
+        text = repr(dest) + repr(dest.connection.credentials) + str(dest.connection.credentials)
     assert caplog.records, "nothing was logged at DEBUG level"
     logged = "\n".join(r.getMessage() for r in caplog.records) + caplog.text
     assert key[1] not in logged
     assert key[1] not in text
+
+
+class _CountingHash:
+    """A hashlib object that adds the bytes it is fed to ``counts[name]``."""
+
+    def __init__(self, name: str, inner: Any, counts: dict[str, int]) -> None:
+        self._name, self._inner, self._counts = name, inner, counts
+
+    def update(self, data: bytes) -> None:
+        self._counts[self._name] += len(memoryview(data).cast("B"))
+        self._inner.update(data)
+
+    def hexdigest(self) -> str:
+        return str(self._inner.hexdigest())
+
+    def digest(self) -> bytes:
+        return bytes(self._inner.digest())
+
+
+class _CountingSource(io.BytesIO):
+    """A seekable source (as the engine's spool file is) that counts the bytes read."""
+
+    read_bytes = 0
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        chunk = super().read(size)
+        self.read_bytes += len(chunk)
+        return chunk
+
+    def readinto(self, buffer: Any, /) -> int:
+        count = super().readinto(buffer)
+        self.read_bytes += count
+        return count
+
+
+@pytest.mark.parametrize("size", [50_000, 3 * 100_000 + 17], ids=["small", "large"])
+def test_a_put_hashes_once_and_spools_nothing(
+    server: B2TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    key = create_account(server.sim, BUCKET)
+    dest = _run(server, tmp_path, key)
+    dest.check_available()
+    counts = {"sha1": 0, "sha256": 0}
+    for name in counts:
+        real = getattr(hashlib, name)
+        monkeypatch.setattr(
+            hashlib,
+            name,
+            lambda *a, _n=name, _r=real, **k: _CountingHash(_n, _r(*a, **k), counts),
+        )
+
+    def no_spool(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a put must not spool its source")
+
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", no_spool)
+    data = os.urandom(size)
+    source = _CountingSource(data)
+    dest.put(VAULT + "objects/big.age", source, size)
+    large = size > 100_000
+    # One pass hashes what B2 needs (SHA-1 of the whole and, for a large file, of each
+    # part) and the sha256 kept as kv_sha256; the upload reads the source once more.
+    assert counts == {"sha1": size * (2 if large else 1), "sha256": size}
+    assert source.read_bytes == 2 * size
+    monkeypatch.undo()
+    assert server.sim.stored(BUCKET, "laptop/" + VAULT + "objects/big.age") == data

@@ -214,7 +214,7 @@ def test_open_from_config(kv_home: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert (dest.name, dest.bucket, dest.prefix) == ("offsite", "kv-bucket", "laptop")
     assert dest.immutable and dest.offsite and not dest.offline and dest.media == "cloud"
     assert dest.location_id() == "b2:kv-bucket"
-    assert dest._realm == "http://127.0.0.1:9"
+    assert dest.connection.realm == "http://127.0.0.1:9"
     assert KEY not in repr(dest)
 
 

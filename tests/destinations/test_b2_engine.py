@@ -64,6 +64,8 @@ class Run:
         self.server = B2TestServer(self.sim, stall=0.6).start()
 
     def b2(self, *, hours_later: float = 0, immutable_days: int = 0) -> B2Destination:
+        # The engine wraps it in the one wrapper stack (retries included), as it wraps
+        # every destination in open_destinations.
         settings = B2Settings(  # type: ignore[arg-type]
             **SETTINGS, clock=lambda: time.time() + hours_later * 3600
         )

@@ -1,5 +1,10 @@
 """B2 under faults: every call position of a put/get sequence, one fault per run, each kind.
 
+B2 makes one attempt per operation and raises RetryableDestinationError for what may
+pass; the engine's retry wrapper is the only retry loop. So the tests that expect success
+after a fault wrap the destination in RetryingDestination, as ``open_destinations`` does,
+and the tests of a service that stays down count the HTTP attempts.
+
 The faults come from the HTTP test server (b2_server.py): b2sdk's real HTTP stack meets
 503s, 429s with Retry-After, timeouts, dropped connections (before and after the server
 did the work), expired tokens, corrupted and truncated downloads. After every run the
@@ -16,13 +21,14 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from keyvault.destinations.b2 import B2Destination, B2Settings
 from keyvault.destinations.b2.credentials import B2Credentials
+from keyvault.destinations.base import Destination
+from keyvault.destinations.wrappers import RetryingDestination
 from keyvault.errors import (
     DestinationError,
     DestinationUnavailableError,
@@ -50,6 +56,8 @@ SMALL = b"age-encryption.org/v1 small object \x00\xff" * 20
 LARGE = os.urandom(3 * PART + 1234)
 SETTINGS = B2Settings(**{**FAST, "read_timeout": 0.25})  # type: ignore[arg-type]
 STALL = 0.6
+#: The retry wrapper's attempts per operation (its default).
+ATTEMPTS = 4
 
 
 class World:
@@ -72,6 +80,10 @@ class World:
             settings=settings,
         )
 
+    def retrying(self, attempts: int = ATTEMPTS) -> RetryingDestination:
+        """The destination in the engine's retry wrapper (no waits)."""
+        return RetryingDestination(self.destination(), attempts=attempts, sleep=lambda _: None)
+
     def stored(self, key: str) -> bytes | None:
         return self.sim.stored(BUCKET, f"{PREFIX}/{key}")
 
@@ -83,13 +95,13 @@ def world(tmp_path: Path) -> Iterator[World]:
     w.server.stop()
 
 
-def get(dest: B2Destination, key: str) -> bytes:
+def get(dest: Destination, key: str) -> bytes:
     sink = io.BytesIO()
     dest.get(key, sink)
     return sink.getvalue()
 
 
-def sequence(dest: B2Destination) -> None:
+def sequence(dest: Destination) -> None:
     """What a first backup and a verify do: put small and large, read back, stat, list."""
     dest.put(SMALL_KEY, io.BytesIO(SMALL), len(SMALL))
     dest.put(LARGE_KEY, io.BytesIO(LARGE), len(LARGE))
@@ -102,7 +114,7 @@ def sequence(dest: B2Destination) -> None:
 def baseline_calls(tmp_path: Path) -> list[Call]:
     world = World(tmp_path / "baseline")
     try:
-        sequence(world.destination())
+        sequence(world.retrying())
         return list(world.server.calls)
     finally:
         world.server.stop()
@@ -137,7 +149,7 @@ def test_one_fault_at_every_call_position(tmp_path: Path, kind: str) -> None:
         world.server.inject(kind, index=position)
         where = f"{kind} at call {position} ({calls[position].endpoint})"
         try:
-            sequence(world.destination())
+            sequence(world.retrying())
         except DestinationError as exc:
             # Allowed by the contract, but with one fault the retries should always win.
             problems.append(f"{where}: {type(exc).__name__}: {exc}")
@@ -160,43 +172,54 @@ def test_one_fault_at_every_call_position(tmp_path: Path, kind: str) -> None:
 # --- a destination that stays down ------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("kind", "error"),
-    [
-        ("503", RetryableDestinationError),
-        ("429", RetryableDestinationError),
-        ("drop", DestinationUnavailableError),
-        ("timeout", DestinationUnavailableError),
-    ],
-)
-def test_a_service_that_stays_down_gives_a_typed_error(
-    world: World, kind: str, error: type[DestinationError]
-) -> None:
+@pytest.mark.parametrize("kind", ["503", "429", "drop", "timeout"])
+def test_a_service_that_stays_down_gives_a_typed_error(world: World, kind: str) -> None:
     world.server.inject(kind, index=0, times=10_000)
-    dest = world.destination(replace(SETTINGS, attempts=2, http_tries=2))
-    with pytest.raises(error) as raised:
-        dest.put(SMALL_KEY, io.BytesIO(SMALL), len(SMALL))
+    with pytest.raises(RetryableDestinationError) as raised:
+        world.destination().put(SMALL_KEY, io.BytesIO(SMALL), len(SMALL))
     assert "offsite" in str(raised.value)
+    # One attempt, one HTTP request (the authorization): b2sdk repeats nothing.
+    assert len(world.server.calls) == 1
     assert world.stored(SMALL_KEY) is None
+
+
+@pytest.mark.parametrize(
+    ("key", "data", "endpoint"),
+    [(SMALL_KEY, SMALL, "b2_upload_file"), (LARGE_KEY, LARGE, "b2_upload_part")],
+    ids=["small", "large"],
+)
+def test_an_upload_that_always_fails_costs_one_attempt_per_wrapper_try(
+    world: World, key: str, data: bytes, endpoint: str
+) -> None:
+    world.server.inject("503", endpoint=endpoint, times=10_000)
+    with pytest.raises(RetryableDestinationError):
+        world.destination().put(key, io.BytesIO(data), len(data))
+    assert world.server.endpoints().count(endpoint) == 1
+    world.server.reset_calls()
+    with pytest.raises(RetryableDestinationError):
+        world.retrying().put(key, io.BytesIO(data), len(data))
+    # The wrapper's attempts are the only retries: no b2sdk or B2-level repeats on top.
+    assert world.server.endpoints().count(endpoint) == ATTEMPTS
+    assert world.sim.unfinished_large_files() == []
+    assert world.stored(key) is None
 
 
 def test_parts_that_keep_failing_are_cancelled(world: World) -> None:
     world.server.inject("503", endpoint="b2_upload_part", nth=1, times=10_000)
-    dest = world.destination()
     with pytest.raises(RetryableDestinationError):
-        dest.put(LARGE_KEY, io.BytesIO(LARGE), len(LARGE))
+        world.retrying().put(LARGE_KEY, io.BytesIO(LARGE), len(LARGE))
     assert world.sim.unfinished_large_files() == []
-    assert "b2_cancel_large_file" in world.server.endpoints()
+    assert world.server.endpoints().count("b2_cancel_large_file") == ATTEMPTS
     assert world.stored(LARGE_KEY) is None
 
 
 def test_an_outage_mid_upload_is_swept_by_the_next_run(world: World) -> None:
-    dest = world.destination(replace(SETTINGS, attempts=2, http_tries=2))
+    dest = world.destination()
     dest.check_available()
     start = len(world.server.calls)
     # Everything fails from the second part on, the cancel included.
     world.server.inject("drop", index=start + 4, times=10_000)
-    with pytest.raises(DestinationUnavailableError):
+    with pytest.raises(RetryableDestinationError):
         dest.put(LARGE_KEY, io.BytesIO(LARGE), len(LARGE))
     assert world.sim.unfinished_large_files() == [f"{PREFIX}/{LARGE_KEY}"]
     world.server.faults.clear()
@@ -256,10 +279,10 @@ def test_a_killed_process_leaves_nothing_after_the_next_run(world: World, tmp_pa
 
 
 def test_a_lost_start_reply_leaves_no_orphan(world: World) -> None:
-    dest = world.destination()
+    dest = world.retrying()
     dest.check_available()
-    # The server starts the large file but the reply never arrives; the retry starts a
-    # second one. The first one's id was never seen, so it is found by name and cancelled.
+    # The server starts the large file but the reply never arrives; its id was never seen,
+    # so it is found by name and cancelled, and the retried put starts a second one.
     world.server.inject("drop-after", endpoint="b2_start_large_file")
     dest.put(LARGE_KEY, io.BytesIO(LARGE), len(LARGE))
     assert world.server.endpoints().count("b2_start_large_file") == 2
@@ -290,12 +313,14 @@ def test_an_upload_b2_records_differently_is_not_a_success(
 def test_corruption_at_rest_is_retried_then_left_to_the_caller(
     world: World, key: str, data: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
-    dest = world.destination()
+    dest = world.retrying()
     dest.put(key, io.BytesIO(data), len(data))
     world.sim.corrupt_at_rest(BUCKET, f"{PREFIX}/{key}", offset=len(data) // 3)
+    world.server.reset_calls()
     got = get(dest, key)
-    # Downloaded again in case the damage happened in transit...
-    assert world.server.endpoints().count("b2_download_file_by_name") == SETTINGS.attempts
+    # Downloaded again in case the damage happened in transit: the same wrong bytes twice
+    # are damage at rest...
+    assert world.server.endpoints().count("b2_download_file_by_name") == 2
     # ...then handed over as stored (the caller's sha256 check catches it) with a warning.
     assert len(got) == len(data) and got != data
     assert hashlib.sha256(got).digest() != hashlib.sha256(data).digest()
@@ -303,7 +328,7 @@ def test_corruption_at_rest_is_retried_then_left_to_the_caller(
 
 
 def test_corruption_in_transit_is_retried(world: World) -> None:
-    dest = world.destination()
+    dest = world.retrying()
     dest.put(LARGE_KEY, io.BytesIO(LARGE), len(LARGE))
     world.server.inject("corrupt", endpoint="b2_download_file_by_name", times=2)
     assert get(dest, LARGE_KEY) == LARGE
@@ -327,11 +352,11 @@ def test_missing_object_and_missing_bucket(world: World) -> None:
 
 
 def test_a_start_that_keeps_losing_its_reply_is_cleaned_up(world: World) -> None:
-    dest = world.destination(replace(SETTINGS, attempts=1, http_tries=2))
+    dest = world.retrying()
     dest.check_available()
     world.server.inject("drop-after", endpoint="b2_start_large_file", times=10_000)
-    with pytest.raises(DestinationUnavailableError):
+    with pytest.raises(RetryableDestinationError):
         dest.put(LARGE_KEY, io.BytesIO(LARGE), len(LARGE))
-    # Both started files exist at B2, their ids never seen: found by name and cancelled.
-    assert world.server.endpoints().count("b2_start_large_file") == 2
+    # Every started file exists at B2, its id never seen: found by name and cancelled.
+    assert world.server.endpoints().count("b2_start_large_file") == ATTEMPTS
     assert world.sim.unfinished_large_files() == []

@@ -66,8 +66,8 @@ def test_sentence_and_cards_safe_drive_away_copy_damaged(
     card = view.cards["wallet.dat"]
     assert card.state.text() == "safe"
     assert card.fix_button is None
-    assert VERDICT_COLOR["ok"] in card.styleSheet()
-    badges = card.copies.text()
+    assert card.color == VERDICT_COLOR["ok"]
+    badges = card.copy_text()
     assert "office (drive)" in badges
     assert "away (drive, offsite)" in badges
     assert not view.table.isVisible() or view.details_button.isChecked()
@@ -78,8 +78,8 @@ def test_sentence_and_cards_safe_drive_away_copy_damaged(
     assert view.sentence.text() == "2 keys need you: connect the USB drive 'office'."
     card = view.cards["wallet.dat"]
     assert card.state.text() == "connect the USB drive 'office'"
-    assert "not connected" in card.copies.text()
-    assert VERDICT_COLOR["backup-now"] in card.styleSheet()
+    assert "not connected" in card.copy_text()
+    assert card.color == VERDICT_COLOR["backup-now"]
     os.rename(devices["office"] / "unplugged", devices["office"] / "kv")
     assert _overview(qtbot, window).sentence.text() == "All 2 keys are safe."
 
@@ -92,8 +92,8 @@ def test_sentence_and_cards_safe_drive_away_copy_damaged(
     assert view.sentence.text() == "1 key needs you: repair the copy at 'office'."
     card = view.cards["wallet.dat"]
     assert card.fix_button is not None and card.fix_button.text() == "Repair"
-    assert VERDICT_COLOR["not-met"] in card.styleSheet()
-    assert "does not count" in card.copies.text()
+    assert card.color == VERDICT_COLOR["not-met"]
+    assert "does not count" in card.copy_text()
 
     # The table stays available as the detail view.
     view.details_button.setChecked(True)

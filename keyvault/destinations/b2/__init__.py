@@ -7,10 +7,12 @@ Modules, one job each:
 - :mod:`.credentials`: where the application key comes from and is kept.
 - :mod:`.destination`: :class:`B2Destination`, the :class:`~keyvault.destinations.base.
   Destination` itself, and opening one from a config entry or a ``b2://`` URL.
+- :mod:`.connection`: the b2sdk API over the cache, authorization, bucket id, and running
+  one call (once) with its errors mapped.
 - :mod:`.large_files`: the large-file upload state machine and the sweep of unfinished ones.
 - :mod:`.errors`: b2sdk's failures mapped onto the destination error contract.
 - :mod:`.admin`: ``probe`` (``dest add``) and ``create_read_key`` (the heir's key).
-- :mod:`.progress`: transfer progress.
+- :mod:`.progress`: a put's one hash pass, the windows b2sdk reads, transfer progress.
 - :mod:`.cache` (the SQLite account-info cache) and :mod:`.http` (the tuned ``B2Http``)
   subclass b2sdk's classes; they are imported when a destination opens, so importing
   this package does not load b2sdk (``keyvault --help`` stays fast).

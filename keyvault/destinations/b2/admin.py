@@ -3,7 +3,7 @@ making the heir's read-only key (``paper kit --b2-read-key``).
 
 These are reached through :meth:`~.destination.B2Destination.probe` and
 :meth:`~.destination.B2Destination.create_read_key`; they use the destination's
-connection (authorization, cache, bucket id) and its error mapping.
+:class:`~.connection.B2Connection` (authorization, cache, bucket id, error mapping).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from keyvault import layout
 from keyvault.errors import DestinationPermissionError
 from keyvault.secret import Secret
 
@@ -56,23 +57,23 @@ def probe(dest: B2Destination) -> B2Probe:
     capabilities and name prefix against the destination's settings. Costs up to two
     Class C calls (authorization, bucket lookup) plus one to read the bucket settings.
     """
-    with dest._lock:
-        dest._open()
-        dest._run("authorization", dest._authorize, setup=False)
-        dest._info.forget_bucket_id(dest.bucket)
-        dest._bucket_id = None
-        dest._run("bucket lookup", lambda: None)
-    allowed = dest._info.get_allowed()
+    conn = dest.connection
+    with conn.lock:
+        conn.open()
+        conn.run("authorization", conn.authorize, setup=False)
+        conn.forget_bucket()
+        conn.run("bucket lookup", lambda: None)
+    allowed = conn.info.get_allowed()
     capabilities = tuple(str(c) for c in allowed.get("capabilities") or ())
     name_prefix = allowed.get("namePrefix")
-    root = dest._root + "keyvault/"
+    root = dest.root + layout.ROOT
     if name_prefix and not root.startswith(name_prefix):
         raise DestinationPermissionError(
             f"the application key only allows names starting with {name_prefix!r}, "
             f"but keyvault would write under {root!r}",
             hint=f"use --prefix {name_prefix.rstrip('/')!r} (or a longer prefix inside it)",
         )
-    key_id = dest._credentials.key_id
+    key_id = conn.credentials.key_id
     missing = [c for c in REQUIRED_CAPABILITIES if c not in capabilities]
     if dest.immutable:
         missing += [c for c in RETENTION_CAPABILITIES if c not in capabilities]
@@ -102,9 +103,9 @@ def probe(dest: B2Destination) -> B2Probe:
             "the locked copies, so they are not really immutable; use --compliance or a "
             "key without bypassGovernance"
         )
-    assert dest._bucket_id is not None
+    assert conn.bucket_id is not None
     return B2Probe(
-        bucket_id=dest._bucket_id,
+        bucket_id=conn.bucket_id,
         capabilities=capabilities,
         name_prefix=name_prefix,
         file_lock_enabled=lock_enabled,
@@ -118,13 +119,14 @@ def _bucket_settings(dest: B2Destination, warnings: list[str]) -> bool | None:
     from b2sdk.v3.exception import B2Error
 
     try:
-        bucket = dest._api.get_bucket_by_id(dest._bucket_id).get_fresh_state()
+        conn = dest.connection
+        bucket = conn.api.get_bucket_by_id(conn.bucket_id).get_fresh_state()
     except B2Error as exc:
         warnings.append(f"could not read the bucket's settings ({describe(exc)})")
         return None
     rules = list(bucket.lifecycle_rules or [])
     prunes = any(
-        (dest._root + "keyvault/").startswith(str(rule.get("fileNamePrefix") or ""))
+        (dest.root + layout.ROOT).startswith(str(rule.get("fileNamePrefix") or ""))
         and rule.get("daysFromHidingToDeleting")
         for rule in rules
     )
@@ -147,12 +149,12 @@ def create_read_key(dest: B2Destination) -> tuple[str, Secret]:
     create keys): otherwise :class:`~keyvault.errors.DestinationPermissionError` says how
     to make one by hand. One Class C call (plus the authorization, if none is cached).
     """
-    name_prefix = dest._root or "keyvault/"
+    name_prefix = dest.root or layout.ROOT
     cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in dest.name)
     key_name = f"keyvault-read-{cleaned}"[:100]
 
     def create() -> Any:
-        api, bucket_id = dest._ready()
+        api, bucket_id = dest.connection.ready()
         return api.create_key(
             list(READ_ONLY_CAPABILITIES),
             key_name,
@@ -161,10 +163,10 @@ def create_read_key(dest: B2Destination) -> tuple[str, Secret]:
         )
 
     try:
-        created = dest._run("creating a read-only key", create)
+        created = dest.connection.run("creating a read-only key", create)
     except DestinationPermissionError:
         raise DestinationPermissionError(
-            f"the application key {dest._credentials.key_id!r} of B2 destination "
+            f"the application key {dest.connection.credentials.key_id!r} of B2 destination "
             f"{dest.name!r} may not create keys (it needs writeKeys and no bucket "
             "restriction)",
             hint=f"create a read-only key in the B2 web UI (Application Keys: bucket "

@@ -1,8 +1,8 @@
 """What a B2 destination is configured with, parsed and checked in one place.
 
 :class:`B2Config` is a destination's config entry (bucket, prefix, retention, credential
-store) as a typed frozen value; :class:`B2Settings` holds the timings and sizes (tests
-shorten them; ``KEYVAULT_B2_TIMEOUT``/``KEYVAULT_B2_BACKOFF_MAX`` override the defaults).
+store) as a typed frozen value; :class:`B2Settings` holds the timeouts and sizes (tests
+shorten them; ``KEYVAULT_B2_TIMEOUT`` overrides the defaults).
 Also here: the names B2 objects carry (file info keys), where the local cache lives,
 which endpoint is used, and ``b2://bucket/prefix`` URLs. No b2sdk import.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from .credentials import CREDENTIAL_STORES, CredentialStore
 
 __all__ = [
     "CONTENT_TYPE",
-    "ENV_BACKOFF_MAX",
     "ENV_REALM",
     "ENV_TIMEOUT",
     "LARGE_FILE_SHA1_INFO",
@@ -43,7 +41,6 @@ __all__ = [
 
 ENV_REALM = "KEYVAULT_B2_REALM"
 ENV_TIMEOUT = "KEYVAULT_B2_TIMEOUT"
-ENV_BACKOFF_MAX = "KEYVAULT_B2_BACKOFF_MAX"
 #: File info key holding the hex sha256 of the whole object.
 SHA256_INFO = "kv_sha256"
 #: File info key holding the hex SHA1 of a large file's whole content (B2's convention).
@@ -60,18 +57,15 @@ RETENTION_MODES: tuple[RetentionMode, ...] = ("governance", "compliance")
 
 @dataclass(frozen=True)
 class B2Settings:
-    """Retry, timeout and part-size settings (defaults suit the real service).
+    """Timeouts, part size and token age (defaults suit the real service).
 
-    ``attempts`` counts whole operations (an upload, a part, a download with its checks);
-    ``http_tries`` counts b2sdk's tries of one HTTP request. Waits grow from
-    ``backoff_initial`` by doubling up to ``backoff_max``; a server's ``Retry-After`` is
-    honoured up to ``backoff_max`` too. ``sleep`` is injectable for tests.
+    There is no retry setting: a B2 destination makes one attempt per operation and
+    raises :class:`~keyvault.errors.RetryableDestinationError` for a failure that may
+    pass; the engine's wrapper stack (:mod:`keyvault.destinations.wrappers`) is the one
+    place that retries, within one attempt budget. b2sdk's own HTTP retries are off
+    (:mod:`.http`); its one re-authorization of an expired token stays.
     """
 
-    attempts: int = 4
-    http_tries: int = 5
-    backoff_initial: float = 1.0
-    backoff_max: float = 64.0
     connect_timeout: float = 46.0
     read_timeout: float = 128.0
     #: Part size of large files; default: the account's recommended part size.
@@ -79,14 +73,9 @@ class B2Settings:
     #: Re-authorize before a cached token gets this old (B2 tokens last 24 hours), so an
     #: expired token never costs a failed paid call.
     token_max_age: float = 23 * 3600
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.attempts < 1 or self.http_tries < 1:
-            raise ValueError("attempts and http_tries must be at least 1")
-        if min(self.backoff_initial, self.backoff_max) < 0:
-            raise ValueError("back-off times must not be negative")
         if min(self.connect_timeout, self.read_timeout) <= 0:
             raise ValueError("timeouts must be positive")
         if self.part_size is not None and self.part_size < 1:
@@ -94,28 +83,15 @@ class B2Settings:
 
     @classmethod
     def from_env(cls) -> B2Settings:
-        """Defaults, with ``KEYVAULT_B2_TIMEOUT`` / ``KEYVAULT_B2_BACKOFF_MAX`` (seconds)."""
-        values: dict[str, float] = {}
-        for name, fields_ in (
-            (ENV_TIMEOUT, ("connect_timeout", "read_timeout")),
-            (ENV_BACKOFF_MAX, ("backoff_max",)),
-        ):
-            raw = os.environ.get(name)
-            if raw:
-                try:
-                    number = float(raw)
-                except ValueError:
-                    raise ValueError(f"{name} must be a number of seconds") from None
-                for field_name in fields_:
-                    values[field_name] = number
-        if "backoff_max" in values:
-            values["backoff_initial"] = min(1.0, values["backoff_max"])
-        return cls(**values)  # type: ignore[arg-type]
-
-    def backoff(self, attempt: int) -> float:
-        """The wait before retry number ``attempt`` (1-based), with a little jitter."""
-        base = min(self.backoff_initial * (2.0 ** (attempt - 1)), self.backoff_max)
-        return min(base * (1 + random.random() / 10), self.backoff_max)
+        """Defaults, with ``KEYVAULT_B2_TIMEOUT`` (seconds) as both timeouts."""
+        raw = os.environ.get(ENV_TIMEOUT)
+        if not raw:
+            return cls()
+        try:
+            seconds = float(raw)
+        except ValueError:
+            raise ValueError(f"{ENV_TIMEOUT} must be a number of seconds") from None
+        return cls(connect_timeout=seconds, read_timeout=seconds)
 
 
 @dataclass(frozen=True)

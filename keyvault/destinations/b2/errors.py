@@ -2,7 +2,11 @@
 
 The contract is in :mod:`keyvault.destinations.base`: no b2sdk, requests or OS exception
 leaves a public method of :class:`~.destination.B2Destination`; each becomes one of
-keyvault's typed :class:`~keyvault.errors.DestinationError` subclasses. b2sdk is
+keyvault's typed :class:`~keyvault.errors.DestinationError` subclasses. Whatever may pass
+on another attempt (503, 429, timeouts, dropped connections, a corrupted or cut
+transfer, a token still expired after b2sdk's one renewal) becomes
+:class:`~keyvault.errors.RetryableDestinationError`: the engine's retry wrapper is the
+one place that tries again. b2sdk is
 imported inside the functions (this module loads with the package, before b2sdk is
 needed).
 """
@@ -10,12 +14,12 @@ needed).
 from __future__ import annotations
 
 from keyvault.errors import (
-    DamagedObjectError,
     DestinationCredentialsError,
     DestinationError,
     DestinationFullError,
     DestinationPermissionError,
     DestinationUnavailableError,
+    DestinationUnreachableError,
     ObjectNotFoundError,
     RetryableDestinationError,
 )
@@ -117,16 +121,20 @@ def map_error(
         StorageCapExceeded,
         TransactionCapExceeded,
         Unauthorized,
+        UnknownHost,
     )
 
-    if isinstance(exc, Mismatch):
-        return DamagedObjectError(f"{what} at {where}: {exc}")
+    if isinstance(exc, Mismatch | Truncated):
+        return RetryableDestinationError(f"{what} at {where}: {exc}")
     if is_missing_bucket(exc):
         return DestinationUnavailableError(
             f"bucket {bucket!r} of {where} does not exist (any more)"
         )
     if isinstance(exc, FileNotPresent | resource_not_found()):
         return ObjectNotFoundError(f"{what}: the object is missing at {where}")
+    if isinstance(exc, InvalidAuthToken) and exc.code == "expired_auth_token":
+        # b2sdk renewed the token once and B2 still calls it expired: try again later.
+        return RetryableDestinationError(f"{what} at {where}: B2 says the token expired")
     if isinstance(exc, InvalidAuthToken):
         return DestinationCredentialsError(
             f"{where}: B2 no longer accepts the application key {key_id!r}"
@@ -147,10 +155,14 @@ def map_error(
             f"{where}: the account's daily transaction cap is reached",
             hint="raise the cap in the B2 web UI (Caps & Alerts) or wait until tomorrow",
         )
-    if is_connection_failure(exc):
+    if isinstance(exc, UnknownHost):
         return DestinationUnavailableError(f"{where} is unreachable ({what}: {describe(exc)})")
+    if is_connection_failure(exc):
+        # A timeout or a dropped connection: the next attempt may get through (retryable);
+        # if none does, the destination counts as unreachable (unavailable) for the run.
+        return DestinationUnreachableError(f"{where} is unreachable ({what}: {describe(exc)})")
     if isinstance(exc, OSError):
         return DestinationError(f"{what} at {where}: local I/O failed: {describe(exc)}")
     if is_transient(exc):
-        return RetryableDestinationError(f"{what} at {where} kept failing: {describe(exc)}")
+        return RetryableDestinationError(f"{what} at {where} failed: {describe(exc)}")
     return DestinationError(f"{what} at {where} failed: {describe(exc)}")

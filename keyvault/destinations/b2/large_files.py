@@ -7,15 +7,17 @@ One upload goes through the states of :data:`UploadState`:
     *before* ``b2_start_large_file`` is sent: if its reply is lost or the process dies,
     the next run finds the marker and cancels what was started.
 ``uploading``
-    The file id is known (and recorded with the marker, unless the start call may have
-    been sent twice: then a second, unseen file may exist and the name is swept instead).
-    Parts go up one at a time, each with its SHA1, and each reply is checked.
+    The file id is known and recorded with the marker. Parts go up one at a time, each
+    read straight from the caller's source with its SHA-1 (hashed before the start, in
+    the put's one pass), and each reply is checked.
 ``finishing``
     ``b2_finish_large_file`` with the parts' SHA1s.
 ``done``
-    Finished; the marker is removed (after sweeping the name if the start was repeated).
+    Finished; the marker is removed.
 
-A failure (or an interrupt) in ``uploading`` or ``finishing`` cancels the file at once;
+Every call is made once (b2sdk's own retries are off): a failed start is looked for by
+name and cancelled (its reply may be what was lost); a failure (or an interrupt) in
+``uploading`` or ``finishing`` cancels the file at once;
 if even that fails, the marker stays and :func:`sweep_unfinished` cancels it at the next
 run, by id (free) or, when no id was recorded, by name with
 ``b2_list_unfinished_large_files`` (a paid Class C call, used only then).
@@ -23,7 +25,6 @@ run, by id (free) or, when no id was recorded, by name with
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
@@ -31,147 +32,134 @@ from keyvault.errors import DestinationError
 
 from .config import CONTENT_TYPE, LARGE_FILE_SHA1_INFO, SHA256_INFO
 from .errors import describe, resource_not_found
-from .progress import PartReader, Progress
+from .progress import Digests, Progress, SourceWindow
 
 if TYPE_CHECKING:
-    from .destination import B2Destination
+    from .connection import B2Connection
 
 __all__ = ["UploadState", "cancel_large_file", "put_large", "sweep_unfinished"]
 
 logger = logging.getLogger(__name__)
 
-UploadState = Literal["starting", "uploading", "finishing", "done"]
+#: Where a large-file upload is (see the module docstring); logged when one fails.
+UploadState = Literal["starting", "uploading", "finishing"]
 
 
-def cancel_large_file(dest: B2Destination, file_id: str) -> None:
+def cancel_large_file(conn: B2Connection, file_id: str) -> None:
     """Cancel the unfinished large file ``file_id`` (already finished or gone is fine)."""
     from b2sdk.v3.exception import BadRequest, FileNotPresent
 
     ResourceNotFound = resource_not_found()
     try:
-        dest._api.session.cancel_large_file(file_id)
+        conn.api.session.cancel_large_file(file_id)
     except (FileNotPresent, ResourceNotFound, BadRequest):
         pass  # already finished, cancelled or gone
 
 
-def cancel_unfinished_named(dest: B2Destination, file_name: str) -> None:
+def cancel_unfinished_named(conn: B2Connection, file_name: str) -> None:
     """Cancel every unfinished large file called ``file_name`` (one Class C call)."""
-    reply = dest._api.session.list_unfinished_large_files(
-        dest._bucket_id, prefix=file_name, max_file_count=100
+    reply = conn.api.session.list_unfinished_large_files(
+        conn.bucket_id, prefix=file_name, max_file_count=100
     )
     for entry in reply.get("files", []):
         if entry.get("fileName") == file_name:
-            cancel_large_file(dest, str(entry["fileId"]))
+            cancel_large_file(conn, str(entry["fileId"]))
 
 
-def sweep_unfinished(dest: B2Destination) -> None:
+def sweep_unfinished(conn: B2Connection) -> None:
     """Cancel large files a previous run left unfinished (only when it recorded some)."""
-    pending = dest._info.pending()
+    pending = conn.info.pending()
     if not pending:
         return
     for marker, file_name, file_id in pending:
         try:
             if file_id is not None:
-                cancel_large_file(dest, file_id)
+                cancel_large_file(conn, file_id)
             else:
-                cancel_unfinished_named(dest, file_name)
-            dest._info.pending_remove(marker)
+                cancel_unfinished_named(conn, file_name)
+            conn.info.pending_remove(marker)
         except Exception as exc:  # keep the marker; the next run tries again
             logger.warning("could not cancel an unfinished B2 upload: %s", describe(exc))
 
 
 def put_large(
-    dest: B2Destination,
+    conn: B2Connection,
     file_name: str,
-    spool: BinaryIO,
+    source: BinaryIO,
+    start: int,
     size: int,
     part_size: int,
-    sha1_hex: str,
-    sha256_hex: str,
+    digests: Digests,
     tracker: Progress,
+    *,
+    retention: Any,
 ) -> dict[str, Any]:
-    """Upload ``size`` bytes of ``spool`` as large file ``file_name``; B2's finish reply.
+    """Upload ``size`` bytes of ``source`` (from ``start``) as large file ``file_name``,
+    in parts of ``part_size`` whose SHA-1s are in ``digests``, under ``retention`` (a
+    b2sdk ``FileRetentionSetting`` or None); B2's finish reply.
 
-    Raises the contract's errors; leaves no unfinished file behind (see the module doc).
+    Each call is made once; a failure cancels the file and raises the contract's error
+    (retryable ones are retried by the engine's wrapper, from the start of the put).
     """
-    file_info = {SHA256_INFO: sha256_hex, LARGE_FILE_SHA1_INFO: sha1_hex}
-    info = dest._info
+    file_info = {SHA256_INFO: digests.sha256, LARGE_FILE_SHA1_INFO: digests.sha1}
+    info = conn.info
     state: UploadState = "starting"
     marker = info.pending_add(file_name)
 
-    def start() -> dict[str, Any]:
-        _, bucket_id = dest._ready()
-        reply: dict[str, Any] = dest._api.session.start_large_file(
-            bucket_id, file_name, CONTENT_TYPE, file_info, file_retention=dest._retention()
+    def start_file() -> dict[str, Any]:
+        _, bucket_id = conn.ready()
+        reply: dict[str, Any] = conn.api.session.start_large_file(
+            bucket_id, file_name, CONTENT_TYPE, file_info, file_retention=retention
         )
         return reply
 
-    retries_before = dest._http_retries()
     try:
-        started = dest._run(f"start of large file {file_name}", start)
+        started = conn.run(f"start of large file {file_name}", start_file)
     except DestinationError:
-        # The server may have started it even so; look once, else the next run will.
+        # The server may have started it even so (a lost reply); look once, else the
+        # next run will.
         try:
-            cancel_unfinished_named(dest, file_name)
+            cancel_unfinished_named(conn, file_name)
         except Exception as exc:
             logger.warning("could not check for an unfinished B2 upload: %s", describe(exc))
         else:
             info.pending_remove(marker)
         raise
     file_id = str(started["fileId"])
+    info.pending_set_id(marker, file_id)
     state = "uploading"
-    # A start call that was repeated may have created a large file whose id we never
-    # saw: then the marker keeps no id, and the file name is swept once we are done.
-    start_repeated = dest._http_retries() != retries_before or dest._last_attempts > 1
-    if not start_repeated:
-        info.pending_set_id(marker, file_id)
     try:
-        part_sha1s: list[str] = []
-        for number, offset in enumerate(range(0, size, part_size), start=1):
-            spool.seek(offset)
-            data = spool.read(min(part_size, size - offset))
-            part_sha1 = hashlib.sha1(data).hexdigest()  # noqa: S324 - B2's checksum
+        for number, (offset, sha1) in enumerate(
+            zip(range(0, size, part_size), digests.part_sha1s, strict=True), start=1
+        ):
+            length = min(part_size, size - offset)
 
             def upload_part(
-                number: int = number,
-                data: bytes = data,
-                offset: int = offset,
-                sha1: str = part_sha1,
+                number: int = number, offset: int = offset, length: int = length, sha1: str = sha1
             ) -> Any:
-                dest._ready()
-                reply = dest._api.session.upload_part(
-                    file_id, number, len(data), sha1, PartReader(data, offset, tracker)
-                )
+                conn.ready()
+                window = SourceWindow(source, start + offset, length, offset, tracker)
+                reply = conn.api.session.upload_part(file_id, number, length, sha1, window)
                 if reply.get("contentSha1") != sha1:
                     raise DestinationError(f"B2 acknowledged part {number} with a bad SHA1")
                 return reply
 
-            dest._run(f"upload of part {number} of {file_name}", upload_part)
-            part_sha1s.append(part_sha1)
+            conn.run(f"upload of part {number} of {file_name}", upload_part)
         state = "finishing"
-        finished: dict[str, Any] = dest._run(
+        finished: dict[str, Any] = conn.run(
             f"finish of large file {file_name}",
-            lambda: dest._api.session.finish_large_file(file_id, part_sha1s),
+            lambda: conn.api.session.finish_large_file(file_id, list(digests.part_sha1s)),
         )
     except BaseException:
         # Cancel now so no unfinished file (billed storage) stays behind; if that fails
         # too, the marker stays and the next run cancels it.
         logger.debug("large file %s failed while %s; cancelling", file_name, state)
         try:
-            cancel_large_file(dest, file_id)
-            if start_repeated:
-                cancel_unfinished_named(dest, file_name)
+            cancel_large_file(conn, file_id)
         except Exception as exc:
             logger.warning("could not cancel unfinished B2 upload: %s", describe(exc))
         else:
             info.pending_remove(marker)
         raise
-    state = "done"
-    if start_repeated:
-        try:
-            cancel_unfinished_named(dest, file_name)
-        except Exception as exc:  # the marker stays: the next run sweeps
-            logger.warning("could not cancel unfinished B2 upload: %s", describe(exc))
-            return finished
     info.pending_remove(marker)
     return finished

@@ -422,6 +422,7 @@ def test_another_writers_newer_manifest_is_not_overwritten(
     assert _objects(dest)[key] == theirs
     checks = engine.verify(home, destinations=[dest])
     assert [c.result for c in checks.conflicts] == ["conflict"]
+    assert checks.copies_missing  # 'keyvault verify' exits 4 on a CONFLICT
     assert engine.repair(home, destinations=[dest]).repaired == []
     assert _objects(dest)[key] == theirs
 

@@ -212,3 +212,20 @@ def test_specter_json_keeps_label_and_height() -> None:
     data = json.dumps({"label": "Vault", "blockheight": 2400000, "descriptor": descriptor})
     imported = read_configuration(data.encode())
     assert (imported.format, imported.label, imported.blockheight) == ("specter", "Vault", 2400000)
+
+
+def test_files_holding_secrets_are_refused() -> None:
+    document = json.loads((VECTORS / "coldcard" / "el-p2wsh-myself.json").read_text())
+    document["x1/"]["seed"] = "word " * 12
+    with pytest.raises(WalletConfigError, match="seed or private keys") as caught:
+        read_configuration(json.dumps(document).encode())
+    assert "word" not in str(caught.value)
+    xprv = (
+        "xprv9s21ZrQH143K31xYSDQpPDxsXRTUcvj2iNHm5NUtrGiGG5e2DtALGdso3pGz6ssrdK4"
+        "PFmM8NSpSBHNqPqm55Qn3LqFtT2emdEXVYsCzC2U"
+    )
+    descriptor = (VECTORS / "coldcard" / "desc-p2wsh-myself.txt").read_text().strip()
+    specter = {"descriptor": descriptor, "devices": [{"note": xprv}]}
+    with pytest.raises(WalletConfigError, match="line 1: a private key") as caught:
+        read_configuration(json.dumps(specter).encode())
+    assert xprv not in str(caught.value)

@@ -27,6 +27,10 @@ from keyvault.vault.config import (
 from .roundtrip import rasterise, zbar, zxing
 
 DAY = date(2026, 11, 2)
+# The stock `shamir` command (python-shamir-mnemonic's console script, the entry point
+# `shamir_mnemonic.cli:cli`), run by this interpreter so that it is found whether or not
+# the venv is activated or its scripts directory is on PATH.
+SHAMIR = (sys.executable, "-m", "shamir_mnemonic.cli")
 VAULT_ID = "3f2a9c0d11e24b6f8a7d5c4b3a291807"
 
 
@@ -171,7 +175,7 @@ def test_split_kit_two_of_three_with_keyvault_and_without(tmp_path: Path) -> Non
 
         # Without keyvault: stock `shamir recover`, the printed snippet, stock `age -d -i`.
         shamir = subprocess.run(
-            ["shamir", "recover"], input="\n".join(pair) + "\n", capture_output=True, text=True
+            [*SHAMIR, "recover"], input="\n".join(pair) + "\n", capture_output=True, text=True
         )
         assert shamir.returncode == 0, shamir.stderr
         hex_secret = shamir.stdout.split("Your master secret is:")[1].split()[0]
@@ -185,7 +189,7 @@ def test_split_kit_two_of_three_with_keyvault_and_without(tmp_path: Path) -> Non
     with pytest.raises(InvalidShareError):
         kit.identity_from_shares([Secret(scanned[0])])
     alone = subprocess.run(
-        ["shamir", "recover"], input=scanned[0] + "\n", capture_output=True, text=True, timeout=30
+        [*SHAMIR, "recover"], input=scanned[0] + "\n", capture_output=True, text=True, timeout=30
     )
     assert "Your master secret is" not in alone.stdout
 

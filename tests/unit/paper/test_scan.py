@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -51,17 +52,19 @@ def test_simulated_photo_mild_blur_and_rotation(
     assert seedqr.from_payload(payload.decode()).reveal_text() == phrase.reveal_text()
 
 
-def test_retries_rescue_a_photo_the_plain_read_misses(
-    phrase_page: tuple[Secret, Path, Path],
-) -> None:
-    phrase, _, png = phrase_page
+def test_retries_rescue_a_photo_the_plain_read_misses(tmp_path: Path) -> None:
+    # A fixed phrase (seed "1:3" of bench/bench_scan.py, which measures the rate over 300
+    # random phrases): blurred by about one module, the earlier retries missed it.
+    phrase = bip39.from_entropy(hashlib.sha256(b"1:3").digest())
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(render.render_pdf(documents.phrase_sheet(phrase, day=DAY)))
+    (png,) = rasterise(pdf, tmp_path / "png")
     with Image.open(png) as image:
         photo = image.convert("L").rotate(7, expand=True, fillcolor=255)
     photo = photo.filter(ImageFilter.GaussianBlur(5))
     plain = zxingcpp.read_barcodes(photo, formats=zxingcpp.BarcodeFormat.QRCode)
     assert plain == []
-    (payload,) = scan.decode_image(photo)
-    assert seedqr.from_payload(payload.decode()).reveal_text() == phrase.reveal_text()
+    assert scan.decode_image(photo) == [seedqr.to_standard(phrase).encode()]
 
 
 def test_multi_page_pdf_gives_every_share_with_its_page(tmp_path: Path) -> None:

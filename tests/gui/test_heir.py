@@ -1,0 +1,85 @@
+"""The heir's path, end to end: a rendered recovery kit PDF -> the wizard's "I am
+recovering someone's keys" -> scan the kit -> recover from the drive -> the files."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from keyvault_gui.views import wizard as wiz
+from keyvault_gui.views.main_window import MainWindow
+from keyvault_gui.views.restore import RestoreView
+from pytestqt.qtbot import QtBot
+
+from keyvault.backup.engine import RecoverReport
+from keyvault.paper import kit
+from keyvault.paper.render import render_pdf
+from keyvault.secret import Secret
+from keyvault.vault import keystore
+from keyvault.vault.config import load_config
+
+from .conftest import FAST_WORK_FACTOR, PASSPHRASE, wait_idle
+from .test_restore_print import _backed_up
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["key-page", "2-of-3-shares"])
+def test_heir_recovers_from_the_kit_pdf(
+    qtbot: QtBot, window: MainWindow, kv_home: Path, tmp_path: Path, split: bool
+) -> None:
+    _, content = _backed_up(qtbot, window, tmp_path)
+    identity = keystore.unlock_vault_key(kv_home, Secret(PASSPHRASE))
+    config = load_config(kv_home)
+    if split:
+        shares = kit.split_vault_key(identity, 2, 3)
+        document = kit.recovery_kit(config, day=date.today(), shares=shares, threshold=2)
+    else:
+        document = kit.recovery_kit(config, day=date.today(), identity=identity)
+    pdf = tmp_path / "kit.pdf"
+    pdf.write_bytes(render_pdf(document))
+
+    # The heir's computer: no vault, the wizard opens; they pick the third choice.
+    heir = MainWindow(
+        tmp_path / "heir-home",
+        runner=window.runner,
+        work_factor=FAST_WORK_FACTOR,
+        open_wizard_if_needed=False,
+    )
+    qtbot.addWidget(heir)
+    wizard = heir.open_wizard()
+    wizard.start_page.heir_radio.setChecked(True)
+    assert wizard.start_page.nextId() == -1  # no vault setup
+    assert wizard.currentId() == wiz.START
+    wizard.accept()
+    view = heir.stack.currentWidget()
+    assert isinstance(view, RestoreView)
+    assert view.with_kit.isChecked()
+
+    view.scan_kit(pdf)
+    qtbot.waitUntil(lambda: view.kit_identity is not None, timeout=60_000)
+    assert str(identity.recipient) in view.kit_status.text()
+    view.recover_source.setText(str(tmp_path / "drive"))
+    view.recover_out.setText(str(tmp_path / "inherited"))
+    view.run_recover()
+    qtbot.waitUntil(lambda: isinstance(view.last_result, RecoverReport), timeout=30_000)
+    wait_idle(qtbot, heir.runner)
+    assert (tmp_path / "inherited" / "wallet.dat").read_bytes() == content
+    assert "restored wallet.dat version 1" in view.result.toPlainText()
+    assert not (tmp_path / "heir-home" / "key.age").exists()  # no vault was set up
+
+
+def test_a_photo_without_a_key_says_so(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    from PIL import Image
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (200, 200), "white").save(blank)
+    view = window.show_page("restore")
+    assert isinstance(view, RestoreView)
+    view.scan_kit(blank)
+    qtbot.waitUntil(lambda: "no key or share" in view.kit_status.text(), timeout=30_000)
+    assert view.kit_identity is None
+    view.with_kit.setChecked(True)
+    view.recover_source.setText(str(tmp_path))
+    view.recover_out.setText(str(tmp_path / "out"))
+    view.run_recover()
+    assert "scan the kit" in view.result.toPlainText()
