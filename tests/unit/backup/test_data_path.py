@@ -164,3 +164,35 @@ def test_the_next_restore_removes_what_a_killed_restore_left(
     engine.restore(home, path.name, out / "wallet.dat", identities=[identity], destinations=[dest])
     assert sorted(p.name for p in out.iterdir()) == ["mine.txt", "wallet.dat"]
     assert (out / "wallet.dat").read_bytes() == path.read_bytes()
+
+
+def test_a_full_destination_prunes_older_versions_to_keep_the_newest(
+    vault: tuple[Path, X25519Identity], tmp_path: Path
+) -> None:
+    """Issue 12: each version is a whole copy; a destination that fills up must still
+    take the newest one, pruning older versions (oldest first) and saying so."""
+    home, identity = vault
+    path = _item(home, tmp_path, 20_000)
+    dest = MemoryDestination("usb", "external", capacity=75_000)
+    pruned_notes: list[str] = []
+    for run in range(8):
+        path.write_bytes(os.urandom(20_000))
+        report = engine.backup(home, destinations=[dest])
+        result = report.destinations[0]
+        assert (result.state, result.uploaded) == ("ok", 1), (run, result)
+        pruned_notes += [n for n in result.notes if "pruned" in n]
+        out = tmp_path / f"restored-{run}"
+        engine.restore(home, path.name, out, identities=[identity], destinations=[dest])
+        assert out.read_bytes() == path.read_bytes()
+    assert pruned_notes and all("was full" in n for n in pruned_notes)
+    assert dest.used_bytes() <= 75_000
+
+
+def test_a_full_destination_with_nothing_older_fails_as_before(
+    vault: tuple[Path, X25519Identity], tmp_path: Path
+) -> None:
+    home, _ = vault
+    _item(home, tmp_path, 50_000)
+    dest = MemoryDestination("usb", "external", capacity=30_000)
+    report = engine.backup(home, destinations=[dest])
+    assert report.destinations[0].state == "full"
