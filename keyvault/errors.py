@@ -284,8 +284,9 @@ class WalletConfigError(KeyvaultError):
 class DescriptorChecksumError(WalletConfigError):
     """the descriptor's checksum does not match it (a character was changed or lost)"""
 
-    def __init__(self, message: str | None = None, *, expected: str, found: str) -> None:
-        super().__init__(message, hint=f"the checksum of this text is #{expected}")
+    def __init__(self, message: str | None = None, *, expected: str = "", found: str = "") -> None:
+        hint = f"the checksum of this text is #{expected}" if expected else None
+        super().__init__(message, hint=hint)
         #: The checksum the descriptor text before ``#`` has.
         self.expected = expected
         #: The checksum written after ``#``.
