@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from keyvault import layout
 from keyvault.atomic import TEMP_PREFIX, atomic_writer
@@ -48,32 +48,13 @@ from .manifest import (
 from .reports import ProgressEvent, ProgressFn, RecoverReport, RestoreResult
 from .run import CHUNK, HashSink, RunContext, as_binary, safe_name
 from .transfer import get_bytes, stream_object
+from .untar import extract_folder, strip_root_filter
 
 __all__ = [
     "recover",
     "recover_from_source",
     "restore",
 ]
-
-
-def _strip_root_filter(root: str) -> Callable[[tarfile.TarInfo, str], tarfile.TarInfo | None]:
-    """tarfile's ``data`` filter, after moving members from ``root/...`` to ``...``."""
-
-    def strip(member: tarfile.TarInfo, destination: str) -> tarfile.TarInfo | None:
-        head, _, rest = member.name.partition("/")
-        if head != root:
-            raise DamagedFileError("the folder archive has an entry outside its folder")
-        if not rest:
-            return None
-        changes: dict[str, Any] = {"name": rest}
-        if member.islnk():
-            link_head, _, link_rest = member.linkname.partition("/")
-            if link_head != root:
-                raise DamagedFileError("the folder archive has a link outside its folder")
-            changes["linkname"] = link_rest
-        return tarfile.data_filter(member.replace(**changes, deep=False), destination)
-
-    return strip
 
 
 #: Opens the stored ciphertext for reading (a stream straight from a destination).
@@ -106,7 +87,7 @@ def _extract_tar(
     worker.start()
     try:
         with os.fdopen(read_fd, "rb") as pipe, tarfile.open(fileobj=pipe, mode="r|") as tar:
-            tar.extractall(out, filter=_strip_root_filter(root))  # noqa: S202 - filtered
+            extract_folder(tar, out, strip_root_filter(root))
             while pipe.read(CHUNK):
                 pass
     except tarfile.TarError as exc:

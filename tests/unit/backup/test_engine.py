@@ -571,9 +571,9 @@ def test_folder_archive_with_entries_outside_is_refused(tmp_path: Path) -> None:
         info = tarfile.TarInfo("other/evil")
         info.size = 1
         tar.addfile(info, io.BytesIO(b"x"))
-    from keyvault.backup.restore import _strip_root_filter
+    from keyvault.backup.untar import strip_root_filter
 
-    strip = _strip_root_filter("root")
+    strip = strip_root_filter("root")
     with (
         tarfile.open(fileobj=io.BytesIO(archive.getvalue())) as tar,
         pytest.raises(DamagedFileError),
