@@ -34,6 +34,7 @@ from keyvault.errors import (
     NotFoundError,
     ObjectNotFoundError,
     RollbackError,
+    from_os_error,
 )
 from keyvault.secret import Secret
 from keyvault.vault.keystore import unlock_encrypted_key
@@ -399,6 +400,9 @@ def _recover_items(
             )
         except KeyvaultError as exc:
             report.failed.append((entry.name, exc.message))
+            continue
+        except OSError as exc:  # the output disk (full, read-only): this item only
+            report.failed.append((entry.name, from_os_error(exc).message))
             continue
         report.restored.append(
             RestoreResult(

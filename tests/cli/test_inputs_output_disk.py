@@ -38,14 +38,27 @@ def _backed_up_wallet(kv_home: Path, tmp_path: Path, size: int) -> Path:
 
 def test_restore_and_recover_to_a_full_disk(kv_home: Path, tmp_path: Path) -> None:
     wallet = _backed_up_wallet(kv_home, tmp_path, 600_000)
+    note = tmp_path / "src" / "note.txt"
+    note.write_bytes(b"small enough")
+    assert run_cli("add", str(note), "--name", "note").code == 0
+    assert run_cli("backup").code in (0, 3)
     with mounted_tmpfs(tmp_path / "small", "256k") as small:
         out = small / "wallet.dat"
         restored = run_cli("--json", "restore", "wallet", "-o", str(out), env=ENV)
         assert "no space left on device" in _typed(restored, "DiskFullError")
+        # recover reports the item the disk refused and goes on with the others.
         recovered = run_cli(
             "--json", "recover", str(tmp_path / "usb"), "-o", str(small / "all"), env=ENV
         )
-        _typed(recovered, "DiskFullError")
+        assert "Traceback" not in recovered.stderr, recovered.stderr
+        assert recovered.code == 4, (recovered.stdout, recovered.stderr)
+        report = recovered.json()
+        failed = {entry["item"]: entry["message"] for entry in report["failed"]}
+        assert "no space left on device" in failed["wallet"]
+        assert [entry["name"] for entry in report["restored"]] == ["note"]
+        restored_path = Path(report["restored"][0]["path"])
+        assert restored_path.read_bytes() == b"small enough"
+        assert sorted(p.name for p in (small / "all").iterdir()) == [restored_path.name]
     assert run_cli("restore", "wallet", "-o", str(tmp_path / "ok.dat"), env=ENV).code == 0
     assert (tmp_path / "ok.dat").read_bytes() == wallet.read_bytes()
 
