@@ -1,22 +1,29 @@
-"""Benchmark: keyvault's age encryption against the stock ``age`` CLI, side by side.
+"""Benchmark: ``keyvault encrypt``/``decrypt`` against the stock ``age`` CLI, side by side.
 
 Usage::
 
-    python bench/bench_age.py [--size-mib 1024] [--runs 5] [--dir DIR]
+    python bench/bench_age.py                      # 256 MiB and 1 GiB, 5 runs, on disk
+    python bench/bench_age.py --sizes-mib 256 --runs 7 --dir /some/disk/folder
 
-It writes a random file (on the tmpfs ``/dev/shm`` when present, so the runs measure
-CPU rather than the disk), makes an X25519 key with ``age-keygen``, then for each run,
-in an order that rotates from run to run, times four processes (wall clock, start-up
-included):
+Measured as a user runs the tools: two CLI processes (start-up included), reading and
+writing real files on disk (a temp folder in ``--dir``, default the current directory;
+the page cache is left as it is, the same for both tools). For each size it writes a
+random file, makes an X25519 key with ``age-keygen``, and then, ``--runs`` times, times
+four processes, interleaved (the order rotates from run to run, so no tool always follows
+the same neighbour):
 
 - ``age -r RECIPIENT -o OUT IN`` and ``keyvault encrypt -r RECIPIENT -o OUT IN``
 - ``age -d -i KEY -o OUT IN`` and ``keyvault decrypt -i KEY -o OUT IN``
 
-Each tool decrypts the *other* tool's ciphertext (so the run doubles as an interop check)
-and every output's SHA-256 is checked against the input. Peak RSS comes from GNU time.
-``--library`` also times the library calls (``encrypt_file``/``decrypt_file``) inside one
-process each, without interpreter start-up. MB/s means 10^6 bytes of plaintext per second.
-The Markdown table it prints is what BENCHMARKS.md records.
+Each tool decrypts the *other* tool's ciphertext (so every run is also an interop check)
+and every output's SHA-256 is checked against the input. Note that keyvault's ``-o`` is
+durable (fsync of the file and its folder before the rename) and ``age``'s is not.
+
+Printed: a Markdown table per size with the median wall time of each command, the ratio
+``age / keyvault`` of the medians (>= 1.0: keyvault as fast or faster) and the peak RSS
+(GNU time's ``%M``, largest of the runs). The machine's load average is printed before
+and after: on a shared machine, compare ratios of one run of the script, not absolute
+times across runs.
 """
 
 from __future__ import annotations
@@ -83,133 +90,108 @@ def _timed(argv: list[str]) -> tuple[float, int]:
     return elapsed, rss
 
 
-def _library_worker(operation: str, source: str, target: str, key: str) -> None:
-    """Run inside a child: one library call, print its own duration."""
-    from keyvault.crypto import X25519Recipient, decrypt_file, encrypt_file
-    from keyvault.crypto.keys import parse_identity_file
-    from keyvault.secret import Secret
-
-    start = time.perf_counter()
-    if operation == "encrypt":
-        encrypt_file(source, target, [X25519Recipient.parse(key)])
-    else:
-        identities = parse_identity_file(Secret(Path(key).read_text()))
-        decrypt_file(source, target, identities)
-    print(f"{time.perf_counter() - start:.6f}")
-
-
-def _library_timed(operation: str, source: Path, target: Path, key: str) -> tuple[float, int]:
-    argv = [sys.executable, __file__, "--worker", operation, str(source), str(target), key]
-    _, rss, stdout, _ = _run_measured(argv)
-    return float(stdout), rss
+def _ratio_rows(size_mib: int, results: dict[str, list[tuple[float, int]]]) -> list[str]:
+    """The table rows of one size: median wall, MB/s, the ratio and peak RSS per command."""
+    rows = []
+    size = size_mib * MIB
+    for direction in ("encrypt", "decrypt"):
+        age_median = statistics.median(t for t, _ in results[f"age {direction}"])
+        for tool in ("age", "keyvault"):
+            runs = results[f"{tool} {direction}"]
+            median = statistics.median(t for t, _ in runs)
+            ratio = f"**{age_median / median:.2f}**" if tool == "keyvault" else ""
+            rss = max(r for _, r in runs) / 1024
+            rows.append(
+                f"| {size_mib} MiB | {tool} {direction} | {median:.2f} s | "
+                f"{size / median / 1e6:.0f} | {ratio} | {rss:.1f} MiB |"
+            )
+    return rows
 
 
-def _row(name: str, size: int, runs: list[tuple[float, int]]) -> str:
-    times = [t for t, _ in runs]
-    median = statistics.median(times)
-    rss = max(r for _, r in runs) / 1024
-    return (
-        f"| {name} | {median:.2f} s | {size / median / 1e6:.0f} | "
-        f"{size / min(times) / 1e6:.0f} | {rss:.1f} MiB |"
-    )
+def _bench_size(work: Path, size_mib: int, runs: int) -> dict[str, list[tuple[float, int]]]:
+    size = size_mib * MIB
+    plain = work / "plain.bin"
+    _make_input(plain, size)
+    expected = _sha256(plain)
+    key = work / "key.txt"
+    key.unlink(missing_ok=True)
+    subprocess.run(["age-keygen", "-o", str(key)], check=True, capture_output=True)
+    recipient = subprocess.run(
+        ["age-keygen", "-y", str(key)], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    kv = [sys.executable, "-m", "keyvault_cli"]
+    results: dict[str, list[tuple[float, int]]] = {}
+
+    def run(name: str, argv: list[str], output: Path) -> None:
+        output.unlink(missing_ok=True)
+        results.setdefault(name, []).append(_timed(argv))
+        if output.suffix == ".out" and _sha256(output) != expected:
+            raise SystemExit(f"{name}: output differs from the input")
+        if output.suffix == ".out":
+            output.unlink()
+
+    age_out, kv_out = work / "age.age", work / "kv.age"
+    operations: list[Callable[[], None]] = [
+        lambda: run(
+            "age encrypt", ["age", "-r", recipient, "-o", str(age_out), str(plain)], age_out
+        ),
+        lambda: run(
+            "keyvault encrypt",
+            [*kv, "encrypt", "-r", recipient, "-o", str(kv_out), str(plain)],
+            kv_out,
+        ),
+        lambda: run(
+            "age decrypt",
+            ["age", "-d", "-i", str(key), "-o", str(work / "a.out"), str(kv_out)],
+            work / "a.out",
+        ),
+        lambda: run(
+            "keyvault decrypt",
+            [*kv, "decrypt", "-i", str(key), "-o", str(work / "k.out"), str(age_out)],
+            work / "k.out",
+        ),
+    ]
+    # Untimed first ciphertexts, so any operation can come first in a run.
+    operations[0]()
+    operations[1]()
+    results.clear()
+    for index in range(runs):
+        shift = index % len(operations)
+        for operation in operations[shift:] + operations[:shift]:
+            operation()
+    for leftover in (plain, age_out, kv_out):
+        leftover.unlink(missing_ok=True)
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--sizes-mib", type=int, nargs="+", default=[256, 1024])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--dir", type=Path, default=None)
-    parser.add_argument("--library", action="store_true", help="also time the library calls")
-    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--dir", type=Path, default=Path.cwd())
     args = parser.parse_args()
-    if args.worker:
-        _library_worker(*args.worker)
-        return
     if shutil.which("age") is None or shutil.which("age-keygen") is None:
         raise SystemExit("needs the age and age-keygen CLIs")
-    base = args.dir or (Path("/dev/shm") if Path("/dev/shm").is_dir() else None)
-    work = Path(tempfile.mkdtemp(prefix="kv-bench-", dir=base))
+    work = Path(tempfile.mkdtemp(prefix="kv-bench-age-", dir=args.dir))
     try:
-        size = args.size_mib * MIB
-        plain = work / "plain.bin"
-        _make_input(plain, size)
-        expected = _sha256(plain)
-        key = work / "key.txt"
-        subprocess.run(["age-keygen", "-o", str(key)], check=True, capture_output=True)
-        recipient = subprocess.run(
-            ["age-keygen", "-y", str(key)], check=True, capture_output=True, text=True
-        ).stdout.strip()
-        kv = [sys.executable, "-m", "keyvault_cli"]
-        results: dict[str, list[tuple[float, int]]] = {}
-
-        def run(name: str, argv: list[str], output: Path) -> None:
-            output.unlink(missing_ok=True)
-            results.setdefault(name, []).append(_timed(argv))
-            if output.suffix == ".out" and _sha256(output) != expected:
-                raise SystemExit(f"{name}: output differs from the input")
-
-        def run_library(name: str, operation: str, source: Path, output: Path, k: str) -> None:
-            output.unlink(missing_ok=True)
-            results.setdefault(name, []).append(_library_timed(operation, source, output, k))
-            if operation == "decrypt" and _sha256(output) != expected:
-                raise SystemExit(f"{name}: output differs from the input")
-
-        age_out, kv_out = work / "age.age", work / "kv.age"
         load_before = os.getloadavg()[0]
-        # Each run times every operation once; the order rotates from run to run so that
-        # no tool always follows the same neighbour (tmpfs page reclaim after a 1 GiB file
-        # is freed otherwise favours whoever runs second).
-        operations: list[Callable[[], None]] = [
-            lambda: run(
-                "age encrypt", ["age", "-r", recipient, "-o", str(age_out), str(plain)], age_out
-            ),
-            lambda: run(
-                "keyvault encrypt (CLI)",
-                [*kv, "encrypt", "-r", recipient, "-o", str(kv_out), str(plain)],
-                kv_out,
-            ),
-            lambda: run(
-                "age decrypt",
-                ["age", "-d", "-i", str(key), "-o", str(work / "a.out"), str(kv_out)],
-                work / "a.out",
-            ),
-            lambda: run(
-                "keyvault decrypt (CLI)",
-                [*kv, "decrypt", "-i", str(key), "-o", str(work / "k.out"), str(age_out)],
-                work / "k.out",
-            ),
-        ]
-        if args.library:
-            operations += [
-                lambda: run_library("keyvault encrypt_file", "encrypt", plain, kv_out, recipient),
-                lambda: run_library(
-                    "keyvault decrypt_file", "decrypt", age_out, work / "l.out", str(key)
-                ),
-            ]
-        # Untimed first ciphertexts, so any operation can come first in a run.
-        subprocess.run(["age", "-r", recipient, "-o", str(age_out), str(plain)], check=True)
-        subprocess.run([*kv, "encrypt", "-r", recipient, "-o", str(kv_out), str(plain)], check=True)
-        results.clear()
-        for index in range(args.runs):
-            shift = index % len(operations)
-            for operation in operations[shift:] + operations[:shift]:
-                operation()
-                for leftover in ("a.out", "k.out", "l.out"):
-                    (work / leftover).unlink(missing_ok=True)
-        cpus = os.cpu_count()
+        tables = [_ratio_rows(size, _bench_size(work, size, args.runs)) for size in args.sizes_mib]
+        fs = subprocess.run(
+            ["findmnt", "-no", "FSTYPE,SOURCE", "-T", str(work)], capture_output=True, text=True
+        ).stdout.strip()
         age_version = subprocess.run(["age", "--version"], capture_output=True, text=True).stdout
         import cryptography
 
         print(
-            f"{args.size_mib} MiB random file in {work.parent}, {args.runs} runs, {cpus} CPUs, "
-            f"age {age_version.strip()}, cryptography {cryptography.__version__}, "
-            f"Python {sys.version.split()[0]}, load average before/after "
-            f"{load_before:.1f}/{os.getloadavg()[0]:.1f}\n"
+            f"files in {work.parent} ({fs or 'unknown filesystem'}), {args.runs} interleaved "
+            f"runs per size, {os.cpu_count()} CPUs, age {age_version.strip()}, cryptography "
+            f"{cryptography.__version__}, Python {sys.version.split()[0]}, load average "
+            f"before/after {load_before:.1f}/{os.getloadavg()[0]:.1f}\n"
         )
-        print("| command | median wall | MB/s (median) | MB/s (best) | peak RSS |")
-        print("| --- | --- | --- | --- | --- |")
-        for name, runs in results.items():
-            print(_row(name, size, runs))
+        print("| size | command | median wall | MB/s | age / keyvault | peak RSS |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for table in tables:
+            print("\n".join(table))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,20 +1,23 @@
 """Writing a command's ``-o FILE``: never over an existing file unless ``--force``.
 
 The writer itself is atomic and decides the mode (0600 for anything secret); this module
-only turns the two ways a write can fail into messages for the user.
+only turns the two ways a write can fail into messages for the user. For output written
+as a stream (``encrypt``/``decrypt``), :func:`output_stream` does both at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import click
 
-from keyvault.errors import AlreadyExistsError
+from keyvault.atomic import atomic_writer
+from keyvault.errors import AlreadyExistsError, FileSystemError, from_os_error
 
-__all__ = ["check_free", "force_option", "output_option", "write_output"]
+__all__ = ["check_free", "force_option", "output_option", "output_stream", "write_output"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,3 +63,47 @@ def write_output(path: Path, write: Callable[[], object]) -> None:
         raise _exists(path) from None
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _write_error(path: Path, exc: OSError) -> FileSystemError:
+    return from_os_error(OSError(exc.errno, exc.strerror, str(path)))
+
+
+class _OutputFile:
+    """The atomic writer's file, whose write errors (a full disk) are typed and name it."""
+
+    def __init__(self, handle: BinaryIO, path: Path) -> None:
+        self._handle = handle
+        self._path = path
+
+    def write(self, data: bytes | memoryview, /) -> int:
+        try:
+            return self._handle.write(data)
+        except OSError as exc:
+            raise _write_error(self._path, exc) from None
+
+
+@contextlib.contextmanager
+def output_stream(path: Path, force: bool) -> Iterator[_OutputFile]:
+    """An atomic writer for ``path`` (0600) that fails only with typed errors.
+
+    An existing ``path`` raises :class:`AlreadyExistsError` unless ``force``; any failure
+    to create, write, flush or rename the output (full or read-only disk, no permission)
+    raises the :func:`~keyvault.errors.from_os_error` error naming ``path``. On any error,
+    nothing is left: neither a partial file nor the temp file. An ``OSError`` raised by
+    the body itself (reading the input) passes through unchanged.
+    """
+    from_body: list[BaseException] = []
+    try:
+        with atomic_writer(path, overwrite=force) as handle:
+            try:
+                yield _OutputFile(handle, path)
+            except BaseException as exc:
+                from_body.append(exc)
+                raise
+    except OSError as exc:
+        if exc in from_body:
+            raise
+        if isinstance(exc, FileExistsError):
+            raise _exists(path) from None
+        raise _write_error(path, exc) from None

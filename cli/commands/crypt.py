@@ -5,7 +5,12 @@ encrypt: ``-r RECIPIENT`` (repeatable), ``-R FILE`` (repeatable), ``-p`` (passph
 vault recipient. decrypt: ``-i FILE`` (repeatable; an identity file may itself be
 passphrase-encrypted, like a ``key.age``), ``-o OUT``, ``[IN]``; a passphrase-encrypted
 file is opened with its passphrase, otherwise without ``-i`` with the vault key (and any
-earlier, rotated vault keys). IN/OUT default to stdin/stdout (also ``-``).
+earlier, rotated vault keys). IN/OUT default to stdin/stdout (also ``-``). Like every
+other ``-o``, an existing OUT is replaced only with ``--force``; OUT appears (0600,
+atomically) only once all of it is written, and a failed write leaves nothing.
+
+The vault modules are imported only when the vault key is used, so encrypting to a
+recipient or decrypting with an identity file starts without them.
 
 Passphrases come from ``--passphrase-file FILE`` (``-`` = stdin), ``KEYVAULT_PASSPHRASE`` or
 a no-echo prompt, never from an option value.
@@ -21,7 +26,6 @@ from typing import Any, BinaryIO, TypeVar
 
 import click
 
-from keyvault.atomic import atomic_writer
 from keyvault.crypto import (
     HeaderInfo,
     Identity,
@@ -41,10 +45,9 @@ from keyvault.crypto.keys import (
 from keyvault.crypto.scrypt import DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR
 from keyvault.errors import VaultNotInitializedError, WeakPassphraseError
 from keyvault.secret import Secret
-from keyvault.vault import keystore
-from keyvault.vault.passphrase_strength import estimate_strength
 
 from ..context import get_app
+from ..output_file import check_free, force_option, output_stream
 from ..secrets_input import read_secret_bytes, read_vault_passphrase
 
 __all__ = ["decrypt", "encrypt", "work_factor_option"]
@@ -79,7 +82,9 @@ def _open_input(input_path: str | None) -> AbstractContextManager[BinaryIO]:
     if input_path is None or input_path == "-":
         return nullcontext(sys.stdin.buffer)
     try:
-        return open(input_path, "rb")
+        # Unbuffered: the payload is read in 1 MiB blocks with readinto, one system call
+        # each; the header parser keeps its own small buffer.
+        return open(input_path, "rb", buffering=0)
     except OSError as exc:
         raise click.UsageError(f"cannot open {input_path}: {exc.strerror}") from None
 
@@ -118,6 +123,7 @@ def _recipients(recipients: Sequence[str], recipients_files: Sequence[str]) -> l
 )
 @click.option("-a", "--armor", is_flag=True, help="Write ASCII-armored (PEM) text.")
 @click.option("-o", "--output", metavar="OUTPUT", help="Write to OUTPUT (default: stdout).")
+@force_option
 @click.option(
     "--passphrase-file",
     metavar="FILE",
@@ -131,6 +137,7 @@ def encrypt(
     use_passphrase: bool,
     armor: bool,
     output: str | None,
+    force: bool,
     passphrase_file: str | None,
     work_factor: int,
     input_path: str | None,
@@ -150,6 +157,8 @@ def encrypt(
         raise click.UsageError(
             "refusing to write binary to the terminal; use -o FILE or -a for armored text"
         )
+    if output not in (None, "-"):
+        check_free(Path(output), force)
     chosen: list[Recipient]
     if use_passphrase:
         passphrase = read_vault_passphrase(
@@ -157,6 +166,8 @@ def encrypt(
         )
         if passphrase.is_empty():
             raise WeakPassphraseError("the passphrase is empty", hint="choose a passphrase")
+        from keyvault.vault.passphrase_strength import estimate_strength
+
         strength = estimate_strength(passphrase)
         if not strength.ok:
             app.output.warn(f"this passphrase is weak ({strength.hint})")
@@ -164,13 +175,15 @@ def encrypt(
     elif recipients or recipients_files:
         chosen = _recipients(recipients, recipients_files)
     else:
+        from keyvault.vault import keystore
+
         chosen = [keystore.vault_recipient(app.home)]
     with _open_input(input_path) as src:
         if output in (None, "-"):
             encrypt_stream(src, sys.stdout.buffer, chosen, armor=armor)
             sys.stdout.buffer.flush()
             return
-        with atomic_writer(Path(output)) as dst:
+        with output_stream(Path(output), force) as dst:
             size = encrypt_stream(src, dst, chosen, armor=armor)
     if app.output.json_mode:
         app.output.emit(
@@ -205,6 +218,8 @@ class _IdentityChooser:
             for path in self._identity_files:
                 found.extend(self._load_identity_file(path))
             return found
+        from keyvault.vault import keystore
+
         home = get_app().home
         if not keystore.has_vault_key(home):
             raise VaultNotInitializedError(
@@ -240,6 +255,7 @@ class _IdentityChooser:
     help="Use the identity file PATH (repeatable; may be passphrase-encrypted).",
 )
 @click.option("-o", "--output", metavar="OUTPUT", help="Write to OUTPUT (default: stdout).")
+@force_option
 @click.option(
     "--passphrase-file",
     metavar="FILE",
@@ -250,6 +266,7 @@ class _IdentityChooser:
 def decrypt(
     identity_files: tuple[str, ...],
     output: str | None,
+    force: bool,
     passphrase_file: str | None,
     input_path: str | None,
 ) -> None:
@@ -262,13 +279,15 @@ def decrypt(
     """
     app = get_app()
     _check_stdin_use(input_path, passphrase_file)
+    if output not in (None, "-"):
+        check_free(Path(output), force)
     chooser = _IdentityChooser(identity_files, passphrase_file)
     with _open_input(input_path) as src:
         if output in (None, "-"):
             decrypt_stream(src, sys.stdout.buffer, chooser)
             sys.stdout.buffer.flush()
             return
-        with atomic_writer(Path(output)) as dst:
+        with output_stream(Path(output), force) as dst:
             size = decrypt_stream(src, dst, chooser)
     if app.output.json_mode:
         app.output.emit({"decrypted": {"output": output, "plaintext_bytes": size}})

@@ -36,6 +36,7 @@ __all__ = [
     "IdentitySource",
     "Progress",
     "Recipient",
+    "Writable",
     "decrypt_bytes",
     "decrypt_file",
     "decrypt_stream",
@@ -85,7 +86,9 @@ class HeaderInfo:
 IdentitySource = Sequence[Identity] | Callable[[HeaderInfo], Sequence[Identity]]
 
 
-class _Writable(Protocol):
+class Writable(Protocol):
+    """Where encrypted or decrypted bytes go: a binary file, or anything with its ``write``."""
+
     def write(self, data: bytes | memoryview, /) -> object: ...
 
 
@@ -98,7 +101,7 @@ def _check_recipients(recipients: Sequence[Recipient]) -> None:
 
 def encrypt_stream(
     src: BinaryIO,
-    dst: BinaryIO,
+    dst: Writable,
     recipients: Sequence[Recipient],
     *,
     armor: bool = False,
@@ -114,7 +117,7 @@ def encrypt_stream(
     _check_recipients(recipients)
     file_key = os.urandom(FILE_KEY_SIZE)
     stanzas = [stanza for recipient in recipients for stanza in recipient.wrap(file_key)]
-    sink: _Writable = ArmorWriter(dst) if armor else dst
+    sink: Writable = ArmorWriter(dst) if armor else dst
     sink.write(encode_header(stanzas, file_key))
     nonce = os.urandom(NONCE_SIZE)
     sink.write(nonce)
@@ -158,7 +161,7 @@ def _no_match(header: Header, identities: Sequence[Identity]) -> Exception:
 
 def decrypt_stream(
     src: BinaryIO,
-    dst: BinaryIO,
+    dst: Writable,
     identities: IdentitySource,
     *,
     progress: Progress | None = None,

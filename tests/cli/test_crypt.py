@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -313,3 +314,65 @@ def test_passphrase_prompt_on_terminal(tmp_path: Path, flag: str) -> None:
     assert code == 0, output
     assert out.read_bytes() == b"prompted"
     assert PASS.encode() not in output
+
+
+@pytest.mark.parametrize("command", ["encrypt", "decrypt"])
+def test_an_existing_output_needs_force(tmp_path: Path, command: str) -> None:
+    identity, key = _keypair(tmp_path)
+    plain = _write(tmp_path / "in.bin", os.urandom(100_000))
+    encrypted = tmp_path / "in.bin.age"
+    _ok(run_cli("encrypt", "-r", str(identity.recipient), "-o", str(encrypted), str(plain)))
+    source, args = (
+        (plain, ["-r", str(identity.recipient)])
+        if command == "encrypt"
+        else (encrypted, ["-i", str(key)])
+    )
+    taken = _write(tmp_path / "taken", b"keep me")
+    refused = run_cli("--json", command, *args, "-o", str(taken), str(source))
+    assert refused.code == 1, refused.stderr
+    error = refused.json()["error"]
+    assert error["type"] == "AlreadyExistsError" and "--force" in error["hint"]
+    assert taken.read_bytes() == b"keep me"
+    _ok(run_cli(command, *args, "--force", "-o", str(taken), str(source)))
+    if command == "decrypt":
+        assert taken.read_bytes() == plain.read_bytes()
+    else:
+        out = tmp_path / "check"
+        _ok(run_cli("decrypt", "-i", str(key), "-o", str(out), str(taken)))
+        assert out.read_bytes() == plain.read_bytes()
+    assert (taken.stat().st_mode & 0o777) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        {"key.txt", "in.bin", "in.bin.age", "taken"}
+        | ({"check"} if command == "encrypt" else set())
+    )
+
+
+@pytest.mark.parametrize("command", ["encrypt", "decrypt"])
+def test_a_full_or_read_only_disk_is_a_typed_error_and_leaves_nothing(
+    tmp_path: Path, command: str
+) -> None:
+    from ..destinations.local_fixtures import mounted_tmpfs
+
+    identity, key = _keypair(tmp_path)
+    plain = _write(tmp_path / "in.bin", os.urandom(3 * 1024 * 1024))
+    encrypted = tmp_path / "in.bin.age"
+    _ok(run_cli("encrypt", "-r", str(identity.recipient), "-o", str(encrypted), str(plain)))
+    source, args = (
+        (plain, ["-r", str(identity.recipient)])
+        if command == "encrypt"
+        else (encrypted, ["-i", str(key)])
+    )
+    with mounted_tmpfs(tmp_path / "small", "1m") as small:
+        full = run_cli("--json", command, *args, "-o", str(small / "out"), str(source))
+        assert "Traceback" not in full.stderr, full.stderr
+        assert full.code == 1
+        error = full.json()["error"]
+        assert error["type"] == "DiskFullError", error
+        assert str(small / "out") in error["message"]
+        assert list(small.iterdir()) == []
+        subprocess.run(["mount", "-o", "remount,ro", str(small)], check=True)
+        read_only = run_cli("--json", command, *args, "-o", str(small / "out"), str(source))
+        assert "Traceback" not in read_only.stderr, read_only.stderr
+        assert read_only.code == 1
+        assert read_only.json()["error"]["type"] == "ReadOnlyError"
+        assert list(small.iterdir()) == []
