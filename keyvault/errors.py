@@ -69,7 +69,7 @@ The tree (the sections below follow it; the exit code is 1 unless shown)::
         |-- DestinationUnavailableError
         |   `-- DestinationCredentialsError
         |-- RetryableDestinationError
-        |   `-- DestinationUnreachableError (also DestinationUnavailableError)
+        |   `-- DestinationUnreachableError (also a DestinationUnavailableError)
         |-- DestinationRetriesExhaustedError
         |-- DestinationFullError
         |-- DestinationPermissionError

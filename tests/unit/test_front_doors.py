@@ -92,3 +92,18 @@ def test_the_package_docstring_names_only_what_exists() -> None:
 
     assert callable(vaultkey.identity_to_words) and callable(vaultkey.identity_from_words)
     assert X25519Identity is not None
+
+
+def test_the_error_tree_at_the_top_of_errors_names_every_error() -> None:
+    """errors.py draws its tree in its docstring; a class appended later must appear in it."""
+    from keyvault import errors
+
+    tree = (errors.__doc__ or "").split("::", 1)[1]
+    drawn = {line.strip(" |`-").split(" ")[0] for line in tree.splitlines() if line.strip()}
+    classes = {
+        name
+        for name in errors.__all__
+        if isinstance(getattr(errors, name), type)
+        and issubclass(getattr(errors, name), errors.KeyvaultError)
+    }
+    assert drawn == classes
