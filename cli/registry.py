@@ -61,6 +61,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Re-copy missing or damaged copies from a good one.",
     ),
     "restore": ("keyvault_cli.commands.backup:restore", "Restore an item version into a new file."),
+    "drill": (
+        "keyvault_cli.commands.drill:drill",
+        "Restore every copy with the vault key and prove it is the same wallet.",
+    ),
+    "seal": (
+        "keyvault_cli.commands.drill:seal",
+        "Sign the current backup generation with the owner's seal.",
+    ),
     "recover": (
         "keyvault_cli.commands.backup:recover",
         "Recover everything from a destination on a new machine.",

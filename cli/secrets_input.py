@@ -174,7 +174,7 @@ def read_secret_input(path: str, what: str) -> str:
 def read_secret_bytes(path: str, what: str) -> bytearray:
     """:func:`read_secret_input` without the decoding, for binary secrets (a ``key.age``).
 
-    The caller wipes the returned buffer when done.
+    A ``bytearray``, so a caller that can keep it as one may wipe it when done.
     """
     if path == "-":
         try:

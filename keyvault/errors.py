@@ -62,6 +62,9 @@ The tree (the sections below follow it; the exit code is 1 unless shown)::
     |-- WalletCheckError
     |-- NodeRpcError
     |-- SchedulerError
+    |-- WalletIdentityError
+    |-- IdentityRecordError
+    |-- InvalidSealError
     `-- DestinationError
         |-- DestinationUnavailableError
         |   `-- DestinationCredentialsError
@@ -100,11 +103,13 @@ __all__ = [
     "FileSystemError",
     "HeaderError",
     "HeaderMacError",
+    "IdentityRecordError",
     "ImageReadError",
     "InvalidCodex32Error",
     "InvalidExtendedKeyError",
     "InvalidKeyError",
     "InvalidMnemonicError",
+    "InvalidSealError",
     "InvalidSeedXorError",
     "InvalidShareError",
     "InvalidValueError",
@@ -137,6 +142,7 @@ __all__ = [
     "WalletBusyError",
     "WalletCheckError",
     "WalletConfigError",
+    "WalletIdentityError",
     "WeakPassphraseError",
     "WorkFactorTooHighError",
     "WrongNetworkError",
@@ -455,6 +461,21 @@ class NodeRpcError(KeyvaultError):
 
 class SchedulerError(KeyvaultError):
     """the scheduled backup could not be installed or removed"""
+
+
+# --- proof of recovery: wallet identities and the owner's seal -------------------------
+
+
+class WalletIdentityError(KeyvaultError):
+    """the wallet's public identity cannot be read from this file"""
+
+
+class IdentityRecordError(KeyvaultError):
+    """the recorded wallet identity is damaged"""
+
+
+class InvalidSealError(KeyvaultError):
+    """this is not a valid keyvault seal or seal key"""
 
 
 # --- destinations ---------------------------------------------------------------------

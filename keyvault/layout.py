@@ -6,6 +6,7 @@ The same layout in a folder on a drive and under a B2 bucket prefix
     keyvault/<vault-id>/vault.json        the marker: public facts (format, vault id, created)
     keyvault/<vault-id>/key.age           the vault key, passphrase-encrypted
     keyvault/<vault-id>/manifest.age      what this destination holds, encrypted
+    keyvault/<vault-id>/seal.json         the owner's seal over that manifest (public)
     keyvault/<vault-id>/objects/<id>.age  one item version, age-encrypted to the vault key
 
 Keys are ``/``-separated relative names (``destinations.base.check_key`` rules). The
@@ -28,6 +29,7 @@ __all__ = [
     "MARKER_NAME",
     "OBJECTS_DIR",
     "ROOT",
+    "SEAL_NAME",
     "Marker",
     "key_key",
     "manifest_key",
@@ -38,6 +40,7 @@ __all__ = [
     "objects_prefix",
     "parse_marker",
     "relative_object_key",
+    "seal_key",
     "vault_id_of",
     "vault_prefix",
 ]
@@ -47,6 +50,8 @@ ROOT = "keyvault/"
 MARKER_NAME = "vault.json"
 KEY_NAME = "key.age"
 MANIFEST_NAME = "manifest.age"
+#: The owner's seal over the manifest beside it (keyvault.crypto.seal; public, signed).
+SEAL_NAME = "seal.json"
 OBJECTS_DIR = "objects/"
 _OBJECT_SUFFIX = ".age"
 #: The layout version written into every marker.
@@ -84,6 +89,11 @@ def key_key(vault_id: str) -> str:
 def manifest_key(vault_id: str) -> str:
     """``keyvault/<vault-id>/manifest.age``."""
     return vault_prefix(vault_id) + MANIFEST_NAME
+
+
+def seal_key(vault_id: str) -> str:
+    """``keyvault/<vault-id>/seal.json``."""
+    return vault_prefix(vault_id) + SEAL_NAME
 
 
 def objects_prefix(vault_id: str) -> str:

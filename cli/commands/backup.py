@@ -22,6 +22,7 @@ from keyvault.errors import ExitCode
 from keyvault.secret import Secret
 
 from ..context import get_app
+from ..guard import restored_phrase_guard
 from ..options import passphrase_file_option
 from ..secrets_input import read_secret_input, read_vault_passphrase
 
@@ -440,14 +441,29 @@ def recover(
         if passphrase is not None:
             passphrase.wipe()
 
+    guards = {
+        item.name: restored_phrase_guard(app.home, item.path, app.output)
+        for item in report.restored
+        if item.kind == "phrase"
+    }
+
     def human() -> None:
         click.echo(f"vault {report.vault_id}, manifest generation {report.generation}")
         for item in report.restored:
             click.echo(f"restored {item.name} version {item.version} -> {item.path}")
+            found = guards.get(item.name)
+            if found is not None:
+                click.echo(f"    {found.line}")
         for name, message in report.failed:
             click.echo(f"FAILED {name}: {message}")
+        for vault_id, reason in report.skipped:
+            click.echo(f"skipped vault folder {vault_id}: {reason}")
 
     payload: dict[str, Any] = report.to_dict()
+    for entry in payload["restored"]:
+        found = guards.get(entry["name"])
+        if found is not None:
+            entry.update(fingerprint=found.fingerprint, **found.guard.payload())
     app.output.emit(payload, human)
     if report.failed:
         raise click.exceptions.Exit(ExitCode.COPY_MISSING_OR_DAMAGED)

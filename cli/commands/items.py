@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from keyvault.errors import InvalidMnemonicError, KeyvaultError
+from keyvault.vault import identities
 from keyvault.vault.config import ItemConfig, load_config
 from keyvault.vault.items import (
     CONFIG_KIND,
@@ -21,8 +22,8 @@ from keyvault.vault.items import (
 )
 
 from ..context import get_app
-from ..options import data_dir_option
-from ..secrets_input import read_secret_text, stdin_is_terminal
+from ..options import bip39_passphrase_options, data_dir_option
+from ..secrets_input import read_optional_bip39_passphrase, read_secret_text, stdin_is_terminal
 
 if TYPE_CHECKING:
     from keyvault.wallets.discover import ProposedItem
@@ -192,19 +193,46 @@ def add(
     help="bip39 phrases are checked; 'other' accepts any words (Electrum, Monero, ...).",
 )
 @click.option("--language", metavar="LANG", help="BIP39 wordlist language (default: detect).")
-def add_phrase(name: str, kind: str, language: str | None) -> None:
+@bip39_passphrase_options
+@click.option(
+    "--store-bip39-passphrase",
+    is_flag=True,
+    help="Also keep the BIP39 passphrase, encrypted with the phrase (default: only the "
+    "fingerprint it gives is recorded).",
+)
+def add_phrase(
+    name: str,
+    kind: str,
+    language: str | None,
+    bip39_passphrase_prompt: bool,
+    bip39_passphrase_file: str | None,
+    store_bip39_passphrase: bool,
+) -> None:
     """Protect a seed phrase, read from stdin or typed at a no-echo prompt.
 
     The phrase is encrypted to the vault key at once; its plaintext is stored nowhere.
+    The wallet's fingerprint and first addresses are recorded (with the optional BIP39
+    passphrase), so that a phrase or passphrase typed later can be recognised.
     """
     from keyvault.seedphrase import electrum
 
     app = get_app()
+    if store_bip39_passphrase and not (bip39_passphrase_prompt or bip39_passphrase_file):
+        raise click.UsageError("--store-bip39-passphrase needs --bip39-passphrase[-file]")
     phrase = read_secret_text("seed phrase")
+    passphrase = read_optional_bip39_passphrase(bip39_passphrase_prompt, bip39_passphrase_file)
     try:
         seed_type = electrum.kind(phrase)
         try:
-            item = add_phrase_item(app.home, name, phrase, kind=kind, language=language)
+            item = add_phrase_item(
+                app.home,
+                name,
+                phrase,
+                kind=kind,
+                language=language,
+                bip39_passphrase=passphrase,
+                store_bip39_passphrase=store_bip39_passphrase,
+            )
         except InvalidMnemonicError as error:
             if seed_type is None or kind != "bip39":
                 raise
@@ -215,16 +243,28 @@ def add_phrase(name: str, kind: str, language: str | None) -> None:
             ) from error
     finally:
         phrase.wipe()
-    payload: dict[str, Any] = {"added": _item_dict(item)}
+        if passphrase is not None:
+            passphrase.wipe()
+    identity = identities.load(app.home).get(item.name)
+    payload: dict[str, Any] = {
+        "added": _item_dict(item),
+        "identity": identity.to_json() if identity is not None else None,
+        "bip39_passphrase_stored": store_bip39_passphrase,
+    }
     label = f"{item.phrase_kind} phrase"
     if seed_type is not None and kind == "other":
         payload["seed_type"] = f"electrum-{seed_type}"
         label = electrum.describe(seed_type)
-    app.output.emit(
-        payload,
-        f"protecting {label} {item.name!r} (stored encrypted)\n"
-        "run 'keyvault backup' to copy it to the destinations",
-    )
+    lines = [f"protecting {label} {item.name!r} (stored encrypted)"]
+    if identity is not None and identity.kind == "bip39":
+        lines.append(f"it opens the wallet with {identity.proof}")
+        if identity.bip39_passphrase and not store_bip39_passphrase:
+            lines.append(
+                "the BIP39 passphrase is not stored: keep it yourself, the backup cannot "
+                "open this wallet without it"
+            )
+    lines.append("run 'keyvault backup' to copy it to the destinations")
+    app.output.emit(payload, "\n".join(lines))
 
 
 @click.command("remove")

@@ -20,6 +20,7 @@ from keyvault.secret import Secret
 from keyvault.seedphrase import bip39, electrum, slip39
 
 from ..context import get_app
+from ..guard import phrase_guard
 from ..options import bip39_passphrase_options
 from ..secrets_input import (
     read_optional_bip39_passphrase,
@@ -178,12 +179,14 @@ def check(language: str | None) -> None:
         app.output.emit(payload, "\n".join(lines))
         raise click.exceptions.Exit(1) from None
     fingerprint = _fingerprint(phrase)
+    guard = phrase_guard(app.home, phrase, None, app.output)
     payload = {
         "valid": True,
         "kind": "bip39",
         "words": phrase.word_count,
         "language": phrase.language,
         "fingerprint": fingerprint,
+        **guard.payload(),
     }
     human = (
         f"valid: {phrase.word_count} {phrase.language} words, fingerprint {fingerprint} "
@@ -197,6 +200,7 @@ def check(language: str | None) -> None:
             "restore a different wallet from them"
         )
     app.output.emit(payload, human)
+    guard.say(app.output)
 
 
 def _report_electrum(text: Secret, error: InvalidMnemonicError) -> bool:
@@ -278,6 +282,7 @@ def inspect(
         count=count,
         account=account,
     )
+    guard = phrase_guard(app.home, phrase, passphrase, app.output)
     payload = {
         "fingerprint": info.fingerprint,
         "script": info.script,
@@ -289,6 +294,7 @@ def inspect(
         "bip39_passphrase": passphrase is not None and not passphrase.is_empty(),
         "words": phrase.word_count,
         "language": phrase.language,
+        **guard.payload(),
     }
     lines = [
         f"fingerprint:  {info.fingerprint}",
@@ -299,6 +305,7 @@ def inspect(
     ]
     lines += [f"address {i}:    {a}" for i, a in enumerate(info.addresses)]
     app.output.emit(payload, "\n".join(lines))
+    guard.say(app.output)
 
 
 def _inspect_electrum(text: Secret, passphrase: Secret | None, count: int) -> None:

@@ -23,6 +23,7 @@ from keyvault.errors import NotFoundError
 from keyvault.release import release_source
 
 from ..context import get_app
+from ..guard import phrase_guard
 from ..options import bip39_passphrase_options, passphrase_file_option
 from ..output_file import check_free, force_option, output_option, write_output
 from ..secrets_input import read_optional_bip39_passphrase, read_secret_text, read_vault_passphrase
@@ -160,12 +161,15 @@ def phrase_command(
         paper=paper_size,  # type: ignore[arg-type]
     )
     qr = phrase.language == "english" and phrase.word_count in (12, 24)
+    guard = phrase_guard(get_app().home, phrase, passphrase, get_app().output)
     summary = {
         "words": phrase.word_count,
         "language": phrase.language,
         "seedqr": ("compact" if compact_qr else "standard") if qr else None,
+        **guard.payload(),
     }
     _write(document, output_path, force, summary)
+    guard.say(get_app().output)
 
 
 @paper.command("shares")

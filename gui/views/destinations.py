@@ -91,6 +91,7 @@ class AddFolderDialog(QDialog):
         self.name = QLineEdit(self)
         self.name.setPlaceholderText("e.g. usb-stick")
         self.path = QLineEdit(self)
+        self.path.setAccessibleName("Folder")
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()

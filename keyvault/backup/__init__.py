@@ -15,6 +15,7 @@ modules, each named for its one job:
 - :mod:`.manifest`: the manifest document (pure: encrypt, decrypt, seal).
 - :mod:`.retention` (pure): which versions are kept; :mod:`.reports`: what calls return.
 - :mod:`.setup`: adding and checking destinations (``dest add``).
+- :mod:`.drill`: recovery drills (the owner proves a restore works).
 
 Submodules are imported by name (importing this package imports none of them, so the
 CLI's start-up stays light).
@@ -22,6 +23,7 @@ CLI's start-up stays light).
 
 __all__ = [
     "catalog",
+    "drill",
     "engine",
     "manifest",
     "originals",

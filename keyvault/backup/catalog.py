@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
 
 from keyvault.destinations.wrappers import CheckedDestination
 from keyvault.errors import (
@@ -119,6 +120,10 @@ def content_digest(v: RunContext, manifest: Manifest) -> str:
     return "mac:" + content_mac(neutral, v.mac_key)
 
 
+#: What the manifest found at a destination is (see :class:`SeenManifest`).
+ManifestStatus = Literal["none", "ours", "older", "interrupted", "ahead", "damaged", "newer-format"]
+
+
 @dataclass
 class SeenManifest:
     """The manifest found at a destination.
@@ -130,7 +135,7 @@ class SeenManifest:
     ``damaged`` (unreadable or not authentic), ``newer-format``.
     """
 
-    status: str
+    status: ManifestStatus
     sha256: str | None = None
     generation: int | None = None
     manifest: Manifest | None = None

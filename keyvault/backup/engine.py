@@ -63,7 +63,7 @@ from keyvault.errors import (
 from keyvault.vault.config import ItemConfig
 from keyvault.vault.items import phrase_digest, phrase_record_path
 from keyvault.vault.lock import RunLock
-from keyvault.vault.state import VersionRecord, open_state, utc_now
+from keyvault.vault.state import VersionRecord, format_time, open_state, utc_now
 
 from .catalog import (
     SeenManifest,
@@ -359,6 +359,45 @@ def _prepare_items(v: RunContext, report: list[ItemResult], dry_run: bool) -> li
     return candidates
 
 
+def _prunable_when_full(v: RunContext, dest: str, keep: str) -> list[VersionRecord]:
+    """Versions at ``dest`` that may go to make room, oldest first: never an item's newest
+    stored version, never its newest deep-verified one, never ``keep`` (being written)."""
+    held = v.state.copies(dest)
+    found: list[VersionRecord] = []
+    for item in v.config.items:
+        stored = [r for r in v.state.versions(item.name) if r.object_id in held]
+        if len(stored) < 2:
+            continue
+        protected = {stored[-1].object_id, keep}
+        deep = [r for r in stored if r.deep_verified_at is not None]
+        if deep:
+            protected.add(max(deep, key=lambda r: (r.deep_verified_at, r.version)).object_id)
+        found += [r for r in stored if r.object_id not in protected]
+    return sorted(found, key=lambda r: (r.created, r.version))
+
+
+def _make_room(
+    v: RunContext, dest: CheckedDestination, seen: SeenManifest, result: DestResult, keep: str
+) -> bool:
+    """Prune ``dest``'s oldest prunable version: a manifest without it is written first
+    (so the manifest there never names a missing object), then the object is deleted.
+    False when nothing may be pruned (the destination fails as full)."""
+    prunable = _prunable_when_full(v, dest.name, keep)
+    if not prunable:
+        return False
+    victim = prunable[0]
+    v.state.remove_copy(dest.name, victim.object_id)
+    write_manifest(v, dest, result, floor=seen.generation or 0)
+    delete(dest, v.object_key(victim.object_id))
+    result.writes += 1
+    result.pruned += 1
+    result.notes.append(
+        f"the destination was full: pruned {victim.item!r} version {victim.version} "
+        f"(stored {format_time(victim.created)}) to make room for the newest"
+    )
+    return True
+
+
 def _sync_destination(
     v: RunContext,
     dest: CheckedDestination,
@@ -387,16 +426,23 @@ def _sync_destination(
                 )
                 continue
             candidate.spool = spool
-        put_checked(
-            v,
-            dest,
-            v.object_key(target.object_id),
-            spool,
-            None,
-            target.stored_sha256,
-            result,
-            candidate.item.name,
-        )
+        while True:
+            try:
+                put_checked(
+                    v,
+                    dest,
+                    v.object_key(target.object_id),
+                    spool,
+                    None,
+                    target.stored_sha256,
+                    result,
+                    candidate.item.name,
+                )
+                break
+            except DestinationFullError:
+                # The newest version first: make room by pruning an older one, then retry.
+                if not _make_room(v, dest, seen, result, keep=target.object_id):
+                    raise
         v.state.record_copy(dest.name, target.object_id, v.now)
         result.uploaded += 1
     ensure_key(v, dest, result)

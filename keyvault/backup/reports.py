@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from keyvault.vault.state import format_time
 
@@ -47,6 +47,18 @@ class ProgressEvent:
 ProgressFn = Callable[[ProgressEvent], None]
 
 
+#: What a backup did with one item.
+ItemAction = Literal["unchanged", "new-version", "would-back-up", "original-missing", "failed"]
+#: How a backup ended at one destination.
+DestState = Literal["ok", "missing", "conflict", "full", "failed"]
+#: What a check found.
+CheckResult = Literal["ok", "missing", "damaged", "conflict", "not-restorable"]
+#: How deep a check went.
+CheckLevel = Literal["present", "intact", "restorable"]
+#: One destination's outcome in a verification.
+VerifyOutcome = Literal["ok", "problems", "conflict", "unavailable", "offline"]
+
+
 @dataclass
 class ItemResult:
     """What a backup did with one item.
@@ -57,7 +69,7 @@ class ItemResult:
 
     name: str
     kind: str
-    action: str
+    action: ItemAction
     version: int | None = None
     size: int | None = None
     message: str | None = None
@@ -76,7 +88,7 @@ class DestResult:
     """
 
     name: str
-    state: str = "ok"
+    state: DestState = "ok"
     message: str | None = None
     uploaded: int = 0
     bytes_written: int = 0
@@ -166,11 +178,11 @@ class CopyCheck:
 
     dest: str
     what: str
-    result: str
+    result: CheckResult
     item: str | None = None
     version: int | None = None
     object_id: str | None = None
-    level: str = "intact"
+    level: CheckLevel = "intact"
     message: str | None = None
 
     @property
@@ -195,7 +207,7 @@ class VerifiedDest:
 
     name: str
     offline: bool
-    outcome: str = "ok"
+    outcome: VerifyOutcome = "ok"
     message: str | None = None
 
 
@@ -313,6 +325,8 @@ class RecoverReport:
     generation: int
     restored: list[RestoreResult]
     failed: list[tuple[str, str]]
+    #: (vault id, reason) of each vault folder at the source that was tried and skipped.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -321,4 +335,5 @@ class RecoverReport:
             "generation": self.generation,
             "restored": [r.to_dict() for r in self.restored],
             "failed": [{"item": n, "message": m} for n, m in self.failed],
+            "skipped": [{"vault_id": v, "reason": r} for v, r in self.skipped],
         }

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import os
 import secrets
 import shutil
 import tarfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from keyvault import layout
-from keyvault.atomic import atomic_writer
+from keyvault.atomic import TEMP_PREFIX, atomic_writer
 from keyvault.crypto import X25519Identity, decrypt_stream
 from keyvault.crypto.vaultkey import derive_manifest_mac_key
 from keyvault.destinations import mounts
 from keyvault.destinations.base import Destination
 from keyvault.destinations.factory import open_recovery_sources
-from keyvault.destinations.wrappers import wrap
+from keyvault.destinations.wrappers import CheckedDestination, wrap
 from keyvault.errors import (
     AlreadyExistsError,
     ConfigError,
@@ -165,6 +167,51 @@ def _decrypt_to(
     return size
 
 
+#: Names a restore writes under before the final name appears (atomic temp files,
+#: folders being extracted, a folder being replaced).
+_LEFTOVER_PREFIXES = (TEMP_PREFIX, ".kv-restore-", ".kv-old-")
+
+
+@contextlib.contextmanager
+def _output_folder(home: Path, folder: Path) -> Iterator[None]:
+    """Hold this machine's restore lock on ``folder`` and remove what a killed restore
+    left there (temp files of plaintext, half-extracted folders).
+
+    The lock (``flock`` on a file under ``home/locks/``, released when the process dies)
+    makes sure no other restore into the same folder is running while its temp names
+    are removed; when another one holds it, nothing is removed. Leftovers are never
+    followed through a symlink.
+    """
+    folder = Path(folder)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no cleanup of killed restores
+        yield
+        return
+    locks = home / "locks"
+    locks.mkdir(mode=0o700, parents=True, exist_ok=True)
+    name = hashlib.sha256(str(folder.absolute()).encode("utf-8", "surrogateescape")).hexdigest()
+    fd = os.open(locks / f"restore-{name[:32]}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield  # another restore into this folder is running: leave its files alone
+            return
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                if not entry.name.startswith(_LEFTOVER_PREFIXES):
+                    continue
+                with contextlib.suppress(OSError):
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                    else:
+                        os.unlink(entry.path)
+        yield
+    finally:
+        os.close(fd)
+
+
 def restore(
     home: Path,
     name: str,
@@ -215,15 +262,16 @@ def restore(
                 )
                 v.emit(ProgressEvent("decrypt", name, dest.name))
                 try:
-                    size = _decrypt_to(
-                        opened,
-                        identities,
-                        Path(out),
-                        record.kind,
-                        record.source_name,
-                        record.sha256,
-                        force,
-                    )
+                    with _output_folder(home, Path(out).absolute().parent):
+                        size = _decrypt_to(
+                            opened,
+                            identities,
+                            Path(out),
+                            record.kind,
+                            record.source_name,
+                            record.sha256,
+                            force,
+                        )
                 except DestinationError as exc:
                     errors.append(f"{dest.name}: {exc.message}")
                     continue
@@ -333,6 +381,21 @@ def recover(
             )
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     report = RecoverReport(chosen, manifest.generation, [], [])
+    with _output_folder(home, out_dir):
+        _recover_items(source, chosen, plan, identity, force, progress, report)
+    return report
+
+
+def _recover_items(
+    source: CheckedDestination,
+    vault_id: str,
+    plan: list[tuple[ItemEntry, VersionEntry, Path]],
+    identity: X25519Identity,
+    force: bool,
+    progress: ProgressFn | None,
+    report: RecoverReport,
+) -> None:
+    chosen = vault_id
     for entry, version, target in plan:
         if progress is not None:
             progress(ProgressEvent("download", entry.name, None, 0, version.stored_size))
@@ -367,7 +430,6 @@ def recover(
                 source.name,
             )
         )
-    return report
 
 
 def recover_from_source(
@@ -386,30 +448,41 @@ def recover_from_source(
     Each vault found there (:func:`~keyvault.destinations.factory.open_recovery_sources`)
     is tried with each of ``identities`` (e.g. the keys of an age key file), or, when
     none is given, with ``passphrase`` (which opens the ``key.age`` stored there), until
-    one opens an authentic manifest. When none does, a
+    one opens an authentic manifest; folders skipped on the way (another vault's, one
+    without ``key.age``, an unreadable one) are listed in :attr:`RecoverReport.skipped`.
+    When none opens, a
     :class:`~keyvault.errors.RollbackError` met on the way is raised (a forged or
     rolled-back manifest matters more than a key that did not fit), else the first
-    :class:`~keyvault.errors.NoMatchingIdentityError`. Other errors stop at once. The
-    caller keeps ownership of ``passphrase`` (wipe it after).
+    error met. The caller keeps ownership of ``passphrase`` (wipe it after).
     """
     if not identities and passphrase is None:
         raise ValueError("recover needs the vault key or the vault passphrase")
     keys: list[X25519Identity | None] = list(identities) or [None]
     errors: list[KeyvaultError] = []
+    skipped: list[tuple[str, str]] = []
     for candidate in open_recovery_sources(source, home):
+        vault_id = getattr(candidate, "vault_id", None)
         for identity in keys:
             try:
-                return recover(
+                report = recover(
                     candidate,
                     out_dir,
                     home=home,
                     identity=identity,
                     passphrase=None if identity is not None else passphrase,
-                    vault_id=getattr(candidate, "vault_id", None),
+                    vault_id=vault_id,
                     force=force,
                     progress=progress,
                 )
-            except (NoMatchingIdentityError, RollbackError) as exc:
+            except (NoMatchingIdentityError, RollbackError, NotFoundError, DestinationError) as exc:
+                # Another vault's folder, one without key.age or manifest, a damaged one:
+                # try the next, and say which were skipped and why.
                 errors.append(exc)
+                skipped.append((vault_id or candidate.name, exc.message))
+                continue
+            report.skipped = [s for s in skipped if s[0] != report.vault_id]
+            return report
+    # A forged or rolled-back manifest matters most, then a key that did not fit.
     rollback = next((e for e in errors if isinstance(e, RollbackError)), None)
-    raise rollback or errors[0]
+    wrong_key = next((e for e in errors if isinstance(e, NoMatchingIdentityError)), None)
+    raise rollback or wrong_key or errors[0]

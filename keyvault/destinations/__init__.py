@@ -10,4 +10,4 @@
 Submodules are imported by name (B2 support pulls in b2sdk only when used).
 """
 
-__all__ = ["b2", "b2_credentials", "base", "factory", "local", "memory", "mounts", "wrappers"]
+__all__ = ["b2", "base", "factory", "local", "memory", "mounts", "wrappers"]

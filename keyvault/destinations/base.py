@@ -18,8 +18,16 @@ Error contract (every method):
   :class:`~keyvault.errors.DestinationError`: permanent; give up on this operation.
 
 Implementations never raise bare ``OSError`` or library exceptions out of these methods.
-Retry, read-back verification and dry-run are wrappers around any destination, not code
-copied into each backend.
+
+The put contract: ``put(key, source, size, progress)`` receives a *seekable* binary
+``source`` positioned at 0 that the caller guarantees gives the same ``size`` bytes again
+after ``seek(0)`` (the engine's ciphertext spool file, or a ``BytesIO``). So no backend
+copies the source aside or re-hashes it to be able to retry.
+
+Retries (with one attempt budget per destination and run), read-back verification,
+bounded reads and dry-run happen only in the wrappers (:mod:`.wrappers`), applied once
+to every destination by ``keyvault.backup.run.open_destinations``; a backend makes one
+attempt per call and maps its failure to the error contract above.
 """
 
 from __future__ import annotations

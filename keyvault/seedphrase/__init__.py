@@ -1,9 +1,15 @@
-"""Seed phrases: BIP39, SLIP-39, SeedQR and wallet inspection. Pure formats, no I/O.
+"""Seed phrases and the other seed formats owners meet. Pure formats, no I/O.
 
 - :mod:`.bip39`: ``generate``, ``check`` (precise errors), ``from_entropy``, ``to_seed``.
 - :mod:`.slip39`: ``split``/``combine`` Shamir shares; ``split_bip39``/``combine_to_bip39``.
 - :mod:`.seedqr`: SeedSigner's Standard and Compact SeedQR payloads.
 - :mod:`.wallet`: master fingerprint, account xpub and first addresses (embit).
+- :mod:`.codex32` (+ :mod:`.codex32_correction`): BIP-93 seeds and shares, with errors
+  that locate wrong characters.
+- :mod:`.bip85`: deterministic child phrases, keys and passwords.
+- :mod:`.electrum`: recognise Electrum seeds and derive what Electrum derives.
+- :mod:`.seedxor`: Coldcard's Seed XOR parts.
+- :mod:`.plate`: metal-plate encodings (1248 columns, binary grid).
 
 The submodules are the API; this package re-exports the names most callers need.
 """

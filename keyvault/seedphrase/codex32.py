@@ -122,13 +122,13 @@ def _plural(positions: Sequence[int]) -> str:
     return f"character {words}" if len(positions) == 1 else f"characters {words}"
 
 
-def _data_values(compact: str, number: int | None) -> tuple[list[int | None], list[int], bool]:
-    """The data part's values (None where unreadable), their string positions, upper case."""
+def _data_values(compact: str, typed: list[int], number: int | None) -> list[int | None]:
+    """The data part's values (None where unreadable); errors give positions as typed."""
     if not compact:
         raise _error("is empty", number)
     letters = [c for c in compact if c.isalpha()]
     upper = sum(c.isupper() for c in letters) > len(letters) // 2
-    wrong_case = [i + 1 for i, c in enumerate(compact) if c.isalpha() and c.isupper() != upper]
+    wrong_case = [typed[i] for i, c in enumerate(compact) if c.isalpha() and c.isupper() != upper]
     if wrong_case:
         raise _error(
             f"mixes upper and lower case ({_plural(wrong_case[:8])})",
@@ -139,12 +139,11 @@ def _data_values(compact: str, number: int | None) -> tuple[list[int | None], li
     lower = compact.lower()
     if not lower.startswith(_PREFIX):
         raise _error(
-            "does not start with ms1 (a codex32 master seed or share always does)", number, [1]
+            "does not start with ms1 (a codex32 master seed or share always does)",
+            number,
+            [typed[0]],
         )
-    values: list[int | None] = []
-    for char in lower[len(_PREFIX) :]:
-        values.append(None if char not in CHARSET else CHARSET.index(char))
-    return values, list(range(len(_PREFIX) + 1, len(compact) + 1)), upper
+    return [None if char not in CHARSET else CHARSET.index(char) for char in lower[3:]]
 
 
 def _length_hint(length: int) -> str:
@@ -162,9 +161,8 @@ def correct(text: Secret | str, number: int | None = None) -> Correction | None:
     (BIP-93): the caller prints it and the user compares it with the written copy.
     """
     raw = text.reveal_text() if isinstance(text, Secret) else text
-    compact, _ = _compact(raw, number)
-    values, _, _ = _data_values(compact, number)
-    return locate(values)
+    compact, typed = _compact(raw, number)
+    return locate(_data_values(compact, typed, number))
 
 
 def _positions_as_typed(correction: Correction, typed: list[int]) -> list[int]:
@@ -176,7 +174,7 @@ def _parse(text: Secret | str, number: int | None) -> Codex32String:
     if not isinstance(raw, str):
         raise TypeError("a codex32 string is a Secret or a str")
     compact, typed = _compact(raw, number)
-    values, _, _ = _data_values(compact, number)
+    values = _data_values(compact, typed, number)
     unreadable = [typed[i + len(_PREFIX)] for i, v in enumerate(values) if v is None]
     if unreadable:
         found = locate(values)

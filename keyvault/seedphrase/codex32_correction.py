@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from codex32.checksums import CODEX32, CODEX32_LONG, Checksum
 
-__all__ = ["CHARSET", "MAX_ERASURES", "Correction", "locate", "residue_ok"]
+__all__ = ["CHARSET", "MAX_ERASURES", "Correction", "locate"]
 
 #: The bech32 alphabet (BIP-173); a character's value is its index here.
 CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -77,12 +77,6 @@ def _prefix_values() -> list[int]:
 def _syndrome(spec: Checksum, values: Sequence[int]) -> int:
     residue: int = spec.polymod(_prefix_values() + list(values))
     return residue ^ int(spec.const)
-
-
-def residue_ok(values: Sequence[int]) -> bool:
-    """Whether the data part ``values`` (after ``ms1``) has a valid codex32 checksum."""
-    spec = _spec(3 + len(values))
-    return spec is not None and _syndrome(spec, values) == 0
 
 
 def _effects(spec: Checksum, count: int) -> list[list[int]]:

@@ -7,9 +7,9 @@ is encrypted to the vault recipient like a phrase record, so backups, verificati
 secret that spends, but it shows every address and balance of the wallet: it is never
 stored or sent in plaintext.
 
-Reading a configuration needs the vault key (``identities``); so does the cosigner map,
-which opens each BIP39 phrase item to compute the master fingerprint it holds (no
-fingerprint is stored in plaintext: 32 bits of it would confirm guesses of a weak phrase).
+Reading a configuration needs the vault key (``identities``). The cosigner map matches
+each key's master fingerprint with the phrase items' recorded identities, opening a
+phrase record (with that key) only for an item that has none.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from keyvault.errors import NotFoundError
 from keyvault.secret import Secret
 from keyvault.seedphrase.wallet import phrase_fingerprint
 
+from . import identities as _identities
 from .config import ItemConfig, load_config
 from .items import CONFIG_KIND, add_record_item, read_phrase_record, read_record, rewrite_record
 from .state import format_time, utc_now
@@ -93,16 +94,27 @@ def update_configuration_item(home: Path, record: ConfigRecord) -> None:
 def held_fingerprints(home: Path, identities: list[X25519Identity]) -> dict[str, str]:
     """Master fingerprint -> name of the BIP39 phrase item of this vault that opens it.
 
-    The fingerprint is that of the phrase without a BIP39 passphrase (a wallet behind a
-    passphrase shows as held elsewhere).
+    A phrase item's recorded identity (:mod:`keyvault.vault.identities`: its fingerprint
+    with the BIP39 passphrase it was added with) is used when there is one; otherwise the
+    record is opened and the fingerprint computed, with the BIP39 passphrase stored in
+    it, if any. A wallet behind a passphrase that was neither given nor stored shows as
+    held elsewhere.
     """
+    recorded = _identities.load(home)
     held: dict[str, str] = {}
     for item in load_config(home).items:
         if item.kind != "phrase" or item.phrase_kind != "bip39":
             continue
+        identity = recorded.get(item.name)
+        if identity is not None and identity.fingerprint:
+            held.setdefault(identity.fingerprint, item.name)
+            continue
         record = read_phrase_record(home, item, identities)
         try:
-            held.setdefault(phrase_fingerprint(record.phrase), item.name)
+            fingerprint = phrase_fingerprint(record.phrase, record.bip39_passphrase)
         finally:
             record.phrase.wipe()
+            if record.bip39_passphrase is not None:
+                record.bip39_passphrase.wipe()
+        held.setdefault(fingerprint, item.name)
     return held

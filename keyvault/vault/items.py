@@ -15,8 +15,13 @@ whose plaintext is the *phrase record*, a small JSON document an heir can read a
       "language": "english",      # BIP39 wordlist language; null for "other"
       "seed_type": "electrum-segwit",  # only for "other" words that are an Electrum seed
       "created": "2026-11-28T03:00:00Z",
-      "nonce": "<random hex>"     # makes the record's hash unguessable
+      "nonce": "<random hex>",    # makes the record's hash unguessable
+      "bip39_passphrase": "..."   # only when the owner asked to store it
     }
+
+The BIP39 passphrase is stored only on request (``--store-bip39-passphrase``); records
+written without the key stay valid. Adding a phrase (or first reading its record with
+the vault key) records its public identity (:mod:`keyvault.vault.identities`).
 
 Beside it, ``phrases/<id>.json`` holds public facts only: the record's size and sha256
 (what backups and verification compare against) and the recipient it is encrypted to.
@@ -38,10 +43,19 @@ from pathlib import Path
 
 from keyvault.atomic import atomic_write
 from keyvault.crypto import X25519Identity, X25519Recipient, decrypt_bytes, encrypt_bytes
-from keyvault.errors import AlreadyExistsError, ConfigError, InvalidMnemonicError, NotFoundError
+from keyvault.errors import (
+    AlreadyExistsError,
+    ConfigError,
+    InvalidMnemonicError,
+    InvalidValueError,
+    KeyvaultError,
+    NotFoundError,
+)
 from keyvault.secret import Secret
 from keyvault.seedphrase import bip39, electrum
+from keyvault.wallets.identity import Identity, file_identity, phrase_identity, words_identity
 
+from . import identities as _identities
 from .config import ItemConfig, load_config, save_config
 from .keystore import vault_recipient
 from .state import format_time, utc_now
@@ -100,8 +114,17 @@ class PhraseRecord:
     language: str | None
     created: str
 
+    #: The BIP39 passphrase, when the owner stored it with the phrase.
+    bip39_passphrase: Secret | None = None
+
     def __repr__(self) -> str:
         return f"PhraseRecord(kind={self.kind!r}, name={self.name!r}, phrase=**redacted**)"
+
+    def identity(self) -> Identity:
+        """The public identity of the wallet this record opens (with the stored passphrase)."""
+        if self.kind == "bip39":
+            return phrase_identity(self.phrase, self.bip39_passphrase)
+        return words_identity(self.phrase)
 
 
 def check_item_name(name: str) -> str:
@@ -183,6 +206,13 @@ def add_path_item(
     )
     config.items.append(item)
     save_config(home, config)
+    if kind == "file":
+        # A wallet file's public identity (Core descriptors, Electrum xpubs), for drills to
+        # compare copies with; a file without one is proven by its manifest hash instead.
+        with contextlib.suppress(KeyvaultError):
+            identity = file_identity(target)
+            if identity.kind != "sha256":
+                _identities.record(home, item_name, identity)
     return item
 
 
@@ -212,6 +242,7 @@ def _record_bytes(
     language: str | None,
     created: str,
     seed_type: str | None = None,
+    bip39_passphrase: str | None = None,
 ) -> Secret:
     document: dict[str, object] = {
         "format": RECORD_FORMAT,
@@ -225,6 +256,8 @@ def _record_bytes(
     }
     if seed_type is not None:
         document["seed_type"] = seed_type
+    if bip39_passphrase is not None:
+        document["bip39_passphrase"] = bip39_passphrase
     return Secret(
         (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
         label="phrase record",
@@ -252,16 +285,26 @@ def add_phrase_item(
     *,
     kind: str = "bip39",
     language: str | None = None,
+    bip39_passphrase: Secret | None = None,
+    store_bip39_passphrase: bool = False,
 ) -> ItemConfig:
     """Protect a seed phrase: encrypt its record to the vault recipient into the config dir.
 
     ``kind`` ``bip39`` checks the phrase (:class:`InvalidMnemonicError` with the
     position of a bad word) and stores it normalised; ``other`` accepts any words (an
     Electrum or Monero seed) with whitespace normalised, and records an Electrum seed's
-    type (``seed_type``) in the record. No passphrase is needed.
+    type (``seed_type``) in the record. No vault passphrase is needed.
+
+    The wallet's identity is recorded: for BIP39, the fingerprint and addresses the
+    phrase opens with ``bip39_passphrase`` (the optional "25th word"). The passphrase
+    itself goes into the encrypted record only with ``store_bip39_passphrase``.
     """
     if kind not in PHRASE_KINDS:
         raise ValueError(f"unknown phrase kind {kind!r}")
+    if kind != "bip39" and bip39_passphrase is not None:
+        raise InvalidValueError("a BIP39 passphrase goes with a bip39 phrase")
+    if store_bip39_passphrase and bip39_passphrase is None:
+        raise InvalidValueError("there is no BIP39 passphrase to store")
     if not isinstance(phrase, Secret):
         raise TypeError("the phrase must be a Secret")
     config = load_config(home)
@@ -272,19 +315,24 @@ def add_phrase_item(
     if kind == "bip39":
         checked = bip39.check(phrase, language)
         text, used_language = checked.words.reveal_text(), checked.language
+        identity = phrase_identity(checked, bip39_passphrase)
     else:
         words = phrase.reveal_text().split()
         if not words:
             raise InvalidMnemonicError("the phrase is empty")
         text, used_language = " ".join(words), None
+        identity = words_identity(phrase)
         electrum_type = electrum.kind(text)
         seed_type = f"electrum-{electrum_type}" if electrum_type else None
     created = format_time(utc_now())
-    record = _record_bytes(kind, name, text, used_language, created, seed_type)
+    stored = bip39_passphrase.reveal_text() if store_bip39_passphrase and bip39_passphrase else None
+    record = _record_bytes(kind, name, text, used_language, created, seed_type, stored)
     try:
-        return add_record_item(home, name, record, phrase_kind=kind, added=created)
+        item = add_record_item(home, name, record, phrase_kind=kind, added=created)
     finally:
         record.wipe()
+    _identities.record(home, name, identity)
+    return item
 
 
 def add_record_item(
@@ -355,8 +403,16 @@ def phrase_digest(home: Path, item: ItemConfig) -> PhraseDigest:
 def read_phrase_record(
     home: Path, item: ItemConfig, identities: list[X25519Identity]
 ) -> PhraseRecord:
-    """Decrypt a phrase item's record with the vault key (or an earlier one)."""
-    return parse_phrase_record(read_record(home, item, identities))
+    """Decrypt a phrase item's record with the vault key (or an earlier one).
+
+    The first time a phrase item is read with the key, its identity is recorded (items
+    added before identity records existed); a damaged identity file does not stop the read.
+    """
+    record = parse_phrase_record(read_record(home, item, identities))
+    with contextlib.suppress(KeyvaultError):
+        if item.name not in _identities.load(home):
+            _identities.record(home, item.name, record.identity())
+    return record
 
 
 def parse_phrase_record(plaintext: Secret) -> PhraseRecord:
@@ -371,12 +427,16 @@ def parse_phrase_record(plaintext: Secret) -> PhraseRecord:
     if not isinstance(phrase, str) or not isinstance(name, str):
         raise ConfigError("this is not a keyvault phrase record")
     language = document.get("language")
+    passphrase = document.get("bip39_passphrase")
     return PhraseRecord(
         kind=str(document.get("kind", "other")),
         name=name,
         phrase=Secret(phrase, label="phrase"),
         language=language if isinstance(language, str) else None,
         created=str(document.get("created", "")),
+        bip39_passphrase=(
+            Secret(passphrase, label="BIP39 passphrase") if isinstance(passphrase, str) else None
+        ),
     )
 
 
@@ -414,6 +474,7 @@ def remove_item(home: Path, name: str) -> ItemConfig:
         raise NotFoundError(f"no item called {name!r}", hint="see 'keyvault list'")
     config.items = [i for i in config.items if i.name != name]
     save_config(home, config)
+    _identities.forget(home, name)
     if item.kind == "phrase":
         record = phrase_record_path(home, item)
         for path in (record, _digest_path(record)):

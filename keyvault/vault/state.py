@@ -11,6 +11,9 @@ a phrase.
 
 The state is a cache of what this machine did and saw; the destinations' manifests are
 the record. Losing it costs re-verification, not data.
+
+This module is longer than most (about 700 lines) on purpose: it is the one place that
+knows the database, each table's schema beside the reads and writes of that table.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
+from typing import Literal, cast
 
 from keyvault.errors import ConfigError
 
 __all__ = [
     "STATE_FILE",
+    "CopyLevel",
     "CopyRecord",
     "DestRecord",
     "SourceFacts",
@@ -126,6 +131,10 @@ class VersionRecord:
     deep_verified_at: datetime | None = None
 
 
+#: How a copy was last checked: read back at write, listed, hashed, or decrypted.
+CopyLevel = Literal["read-back", "present", "intact", "restorable"]
+
+
 @dataclass(frozen=True)
 class CopyRecord:
     """One object at one destination and what the last check found."""
@@ -135,7 +144,7 @@ class CopyRecord:
     stored_at: datetime
     verified_at: datetime | None
     #: ``read-back`` (at write), ``present``, ``intact`` or ``restorable``.
-    level: str
+    level: CopyLevel
     ok: bool
     error: str | None = None
 
@@ -402,7 +411,7 @@ class State:
         object_id: str,
         at: datetime,
         *,
-        level: str = "read-back",
+        level: CopyLevel = "read-back",
         ok: bool = True,
         error: str | None = None,
     ) -> None:
@@ -417,7 +426,14 @@ class State:
             )
 
     def record_check(
-        self, dest: str, object_id: str, at: datetime, *, level: str, ok: bool, error: str | None
+        self,
+        dest: str,
+        object_id: str,
+        at: datetime,
+        *,
+        level: CopyLevel,
+        ok: bool,
+        error: str | None,
     ) -> None:
         """Record a verification result for an object this state expects at ``dest``."""
         with self.transaction():
@@ -441,7 +457,7 @@ class State:
             object_id=str(r[1]),
             stored_at=parse_time(str(r[2])),
             verified_at=_opt_time(None if r[3] is None else str(r[3])),
-            level=str(r[4]),
+            level=cast(CopyLevel, str(r[4])),
             ok=bool(r[5]),
             error=None if r[6] is None else str(r[6]),
         )

@@ -44,6 +44,7 @@ __all__ = [
     "current_platform",
     "detect_format",
     "discover",
+    "format_of",
     "node_conf",
     "propose_items",
     "read_node_conf",
@@ -199,7 +200,11 @@ def _read_json(path: Path) -> Any:
 
 def _electrum_encrypted_header(path: Path) -> bytes | None:
     """``BIE1``/``BIE2`` when the file is Electrum's base64 encrypted storage, else None."""
-    head = _head(path, 64).strip()
+    return _electrum_magic(_head(path, 64))
+
+
+def _electrum_magic(head: bytes) -> bytes | None:
+    head = head[:64].strip()
     if not head or head[:1] in (b"{", b"["):
         return None
     try:
@@ -213,7 +218,11 @@ def detect_format(path: Path) -> FileFormat:
     """The file's format from its first bytes (never more than 4 KiB is read)."""
     if path.is_dir():
         return FileFormat.FOLDER
-    head = _head(path)
+    return format_of(_head(path), path.suffix)
+
+
+def format_of(head: bytes, suffix: str = "") -> FileFormat:
+    """The format that a file's first bytes (4 KiB is enough) and name suffix show."""
     if head.startswith(SQLITE_MAGIC):
         return FileFormat.SQLITE
     if head[12:16] in BDB_MAGIC:
@@ -224,11 +233,11 @@ def detect_format(path: Path) -> FileFormat:
         return FileFormat.H2
     if head.lstrip()[:1] in (b"{", b"["):
         return FileFormat.JSON
-    if _electrum_encrypted_header(path) is not None:
+    if _electrum_magic(head) is not None:
         return FileFormat.ELECTRUM_ENCRYPTED
-    if path.suffix == ".seco":
+    if suffix == ".seco":
         return FileFormat.SECO
-    if path.suffix == ".keys":
+    if suffix == ".keys":
         return FileFormat.MONERO_KEYS
     return FileFormat.UNKNOWN
 

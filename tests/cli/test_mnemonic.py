@@ -79,6 +79,7 @@ def test_check_valid_exit_0() -> None:
         "words": 12,
         "language": "english",
         "fingerprint": "73c5da0a",
+        "matches_item": None,  # no recorded wallet in this home (cli/guard.py)
     }
 
 

@@ -76,3 +76,31 @@ def test_stock_age_still_opens_the_old_objects(tmp_path: Path) -> None:
             check=True,
         )
         assert proc.stdout
+
+
+def test_recover_skips_a_decoy_vault_folder_and_says_so(tmp_path: Path) -> None:
+    """Issue 12: a folder holding only a marker for another vault id that sorts first must
+    not stop recovery; the real vault is recovered and the decoy reported as skipped."""
+    folder = _copy(tmp_path)
+    decoy = folder / "keyvault" / ("0" * 32)
+    decoy.mkdir()
+    (decoy / "vault.json").write_text(
+        '{"keyvault": "destination marker", "format": 1, "vault_id": "' + "0" * 32 + '"}'
+    )
+    out = tmp_path / "out"
+    result = run_cli(
+        "--json",
+        "recover",
+        str(folder),
+        "-o",
+        str(out),
+        "--passphrase-file",
+        "-",
+        home=tmp_path / "home",
+        input=PASSPHRASE + "\n",
+    )
+    assert result.code == 0, result.stderr
+    assert (out / "wallet.dat").read_bytes() == b"release wallet file, version 2\n" * 50
+    skipped = result.json()["skipped"]
+    assert [s["vault_id"] for s in skipped] == ["0" * 32]
+    assert skipped[0]["reason"]

@@ -183,7 +183,7 @@ class _CountingSource(io.BytesIO):
 
 
 @pytest.mark.parametrize("size", [50_000, 3 * 100_000 + 17], ids=["small", "large"])
-def test_a_put_hashes_once_and_spools_nothing(
+def test_a_put_hashes_once_and_spools_nothing_and_a_get_hashes_once(
     server: B2TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
 ) -> None:
     key = create_account(server.sim, BUCKET)
@@ -201,6 +201,7 @@ def test_a_put_hashes_once_and_spools_nothing(
     def no_spool(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a put must not spool its source")
 
+    real_spool = tempfile.SpooledTemporaryFile
     monkeypatch.setattr(tempfile, "SpooledTemporaryFile", no_spool)
     data = os.urandom(size)
     source = _CountingSource(data)
@@ -210,5 +211,12 @@ def test_a_put_hashes_once_and_spools_nothing(
     # part) and the sha256 kept as kv_sha256; the upload reads the source once more.
     assert counts == {"sha1": size * (2 if large else 1), "sha256": size}
     assert source.read_bytes == 2 * size
+    # A get (the engine's read-back) checks the one recorded sha256, in one pass.
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", real_spool)
+    counts.update(sha1=0, sha256=0)
+    sink = io.BytesIO()
+    dest.get(VAULT + "objects/big.age", sink)
+    assert sink.getvalue() == data
+    assert counts == {"sha1": 0, "sha256": size}
     monkeypatch.undo()
     assert server.sim.stored(BUCKET, "laptop/" + VAULT + "objects/big.age") == data

@@ -23,9 +23,7 @@ import pytest
 from keyvault.backup import engine
 from keyvault.destinations.b2 import B2Destination, B2Settings, cache_path_for
 from keyvault.destinations.b2.credentials import B2Credentials
-from keyvault.destinations.base import Destination
 from keyvault.destinations.local import LocalDestination, create_marker
-from keyvault.destinations.wrappers import RetryingDestination
 from keyvault.secret import Secret
 from keyvault.vault.config import load_config
 from keyvault.vault.items import add_path_item
@@ -65,15 +63,12 @@ class Run:
         self.key = create_account(self.sim, BUCKET, file_lock=file_lock)
         self.server = B2TestServer(self.sim, stall=0.6).start()
 
-    def b2(self, *, hours_later: float = 0, immutable_days: int = 0) -> Destination:
-        """The B2 destination in the retry wrapper (as ``open_destinations`` wraps it):
-        B2 itself makes one attempt per operation."""
+    def b2(self, *, hours_later: float = 0, immutable_days: int = 0) -> B2Destination:
+        # The engine wraps it in the one wrapper stack (retries included), as it wraps
+        # every destination in open_destinations.
         settings = B2Settings(  # type: ignore[arg-type]
             **SETTINGS, clock=lambda: time.time() + hours_later * 3600
         )
-        return RetryingDestination(self._b2(settings, immutable_days), sleep=lambda _: None)
-
-    def _b2(self, settings: B2Settings, immutable_days: int) -> B2Destination:
         return B2Destination(
             name="offsite",
             bucket=BUCKET,

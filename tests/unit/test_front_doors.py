@@ -15,6 +15,7 @@ import keyvault.destinations
 FRONT_DOORS = {
     "keyvault.backup": [
         "catalog",
+        "drill",
         "engine",
         "manifest",
         "originals",
@@ -31,7 +32,6 @@ FRONT_DOORS = {
     ],
     "keyvault.destinations": [
         "b2",
-        "b2_credentials",
         "base",
         "factory",
         "local",

@@ -6,7 +6,8 @@ Modules, one job each:
   :class:`B2Settings`, file info names, cache location, ``b2://`` URLs.
 - :mod:`.credentials`: where the application key comes from and is kept.
 - :mod:`.destination`: :class:`B2Destination`, the :class:`~keyvault.destinations.base.
-  Destination` itself, and opening one from a config entry or a ``b2://`` URL.
+  Destination` itself; :mod:`.opening`: opening one from a config entry or a ``b2://``
+  URL; :mod:`.downloads`: a download checked before the caller sees it.
 - :mod:`.connection`: the b2sdk API over the cache, authorization, bucket id, and running
   one call (once) with its errors mapped.
 - :mod:`.large_files`: the large-file upload state machine and the sweep of unfinished ones.
@@ -31,7 +32,8 @@ from .config import (
     parse_b2_url,
     realm_from_env,
 )
-from .destination import B2Destination, open_b2_destination, open_b2_source
+from .destination import B2Destination
+from .opening import open_b2_destination, open_b2_source
 
 __all__ = [
     "ENV_REALM",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from keyvault import layout
 from keyvault.errors import DestinationPermissionError
 from keyvault.secret import Secret
 
@@ -65,7 +66,7 @@ def probe(dest: B2Destination) -> B2Probe:
     allowed = conn.info.get_allowed()
     capabilities = tuple(str(c) for c in allowed.get("capabilities") or ())
     name_prefix = allowed.get("namePrefix")
-    root = dest.root + "keyvault/"
+    root = dest.root + layout.ROOT
     if name_prefix and not root.startswith(name_prefix):
         raise DestinationPermissionError(
             f"the application key only allows names starting with {name_prefix!r}, "
@@ -125,7 +126,7 @@ def _bucket_settings(dest: B2Destination, warnings: list[str]) -> bool | None:
         return None
     rules = list(bucket.lifecycle_rules or [])
     prunes = any(
-        (dest.root + "keyvault/").startswith(str(rule.get("fileNamePrefix") or ""))
+        (dest.root + layout.ROOT).startswith(str(rule.get("fileNamePrefix") or ""))
         and rule.get("daysFromHidingToDeleting")
         for rule in rules
     )
@@ -148,7 +149,7 @@ def create_read_key(dest: B2Destination) -> tuple[str, Secret]:
     create keys): otherwise :class:`~keyvault.errors.DestinationPermissionError` says how
     to make one by hand. One Class C call (plus the authorization, if none is cached).
     """
-    name_prefix = dest.root or "keyvault/"
+    name_prefix = dest.root or layout.ROOT
     cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in dest.name)
     key_name = f"keyvault-read-{cleaned}"[:100]
 

@@ -32,26 +32,21 @@ b2sdk is imported when the first operation runs, not with this module.
 from __future__ import annotations
 
 import builtins
-import contextlib
-import hashlib
-import io
 import logging
 import tempfile
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from keyvault.errors import (
-    DestinationCredentialsError,
     DestinationError,
     DestinationPermissionError,
 )
 from keyvault.secret import Secret
 
 from ..base import (
-    MEDIA_KINDS,
     Destination,
     DestinationTraits,
     MediaKind,
@@ -68,22 +63,15 @@ from .config import (
     LIST_PAGE,
     SHA256_INFO,
     SPOOL_IN_MEMORY,
-    B2Config,
     B2Settings,
     RetentionMode,
-    cache_path_for,
-    parse_b2_url,
-    realm_from_env,
 )
 from .connection import B2Connection
-from .credentials import B2Credentials, credentials_from_env, load_credentials
-from .errors import (
-    Mismatch,
-    Truncated,
-)
+from .credentials import B2Credentials
+from .downloads import download_checked
 from .progress import Digests, Progress, SourceWindow, digest_source
 
-__all__ = ["B2Destination", "open_b2_destination", "open_b2_source"]
+__all__ = ["B2Destination"]
 
 logger = logging.getLogger(__name__)
 
@@ -313,7 +301,10 @@ class B2Destination(TraitProperties):
         tracker = Progress(progress, None)
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
             version = self.connection.run(
-                f"download of {key}", lambda: self._download_checked(file_name, spool, tracker)
+                f"download of {key}",
+                lambda: download_checked(
+                    self.connection, file_name, spool, tracker, self._mismatches
+                ),
             )
             spool.seek(0)
             while chunk := spool.read(1 << 20):
@@ -321,56 +312,6 @@ class B2Destination(TraitProperties):
         size = int(version.content_length)
         tracker.report(size)
         return ObjectInfo(key, size, int(version.upload_timestamp) / 1000 or None)
-
-    def _download_checked(self, file_name: str, spool: IO[bytes], tracker: Progress) -> Any:
-        """Download ``file_name`` into ``spool`` and check it; the object's record."""
-        from b2sdk.v3.exception import ChecksumMismatch
-
-        from .http import DownloadListener
-
-        api, _ = self.connection.ready()
-        spool.seek(0)
-        spool.truncate()
-        url = api.session.get_download_url_by_name(self.bucket, file_name)
-        downloaded = api.services.download_manager.download_file_from_url(
-            url, DownloadListener(tracker)
-        )
-        version = downloaded.download_version
-        tracker.total = int(version.content_length)
-        sha1_refused = False
-        try:
-            downloaded.save(spool, allow_seeking=True)
-        except ChecksumMismatch:  # b2sdk's check of a small file's SHA-1
-            sha1_refused = True
-        finally:
-            with contextlib.suppress(Exception):
-                downloaded.response.close()
-        spool.seek(0, io.SEEK_END)
-        received = spool.tell()
-        if received != int(version.content_length):
-            raise Truncated(f"received {received} of {version.content_length} bytes")
-        expected_sha256 = version.file_info.get(SHA256_INFO)
-        expected_sha1 = version.file_info.get(LARGE_FILE_SHA1_INFO)
-        spool.seek(0)
-        sha256, sha1 = hashlib.sha256(), hashlib.sha1()  # noqa: S324 - B2's checksum
-        while chunk := spool.read(1 << 20):
-            sha256.update(chunk)
-            if expected_sha1:
-                sha1.update(chunk)
-        got = sha256.hexdigest()
-        if (
-            sha1_refused
-            or (expected_sha256 and got != expected_sha256)
-            or (expected_sha1 and sha1.hexdigest() != expected_sha1)
-        ):
-            if self._mismatches.get(file_name) != got:
-                self._mismatches[file_name] = got
-                raise Mismatch("the downloaded bytes do not match the object's recorded hashes")
-            logger.warning(
-                "the copy of %s at %r does not match its recorded checksum", file_name, self.name
-            )
-        self._mismatches.pop(file_name, None)
-        return version
 
     def stat(self, key: str) -> ObjectInfo:
         file_name = self._file_name(key)
@@ -486,58 +427,6 @@ class B2Destination(TraitProperties):
         from .admin import create_read_key
 
         return create_read_key(self)
-
-
-# --- opening ----------------------------------------------------------------------------
-
-
-def open_b2_destination(cfg: Any, home: Path) -> B2Destination:
-    """The B2 destination a :class:`~keyvault.vault.config.DestinationConfig` describes.
-
-    Its options are parsed by :meth:`.config.B2Config.from_options`. Raises
-    :class:`~keyvault.errors.ConfigError` for a malformed entry and
-    :class:`~keyvault.errors.DestinationCredentialsError` when the key is not there.
-    """
-    config = B2Config.from_options(cfg.name, cfg.options)
-    media = cast(MediaKind, cfg.media if cfg.media in MEDIA_KINDS else "cloud")
-    return B2Destination(
-        name=config.name,
-        bucket=config.bucket,
-        prefix=config.prefix,
-        credentials=load_credentials(home, config.credential_store, config.name),
-        cache_path=cache_path_for(home, config.name),
-        realm=realm_from_env(),
-        immutable_days=config.immutable_days,
-        retention_mode=config.retention_mode,
-        media=media,
-        offsite=bool(cfg.offsite),
-        offline=bool(cfg.offline),
-        settings=B2Settings.from_env(),
-    )
-
-
-def open_b2_source(url: str, home: Path) -> B2Destination:
-    """A B2 prefix to recover from on a fresh machine (``recover b2://bucket/prefix``).
-
-    Credentials come from ``B2_APPLICATION_KEY_ID`` / ``B2_APPLICATION_KEY``. The
-    authorization is cached in ``home`` like a configured destination's.
-    """
-    bucket, prefix = parse_b2_url(url)
-    credentials = credentials_from_env()
-    if credentials is None:
-        raise DestinationCredentialsError(
-            f"no B2 credentials to read {url}",
-            hint="export B2_APPLICATION_KEY_ID and B2_APPLICATION_KEY",
-        )
-    return B2Destination(
-        name=url,
-        bucket=bucket,
-        prefix=prefix,
-        credentials=credentials,
-        cache_path=cache_path_for(home, url),
-        realm=realm_from_env(),
-        settings=B2Settings.from_env(),
-    )
 
 
 def _conforms(destination: B2Destination) -> Destination:
