@@ -134,6 +134,7 @@ class InspectTab(QWidget):
         self.path = QLabel(self)
         self.details = QPlainTextEdit(self)
         self.details.setReadOnly(True)
+        self.details.setAccessibleName("Wallet details: account key, descriptor, addresses")
         for label in (self.fingerprint, self.path):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout()
