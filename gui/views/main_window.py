@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
 
     def _page_factories(self) -> dict[str, Callable[[], QWidget]]:
         return {
-            "phrases": lambda: SeedPhrasesView(self.runner, self),
+            "phrases": lambda: SeedPhrasesView(self.runner, self, self.home),
             "items": lambda: ItemsView(self.home, self.runner, self),
             "destinations": lambda: DestinationsView(self.home, self.runner, self),
             "overview": lambda: OverviewView(self.home, self.runner, self),
