@@ -223,7 +223,7 @@ class SeedPhrasesView(QWidget):
         super().__init__(parent)
         self.tabs = QTabWidget(self)
         self.generate_tab = GenerateTab(runner, self)
-        self.check_tab = PhraseCheckTab(runner, self)
+        self.check_tab = PhraseCheckTab(runner, self, home)
         self.inspect_tab = InspectTab(runner, self, home)
         self.split_tab = SplitTab(runner, self)
         self.combine_tab = CombineTab(runner, self)

@@ -205,3 +205,19 @@ def test_inspect_without_records_says_nothing_of_them(qtbot: QtBot, window: Main
     tab.inspect_button.click()
     qtbot.waitUntil(lambda: tab.fingerprint.text() != "", timeout=10_000)
     assert tab.guard.text() == ""
+
+
+def test_check_tab_names_the_item_a_valid_phrase_opens(
+    qtbot: QtBot, window: MainWindow, kv_home: Path
+) -> None:
+    create_vault_with_wizard(qtbot, window)
+    add_phrase_item(kv_home, "spending", Secret(VALID_12))
+    tab = _view(window).check_tab
+    tab.phrase.edit.setText(VALID_12)
+    tab.check_now()
+    qtbot.waitUntil(lambda: tab.guard.text() != "", timeout=10_000)
+    assert tab.guard.text() == "matches item 'spending'"
+    other = " ".join(["abandon"] * 11 + ["about"])
+    tab.phrase.edit.setText(other)
+    tab.check_now()
+    qtbot.waitUntil(lambda: tab.guard.text().startswith(NO_MATCH), timeout=10_000)
