@@ -45,6 +45,7 @@ __all__ = [
     "MAX_SECRET_BYTES",
     "NEW_PASSPHRASE_ATTEMPTS",
     "read_bip39_passphrase",
+    "read_bounded_fd",
     "read_new_vault_passphrase",
     "read_optional_bip39_passphrase",
     "read_secret_bytes",
@@ -111,29 +112,40 @@ def _wait_readable(fd: int, deadline: float, what: str) -> None:
         )
 
 
-def _read_fd(fd: int, what: str) -> bytearray:
-    """At most :data:`MAX_SECRET_BYTES` from ``fd`` to its end (typed errors, no hang).
+def read_bounded_fd(
+    fd: int,
+    what: str,
+    *,
+    limit: int = MAX_SECRET_BYTES,
+    too_large: Callable[[], KeyvaultError] | None = None,
+) -> bytearray:
+    """At most ``limit`` bytes from ``fd`` to its end (typed errors, no hang).
 
     A regular file is read as it is; anything else (pipe, FIFO, device, terminal) is
-    polled before each read, up to one deadline for the whole input.
+    polled before each read, up to one deadline for the whole input
+    (:class:`~keyvault.errors.SecretInputTimeoutError`). More than ``limit`` bytes raise
+    ``too_large()`` (default: :class:`~keyvault.errors.SecretInputTooLargeError`), after
+    the bytes read are wiped. The one bounded loop behind every secret input and the
+    descriptor command's input files.
     """
+    refuse = too_large or (lambda: _too_large(what))
     regular = stat.S_ISREG(os.fstat(fd).st_mode)
-    if regular and os.fstat(fd).st_size > MAX_SECRET_BYTES:
-        raise _too_large(what)
+    if regular and os.fstat(fd).st_size > limit:
+        raise refuse()
     deadline = time.monotonic() + _input_timeout()
     data = bytearray()
-    while len(data) <= MAX_SECRET_BYTES:
+    while len(data) <= limit:
         if not regular:
             _wait_readable(fd, deadline, what)
         try:
-            chunk = os.read(fd, min(_CHUNK, MAX_SECRET_BYTES + 1 - len(data)))
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - len(data)))
         except (BlockingIOError, InterruptedError):
             continue
         if not chunk:
             return data
         data += chunk
     _wipe(data)
-    raise _too_large(what)
+    raise refuse()
 
 
 def _too_large(what: str) -> SecretInputTooLargeError:
@@ -181,7 +193,7 @@ def read_secret_bytes(path: str, what: str) -> bytearray:
             fd = sys.stdin.fileno()
         except (AttributeError, ValueError, OSError):
             raise click.UsageError(f"no stdin to read the {what} from") from None
-        return _read_fd(fd, what)
+        return read_bounded_fd(fd, what)
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
@@ -190,7 +202,7 @@ def read_secret_bytes(path: str, what: str) -> bytearray:
     try:
         if stat.S_ISDIR(os.fstat(fd).st_mode):
             raise click.UsageError(f"the {what} file {path} is a folder")
-        return _read_fd(fd, what)
+        return read_bounded_fd(fd, what)
     except OSError as exc:
         raise click.UsageError(f"cannot read the {what} file {path}: {exc.strerror}") from None
     finally:

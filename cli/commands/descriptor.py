@@ -23,6 +23,7 @@ from keyvault.errors import NotFoundError, WalletConfigError
 from ..context import get_app
 from ..options import passphrase_file_option
 from ..output_file import check_free, force_option, write_output
+from ..secrets_input import read_bounded_fd
 from .backup import vault_identities
 
 if TYPE_CHECKING:
@@ -38,25 +39,30 @@ def read_bounded(path: str, limit: int, what: str) -> bytes:
     """At most ``limit`` bytes of the regular file ``path`` (``-``: stdin), else an error.
 
     The file is opened non-blocking and must be a regular file, so a FIFO or a device
-    named by mistake cannot hang the command.
+    named by mistake cannot hang the command; stdin is read through
+    :func:`~keyvault_cli.secrets_input.read_bounded_fd`, which also bounds it in time.
+    More than ``limit`` bytes is a :class:`~keyvault.errors.WalletConfigError`.
     """
+
+    def too_large() -> WalletConfigError:
+        return WalletConfigError(f"the {what} is larger than {limit} bytes")
+
     if path == "-":
-        data = sys.stdin.buffer.read(limit + 1)
-    else:
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-        except OSError as exc:
-            raise click.UsageError(f"cannot read the {what} {path}: {exc.strerror}") from None
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise click.UsageError(f"the {what} {path} is not a regular file")
-            with os.fdopen(fd, "rb", closefd=False) as stream:
-                data = stream.read(limit + 1)
-        finally:
-            os.close(fd)
-    if len(data) > limit:
-        raise WalletConfigError(f"the {what} is larger than {limit} bytes")
-    return data
+            fd = sys.stdin.fileno()
+        except (AttributeError, ValueError, OSError):
+            raise click.UsageError(f"no stdin to read the {what} from") from None
+        return bytes(read_bounded_fd(fd, what, limit=limit, too_large=too_large))
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise click.UsageError(f"cannot read the {what} {path}: {exc.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise click.UsageError(f"the {what} {path} is not a regular file")
+        return bytes(read_bounded_fd(fd, what, limit=limit, too_large=too_large))
+    finally:
+        os.close(fd)
 
 
 def config_dict(config: WalletConfig) -> dict[str, Any]:

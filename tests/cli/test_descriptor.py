@@ -202,6 +202,42 @@ def test_stdin_and_a_fifo(kv_home: Path, tmp_path: Path) -> None:
     assert refused.code == 2 and "not a regular file" in refused.stderr
 
 
+def test_input_over_the_limit_or_never_ending_is_refused(kv_home: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from keyvault.configs.formats import MAX_FILE
+
+    init_vault(kv_home, tmp_path)
+    big = tmp_path / "big.txt"
+    big.write_bytes(b" " * (MAX_FILE + 1))
+    for done in (
+        run_cli("add-descriptor", "--name", "big", str(big), "--json"),
+        run_cli("add-descriptor", "--name", "big", "-", "--json", input=big.read_bytes()),
+    ):
+        assert done.code == 1, done.stderr
+        found = _error(done)
+        assert found["type"] == "WalletConfigError", found
+        assert f"larger than {MAX_FILE} bytes" in found["message"], found
+    # A pipe that never ends: the command gives up at KEYVAULT_INPUT_TIMEOUT, not hangs.
+    with subprocess.Popen(
+        [sys.executable, "-m", "keyvault_cli", "add-descriptor", "--name", "open", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "KEYVAULT_HOME": str(kv_home), "KEYVAULT_INPUT_TIMEOUT": "2"},
+    ) as child:
+        assert child.stdin is not None and child.stderr is not None
+        try:  # stdin stays open (nothing written, never closed) until the child exits
+            code = child.wait(timeout=60)
+            err = child.stderr.read()
+        finally:
+            child.stdin.close()
+    assert code == 1 and b"did not end in time" in err, err
+    assert run_cli("list", "--json").json()["items"] == []
+
+
 def test_a_configuration_survives_a_key_rotation(kv_home: Path, tmp_path: Path) -> None:
     passphrase_file = init_vault(kv_home, tmp_path)
     _add("family", FILES["coldcard"])
