@@ -10,7 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import pytest
 
 from keyvault.crypto import X25519Identity
 from keyvault.destinations.local import create_marker
@@ -82,6 +85,22 @@ def can_mount() -> bool:
 def tmpfs(path: Path, size: str = "8m") -> contextlib.AbstractContextManager[Path]:
     """Mount a fresh tmpfs of ``size`` at ``path`` (a separate device) for the block."""
     return mounted_tmpfs(path, size)
+
+
+def needs_separate_devices() -> pytest.MarkDecorator:
+    """The ``pytestmark`` of a module whose tests mount tmpfs filesystems (root only)."""
+    return pytest.mark.skipif(
+        not can_mount(), reason="mounting a tmpfs was refused (needs root): no separate devices"
+    )
+
+
+@contextlib.contextmanager
+def separate_devices(
+    tmp_path: Path, names: Sequence[str], size: str = "8m"
+) -> Iterator[dict[str, Path]]:
+    """One fresh tmpfs of ``size`` per name, mounted at ``tmp_path / name``, for the block."""
+    with contextlib.ExitStack() as stack:
+        yield {name: stack.enter_context(tmpfs(tmp_path / name, size)) for name in names}
 
 
 def all_files(root: Path) -> list[Path]:

@@ -23,7 +23,7 @@ from keyvault.vault.config import load_config
 from keyvault.vault.items import add_phrase_item
 from keyvault.vault.keystore import unlock_vault_key
 from keyvault.vault.state import utc_now
-from tests.cli.test_backup_support import can_mount, tmpfs
+from tests.cli.test_backup_support import needs_separate_devices, separate_devices
 
 from .conftest import PASSPHRASE, wait_idle
 from .flows import (
@@ -34,19 +34,13 @@ from .flows import (
     run_and_wait,
 )
 
-pytestmark = pytest.mark.skipif(
-    not can_mount(), reason="mounting a tmpfs was refused (needs root): no separate devices"
-)
+pytestmark = needs_separate_devices()
 
 
 @pytest.fixture
 def devices(tmp_path: Path) -> Iterator[dict[str, Path]]:
-    with (
-        tmpfs(tmp_path / "disk", "8m") as disk,
-        tmpfs(tmp_path / "office", "8m") as office,
-        tmpfs(tmp_path / "away", "8m") as away,
-    ):
-        yield {"disk": disk, "office": office, "away": away}
+    with separate_devices(tmp_path, ("disk", "office", "away")) as found:
+        yield found
 
 
 def _overview(qtbot: QtBot, window: MainWindow) -> OverviewView:

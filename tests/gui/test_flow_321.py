@@ -19,7 +19,7 @@ from keyvault_gui.views.overview import OverviewView
 from pytestqt.qtbot import QtBot
 
 from keyvault.vault.config import load_config
-from tests.cli.test_backup_support import can_mount, tmpfs
+from tests.cli.test_backup_support import needs_separate_devices, separate_devices
 
 from .conftest import PASSPHRASE, wait_idle
 from .flows import (
@@ -30,9 +30,7 @@ from .flows import (
     run_and_wait,
 )
 
-pytestmark = pytest.mark.skipif(
-    not can_mount(), reason="mounting a tmpfs was refused (needs root): no separate devices"
-)
+pytestmark = needs_separate_devices()
 
 GREEN, RED = "#2e7d32", "#c62828"
 
@@ -40,12 +38,8 @@ GREEN, RED = "#2e7d32", "#c62828"
 @pytest.fixture
 def devices(tmp_path: Path) -> Iterator[dict[str, Path]]:
     """Three filesystems: the disk with the wallet, a USB drive, a drive kept offsite."""
-    with (
-        tmpfs(tmp_path / "disk", "8m") as disk,
-        tmpfs(tmp_path / "usb", "8m") as usb,
-        tmpfs(tmp_path / "away", "8m") as away,
-    ):
-        yield {"disk": disk, "usb": usb, "away": away}
+    with separate_devices(tmp_path, ("disk", "usb", "away")) as found:
+        yield found
 
 
 def test_wizard_to_green_then_red_after_a_lost_copy(
