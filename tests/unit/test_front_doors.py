@@ -24,10 +24,12 @@ FRONT_DOORS = {
         "restore",
         "retention",
         "run",
+        "sealcheck",
         "setup",
         "snapshot",
         "status",
         "transfer",
+        "untar",
         "verify",
     ],
     "keyvault.destinations": [
