@@ -74,6 +74,7 @@ from .catalog import (
     item_id,
     manifest_is_current,
     read_manifest,
+    sealed_object_ids,
     write_manifest,
 )
 from .originals import open_original, original_digest, record_original, recorded_digest, source_path
@@ -133,8 +134,8 @@ def _prune(
     result: DestResult,
     listed: frozenset[str],
 ) -> None:
-    """Delete objects the current manifest (``listed``: its object ids) no longer lists,
-    once unreferenced for ``grace``.
+    """Delete objects the current manifest and the owner's sealed one (``listed``: their
+    object ids) no longer list, once unreferenced for ``grace``.
 
     Only objects this machine created are deleted; others (another writer's) are kept.
     """
@@ -382,7 +383,10 @@ def _make_room(
     """Prune ``dest``'s oldest prunable version: a manifest without it is written first
     (so the manifest there never names a missing object), then the object is deleted.
     False when nothing may be pruned (the destination fails as full)."""
-    prunable = _prunable_when_full(v, dest.name, keep)
+    sealed = sealed_object_ids(v, dest)
+    if sealed is None:
+        return False  # the sealed manifest cannot be read: do not guess what it names
+    prunable = [r for r in _prunable_when_full(v, dest.name, keep) if r.object_id not in sealed]
     if not prunable:
         return False
     victim = prunable[0]
@@ -451,7 +455,9 @@ def _sync_destination(
     manifest = build_manifest(v, dest.name, 0)
     if not manifest_is_current(v, dest.name, seen, manifest):
         write_manifest(v, dest, result, floor=seen.generation or 0, content=manifest)
-    _prune(v, dest, grace, result, manifest.object_ids())
+    sealed = sealed_object_ids(v, dest)
+    if sealed is not None:  # an unreadable sealed manifest: prune nothing this run
+        _prune(v, dest, grace, result, manifest.object_ids() | sealed)
 
 
 def backup(
