@@ -571,14 +571,15 @@ def test_folder_archive_with_entries_outside_is_refused(tmp_path: Path) -> None:
         info = tarfile.TarInfo("other/evil")
         info.size = 1
         tar.addfile(info, io.BytesIO(b"x"))
-    from keyvault.backup.untar import strip_root_filter
+    from keyvault.backup.untar import extract_folder, strip_root_filter
 
     strip = strip_root_filter("root")
     with (
         tarfile.open(fileobj=io.BytesIO(archive.getvalue())) as tar,
         pytest.raises(DamagedFileError),
     ):
-        tar.extractall(tmp_path, filter=strip)
+        extract_folder(tar, tmp_path, strip)
     escaping = tarfile.TarInfo("root/../../escape")
-    with pytest.raises(tarfile.FilterError):
+    # tarfile's own FilterError where this Python has the filters, else keyvault's.
+    with pytest.raises((tarfile.TarError, DamagedFileError)):
         strip(escaping, str(tmp_path))
