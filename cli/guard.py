@@ -4,7 +4,8 @@ A wrong BIP39 passphrase opens a valid, empty wallet without a word of warning. 
 command that takes a phrase calls :func:`phrase_guard` and adds its result to its
 output: ``matches_item`` in JSON (the item's name, or null) and one line on stderr,
 "matches item 'NAME'" or "matches none of your recorded wallets: ...". Only
-fingerprints are compared (:func:`keyvault.vault.identities.match_phrase`); no secret is
+fingerprints are compared (:func:`keyvault.vault.identities.check_phrase`, which the GUI
+uses too); no secret is
 stored for it. With no recorded wallet (no vault yet) the line is left out.
 """
 
@@ -18,31 +19,17 @@ from keyvault.errors import KeyvaultError
 from keyvault.secret import Secret
 from keyvault.seedphrase import bip39
 from keyvault.vault import identities
+from keyvault.vault.identities import NO_MATCH
 
 from .output import Output
 
 __all__ = ["NO_MATCH", "PhraseGuard", "RestoredPhrase", "phrase_guard", "restored_phrase_guard"]
 
-NO_MATCH = (
-    "matches none of your recorded wallets: a mistyped passphrase opens a different, empty wallet"
-)
-
 
 @dataclass(frozen=True)
-class PhraseGuard:
-    """What the guard found for one phrase."""
-
-    #: The item whose recorded wallet the phrase opens, or None.
-    matches_item: str | None
-    #: Whether any BIP39 wallet is recorded at all (else there is nothing to say).
-    recorded: bool
-
-    @property
-    def line(self) -> str | None:
-        """The human line, or None when no wallet is recorded."""
-        if self.matches_item is not None:
-            return f"matches item {self.matches_item!r}"
-        return NO_MATCH if self.recorded else None
+class PhraseGuard(identities.PhraseMatch):
+    """What the guard found for one phrase (:class:`~keyvault.vault.identities.PhraseMatch`),
+    with the CLI's ways to say it."""
 
     def payload(self) -> dict[str, Any]:
         """The JSON field every guarded command adds."""
@@ -63,12 +50,11 @@ def phrase_guard(
     """Compare the phrase's fingerprint with the vault's records. Never fails the command:
     unreadable records are a warning and count as none recorded."""
     try:
-        recorded = any(i.kind == "bip39" for i in identities.load(home).values())
-        matched = identities.match_phrase(home, phrase, bip39_passphrase) if recorded else None
+        found = identities.check_phrase(home, phrase, bip39_passphrase)
     except KeyvaultError as exc:
         output.warn(f"cannot compare with your recorded wallets: {exc.message}")
         return PhraseGuard(None, False)
-    return PhraseGuard(matched, recorded)
+    return PhraseGuard(found.matches_item, found.recorded)
 
 
 def restored_phrase_guard(home: Path, path: Path, output: Output) -> RestoredPhrase | None:

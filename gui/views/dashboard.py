@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from keyvault.backup.policy import CopyEvidence, Verdict
 
 __all__ = [
+    "DRILL_ACTION",
     "KIND_ICON",
     "MEDIA_ICON",
     "VERDICT_COLOR",
@@ -64,6 +65,8 @@ KIND_ICON: dict[str, tuple[QStyle.StandardPixmap, str]] = {
     "vault-key": (_SP.SP_DialogApplyButton, "vault key"),
 }
 ICON_SIZE = 16
+#: The one action for an item whose copies were not proven restorable lately.
+DRILL_ACTION = "run a drill"
 
 
 #: Media kind -> how the sentence names a destination of that kind.
@@ -86,9 +89,12 @@ def away_copy(verdict: Verdict, away: Collection[str]) -> CopyEvidence | None:
     return None
 
 
-def needs_owner(verdict: Verdict, away: Collection[str]) -> bool:
-    """Whether the item needs the owner: the rule fails, or one of its drives is away."""
-    return not verdict.ok or away_copy(verdict, away) is not None
+def needs_owner(
+    verdict: Verdict, away: Collection[str], drill_overdue: Collection[str] = ()
+) -> bool:
+    """Whether the item needs the owner: the rule fails, one of its drives is away, or
+    its drill is overdue (``drill_overdue``: the items with an overdue copy)."""
+    return not verdict.ok or away_copy(verdict, away) is not None or verdict.item in drill_overdue
 
 
 def _label(item: str) -> str:
@@ -102,12 +108,17 @@ def _first_problem_copy(verdict: Verdict) -> CopyEvidence | None:
     return None
 
 
-def plain_action(verdict: Verdict, away: Collection[str] = ()) -> str:
+def plain_action(
+    verdict: Verdict, away: Collection[str] = (), drill_overdue: Collection[str] = ()
+) -> str:
     """The one thing to do for ``verdict``, in words a non-technical owner follows
-    (``away``: destinations not connected right now; connecting one comes first)."""
+    (``away``: destinations not connected right now; connecting one comes first; an
+    overdue drill comes after anything the rule itself asks for)."""
     gone = away_copy(verdict, away)
     if gone is not None:
         return f"connect {_place(gone)}"
+    if verdict.ok and verdict.item in drill_overdue:
+        return DRILL_ACTION
     copy = _first_problem_copy(verdict)
     where = f"'{copy.name}'" if copy is not None else "a destination"
     code = verdict.action_code
@@ -127,29 +138,33 @@ def plain_action(verdict: Verdict, away: Collection[str] = ()) -> str:
     }.get(code, verdict.action)
 
 
-def overall_state(verdicts: Sequence[Verdict], away: Collection[str] = ()) -> str:
+def overall_state(
+    verdicts: Sequence[Verdict], away: Collection[str] = (), drill_overdue: Collection[str] = ()
+) -> str:
     """The worst state: ``not-met`` if any item fails the rule, ``backup-now`` if any
-    needs the owner otherwise (a drive away, a backup due), else ``ok``."""
+    needs the owner otherwise (a drive away, a backup due, a drill overdue), else ``ok``."""
     if any(v.state == "not-met" for v in verdicts):
         return "not-met"
-    if any(needs_owner(v, away) for v in verdicts):
+    if any(needs_owner(v, away, drill_overdue) for v in verdicts):
         return "backup-now"
     return "ok"
 
 
-def summary_sentence(verdicts: Sequence[Verdict], away: Collection[str] = ()) -> str:
+def summary_sentence(
+    verdicts: Sequence[Verdict], away: Collection[str] = (), drill_overdue: Collection[str] = ()
+) -> str:
     """One sentence for the whole vault: all safe, or how many need the owner and why."""
     if not verdicts:
         return "Nothing is protected yet: add a wallet or a seed phrase."
-    needing = [v for v in verdicts if needs_owner(v, away)]
+    needing = [v for v in verdicts if needs_owner(v, away, drill_overdue)]
     total = len(verdicts)
     if not needing:
         return f"All {total} keys are safe." if total > 1 else "Your key is safe."
     first = needing[0]
-    what = plain_action(first, away)
+    what = plain_action(first, away, drill_overdue)
     if len(needing) == 1:
         return f"1 key needs you: {what}."
-    if all(plain_action(v, away) == what for v in needing):
+    if all(plain_action(v, away, drill_overdue) == what for v in needing):
         # One cause (a drive away, a backup due) fixes them all: say it once.
         return f"{len(needing)} keys need you: {what}."
     return f"{len(needing)} of {total} keys need you. First: {what} ({_label(first.item)})."
@@ -157,6 +172,12 @@ def summary_sentence(verdicts: Sequence[Verdict], away: Collection[str] = ()) ->
 
 def _when(moment: datetime | None) -> str:
     return "never" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _short(identity: str) -> str:
+    """A long hash cut to a length an eye compares (the full one stays in the CLI)."""
+    word, _, value = identity.partition(" ")
+    return f"{word} {value[:16]}..." if word == "sha256" and len(value) > 16 else identity
 
 
 def copy_badge(copy: CopyEvidence, counts: bool, away: bool = False) -> str:
@@ -188,12 +209,17 @@ class ItemCard(QFrame):
         away: Collection[str] = (),
         kind: str = "file",
         parent: QWidget | None = None,
+        *,
+        last_drill: datetime | None = None,
+        identity: str | None = None,
+        drill_overdue: bool = False,
     ) -> None:
         super().__init__(parent)
         self.verdict = verdict
         self.setObjectName("itemCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        needs = needs_owner(verdict, away)
+        overdue = (verdict.item,) if drill_overdue else ()
+        needs = needs_owner(verdict, away, overdue)
         state = "backup-now" if verdict.ok and needs else verdict.state
         color = VERDICT_COLOR.get(state, "#757575")
         self.color = color
@@ -208,7 +234,10 @@ class ItemCard(QFrame):
         self.title = QLabel(self)
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setText(f"<b>{html.escape(title)}</b> ({kind_word})")
-        self.state = QLabel(plain_action(verdict, away) if needs else "safe", self)
+        action = plain_action(verdict, away, overdue)
+        if needs and action == DRILL_ACTION:
+            action = f"drill overdue: {action}"
+        self.state = QLabel(action if needs else "safe", self)
         self.state.setWordWrap(True)
         listed = [(c, True) for c in verdict.counted if c.kind != "original"]
         listed += [(n.copy, False) for n in verdict.not_counted if n.copy.kind != "original"]
@@ -233,6 +262,12 @@ class ItemCard(QFrame):
             else f"Last backup: {_when(last_backup)}"
         )
         self.last_backup = QLabel(when, self)
+        self.last_drill = QLabel(
+            f"Last drill: {_when(last_drill)}" + (" (overdue)" if drill_overdue else ""), self
+        )
+        self.identity = QLabel(f"Identity: {_short(identity)}" if identity else "", self)
+        self.identity.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.identity.setVisible(bool(identity))
         self.fix_button: QPushButton | None = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -252,6 +287,9 @@ class ItemCard(QFrame):
         layout.addWidget(self.state)
         layout.addLayout(copies_row)
         layout.addWidget(self.last_backup)
+        if verdict.item != "vault-key":
+            layout.addWidget(self.last_drill)
+        layout.addWidget(self.identity)
         self.setAccessibleName(f"{verdict.item}: {'needs you' if needs else 'safe'}")
 
     def copy_text(self) -> str:

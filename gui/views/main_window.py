@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
 
     def _page_factories(self) -> dict[str, Callable[[], QWidget]]:
         return {
-            "phrases": lambda: SeedPhrasesView(self.runner, self),
+            "phrases": lambda: SeedPhrasesView(self.runner, self, self.home),
             "items": lambda: ItemsView(self.home, self.runner, self),
             "destinations": lambda: DestinationsView(self.home, self.runner, self),
             "overview": lambda: OverviewView(self.home, self.runner, self),
@@ -207,7 +207,8 @@ class MainWindow(QMainWindow):
     def _overview_loaded(self, overview: Overview) -> None:
         verdicts = [row.verdict for row in overview.rows]
         self.tray.set_verdict(
-            overall_state(verdicts, overview.away), summary_sentence(verdicts, overview.away)
+            overall_state(verdicts, overview.away, overview.drill_overdue),
+            summary_sentence(verdicts, overview.away, overview.drill_overdue),
         )
         if overview.schedule is not None:
             self.tray.announce(overview.schedule)

@@ -30,11 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from keyvault.backup.drill import drill_status
 from keyvault.backup.engine import status
-from keyvault.backup.policy import Verdict
+from keyvault.backup.policy import CopyEvidence, Verdict
 from keyvault.destinations.factory import open_destination
 from keyvault.errors import KeyvaultError
 from keyvault.schedule.timers import RunState, load_state
+from keyvault.vault import identities
 from keyvault.vault.config import Config, load_config
 from keyvault.vault.state import open_state, utc_now
 
@@ -85,6 +87,10 @@ class StatusRow:
     verdict: Verdict
     last_backup: datetime | None
     last_verified: datetime | None
+    #: When a copy was last proven restorable by a drill (None: never).
+    last_drill: datetime | None = None
+    #: The recorded wallet identity, as the drill reports it ("fingerprint 1a2b3c4d").
+    identity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,8 @@ class Overview:
     schedule: RunState | None = None
     #: Item name -> kind (``file``, ``folder``, ``phrase``), for the cards' icons.
     kinds: dict[str, str] = field(default_factory=dict)
+    #: Items with a copy whose drill is overdue (not proven within the drill interval).
+    drill_overdue: frozenset[str] = frozenset()
 
 
 def _away(config: Config, home: Path) -> frozenset[str]:
@@ -125,28 +133,56 @@ def load_overview(home: Path) -> Overview:
     config = load_config(home)
     policy = config.policy
     rows: list[StatusRow] = []
+    warnings = list(report.warnings)
+    try:
+        records = identities.load(home)
+    except KeyvaultError as exc:  # damaged records: the verdicts still show
+        records = {}
+        warnings.append(exc.message)
     with open_state(home) as state:
+        copies = {
+            v.item: (
+                [c.name for c in _all_copies(v) if c.kind == "destination"],
+                min((r.created for r in state.versions(v.item)), default=None),
+            )
+            for v in report.verdicts
+            if v.item != "vault-key"
+        }
+        drills = drill_status(home, copies, now=utc_now())
         for verdict in report.verdicts:
             newest = state.newest_version(verdict.item)
             checked = [
                 c.verified_at
-                for c in (*verdict.counted, *(n.copy for n in verdict.not_counted))
+                for c in _all_copies(verdict)
                 if c.kind == "destination" and c.verified_at is not None
             ]
+            drilled = drills.get(verdict.item)
+            record = records.get(verdict.item)
             rows.append(
-                StatusRow(verdict, newest.created if newest else None, max(checked, default=None))
+                StatusRow(
+                    verdict,
+                    newest.created if newest else None,
+                    max(checked, default=None),
+                    drilled.last_proven if drilled else None,
+                    record.proof if record else None,
+                )
             )
         last = state.last_run("backup", result="ok")
     return Overview(
         rows,
-        list(report.warnings),
+        warnings,
         last[1] if last else None,
         timedelta(days=policy.verify_max_age_days),
         utc_now(),
         _away(config, home),
         _schedule_state(home),
         {item.name: item.kind for item in config.items},
+        frozenset(item for item, d in drills.items() if d.overdue),
     )
+
+
+def _all_copies(verdict: Verdict) -> list[CopyEvidence]:
+    return [*verdict.counted, *(n.copy for n in verdict.not_counted)]
 
 
 def _schedule_state(home: Path) -> RunState | None:
@@ -287,7 +323,11 @@ class OverviewView(QWidget):
             self.banner.setText("No vault yet: finish the setup first.")
             self.banner.setVisible(True)
             return
-        self.sentence.setText(summary_sentence([r.verdict for r in overview.rows], overview.away))
+        self.sentence.setText(
+            summary_sentence(
+                [r.verdict for r in overview.rows], overview.away, overview.drill_overdue
+            )
+        )
         self.table.setRowCount(len(overview.rows))
         for index, row in enumerate(overview.rows):
             self._fill(index, row, overview.now)
@@ -316,6 +356,9 @@ class OverviewView(QWidget):
                 overview.away if overview is not None else (),
                 overview.kinds.get(row.verdict.item, "file") if overview is not None else "file",
                 self._cards_box,
+                last_drill=row.last_drill,
+                identity=row.identity,
+                drill_overdue=overview is not None and row.verdict.item in overview.drill_overdue,
             )
             card.fix_requested.connect(self._request)
             self._cards_layout.insertWidget(self._cards_layout.count() - 1, card)

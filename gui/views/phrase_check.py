@@ -11,6 +11,7 @@ plates).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
@@ -23,9 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from keyvault.errors import InvalidMnemonicError
+from keyvault.errors import InvalidMnemonicError, KeyvaultError
 from keyvault.secret import Secret
 from keyvault.seedphrase import bip39, electrum
+from keyvault.vault import identities
 
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField, SecretView
@@ -49,10 +51,13 @@ class CheckOutcome:
     position: int | None = None
     suggestions: tuple[str, ...] = ()
     prefixes: Secret | None = None
+    #: The phrase guard's line (no BIP39 passphrase): which recorded wallet it opens.
+    guard: str | None = None
 
 
-def check_phrase(phrase: Secret, language: str | None) -> CheckOutcome:
-    """Run the core check and turn its answer (or its error) into a :class:`CheckOutcome`."""
+def check_phrase(phrase: Secret, language: str | None, home: Path | None = None) -> CheckOutcome:
+    """Run the core check and turn its answer (or its error) into a :class:`CheckOutcome`;
+    with ``home``, a valid phrase is also compared with the recorded wallets."""
     try:
         checked = bip39.check(phrase, language)
     except InvalidMnemonicError as exc:
@@ -78,15 +83,32 @@ def check_phrase(phrase: Secret, language: str | None) -> CheckOutcome:
         ok=True,
         message=f"valid: {checked.word_count} {checked.language.replace('_', ' ')} words",
         prefixes=prefixes,
+        guard=_guard_line(home, checked),
     )
+
+
+def _guard_line(home: Path | None, phrase: bip39.Phrase) -> str | None:
+    if home is None:
+        return None
+    try:
+        line = identities.check_phrase(home, phrase).line
+    except KeyvaultError as exc:
+        return f"cannot compare with your recorded wallets: {exc.message}"
+    if line == identities.NO_MATCH:
+        # Here no passphrase was typed: a wallet with one is checked in the Inspect tab.
+        return f"{line} (without a BIP39 passphrase; with one, use Inspect)"
+    return line
 
 
 class PhraseCheckTab(QWidget):
     """Type a phrase; see at once whether it is valid, and which word is wrong."""
 
-    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, runner: TaskRunner, parent: QWidget | None = None, home: Path | None = None
+    ) -> None:
         super().__init__(parent)
         self._runner = runner
+        self._home = home
         self.phrase = SecretField(self, placeholder="type or paste the words, separated by spaces")
         self.language = QComboBox(self)
         self.language.addItem("detect", None)
@@ -99,6 +121,9 @@ class PhraseCheckTab(QWidget):
         self.position.setObjectName("checkPosition")
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
+        self.guard = QLabel(self)
+        self.guard.setObjectName("phraseGuard")
+        self.guard.setWordWrap(True)
         self.suggestion_row = QHBoxLayout()
         self.suggestion_buttons: list[QToolButton] = []
         self.more_suggestions = QLabel(self)
@@ -125,6 +150,7 @@ class PhraseCheckTab(QWidget):
         form.addRow("Did you mean", suggestions)
         form.addRow("", self.hint)
         form.addRow("4-letter prefixes", self.prefixes)
+        form.addRow("Your wallets", self.guard)
         layout = QVBoxLayout(self)
         layout.addWidget(
             note(
@@ -145,9 +171,10 @@ class PhraseCheckTab(QWidget):
             return
         secret = self.phrase.secret("phrase")
         language = self.language.currentData()
+        home = self._home
 
         def work(context: TaskContext) -> CheckOutcome:
-            return check_phrase(secret, language)
+            return check_phrase(secret, language, home)
 
         self._runner.submit_latest("check-phrase", work, self._show)
 
@@ -162,6 +189,7 @@ class PhraseCheckTab(QWidget):
             self.status.setText("")
             self.position.setText("")
             self.hint.setText("")
+            self.guard.setText("")
             self.prefixes.set_secret(None)
             return
         color = "#2e7d32" if outcome.ok else "#c62828"
@@ -172,6 +200,7 @@ class PhraseCheckTab(QWidget):
         )
         self.hint.setText(f"hint: {outcome.hint}" if outcome.hint else "")
         self.prefixes.set_secret(outcome.prefixes)
+        self.guard.setText(outcome.guard or "")
         for word in outcome.suggestions[:MAX_SUGGESTION_BUTTONS]:
             button = QToolButton(self)
             button.setText(word)

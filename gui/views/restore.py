@@ -39,6 +39,7 @@ from keyvault.backup.engine import (
 )
 from keyvault.crypto import X25519Identity
 from keyvault.crypto.vaultkey import identity_from_words
+from keyvault.destinations.b2.credentials import B2Credentials
 from keyvault.secret import Secret
 from keyvault.vault import keystore
 from keyvault.vault.config import load_config
@@ -119,6 +120,11 @@ class RestoreView(QWidget):
         self.kit_status.setWordWrap(True)
         self.kit_identity: X25519Identity | None = None
         self._kit_shares: list[Secret] = []
+        #: The kit's B2 read key, for a b2:// backup (typed here, never the environment).
+        self.recover_b2_key_id = QLineEdit(self)
+        self.recover_b2_key_id.setPlaceholderText("keyID printed in the kit")
+        self.recover_b2_key_id.setAccessibleName("B2 key ID")
+        self.recover_b2_key = SecretField(self, placeholder="applicationKey printed in the kit")
         self.recover_words = SecretField(self, placeholder="the vault's 24 recovery words")
         self.recover_passphrase = SecretField(self, placeholder="vault passphrase")
         self.recover_out = QLineEdit(self)
@@ -149,6 +155,11 @@ class RestoreView(QWidget):
             )
         )
         rform.addRow("Backup", source_row)
+        rform.addRow("B2 key ID", self.recover_b2_key_id)
+        rform.addRow("B2 key", self.recover_b2_key)
+        self._recover_form = rform
+        self.recover_source.textChanged.connect(self._show_b2_fields)
+        self._show_b2_fields()
         rform.addRow("Open with", key_row)
         rform.addRow("24 words", self.recover_words)
         rform.addRow("Passphrase", self.recover_passphrase)
@@ -312,6 +323,19 @@ class RestoreView(QWidget):
 
     # --- recover everything -----------------------------------------------------------
 
+    def _show_b2_fields(self) -> None:
+        on_b2 = self.recover_source.text().strip().startswith("b2://")
+        self._recover_form.setRowVisible(self.recover_b2_key_id, on_b2)
+        self._recover_form.setRowVisible(self.recover_b2_key, on_b2)
+
+    def _b2_credentials(self) -> B2Credentials | None:
+        """The typed B2 read key, None when not both parts are given (then the
+        environment's key is used, as the CLI does)."""
+        key_id = self.recover_b2_key_id.text().strip()
+        if not key_id or self.recover_b2_key.is_empty():
+            return None
+        return B2Credentials(key_id, self.recover_b2_key.secret("B2 application key"), "typed")
+
     def run_recover(self) -> None:
         """Recover every item from the chosen backup into the chosen folder."""
         home = self.home
@@ -330,8 +354,10 @@ class RestoreView(QWidget):
             words = self.recover_words.secret("words")
         elif self.with_passphrase.isChecked():
             passphrase = self.recover_passphrase.secret("passphrase")
+        b2_credentials = self._b2_credentials() if source.startswith("b2://") else None
         self.recover_words.clear()
         self.recover_passphrase.clear()
+        self.recover_b2_key.clear()
         out_dir = Path(out).expanduser()
 
         def work(context: TaskContext) -> RecoverReport:
@@ -344,9 +370,11 @@ class RestoreView(QWidget):
                     identities=[identity] if identity is not None else [],
                     passphrase=passphrase,
                     progress=lambda e: context.post(e, "recover"),
+                    b2_credentials=b2_credentials,
                 )
             finally:
-                for secret in (words, passphrase):
+                b2_key = b2_credentials.key if b2_credentials is not None else None
+                for secret in (words, passphrase, b2_key):
                     if secret is not None:
                         secret.wipe()
 

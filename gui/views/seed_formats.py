@@ -347,6 +347,7 @@ class PlateTab(QWidget):
         self.grid = QPlainTextEdit(self)
         self.grid.setReadOnly(True)
         self.grid.setObjectName("plateGrid")
+        self.grid.setAccessibleName("The plate's punch pattern")
         font = self.grid.font()
         font.setFamily("monospace")
         self.grid.setFont(font)

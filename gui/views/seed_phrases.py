@@ -7,6 +7,8 @@ masked until the user asks to see them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,8 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from keyvault.errors import KeyvaultError
+from keyvault.secret import Secret
 from keyvault.seedphrase import bip39, wallet
 from keyvault.seedphrase.wallet import WalletInfo
+from keyvault.vault import identities
 
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.clipboard import shared_clipboard
@@ -118,9 +123,12 @@ class GenerateTab(QWidget):
 class InspectTab(QWidget):
     """Public facts of the wallet a phrase opens: fingerprint, account key, addresses."""
 
-    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, runner: TaskRunner, parent: QWidget | None = None, home: Path | None = None
+    ) -> None:
         super().__init__(parent)
         self._runner = runner
+        self._home = home
         self.phrase = SecretField(self, placeholder="the wallet's words")
         self.passphrase = SecretField(self, placeholder="optional BIP39 passphrase (25th word)")
         self.script = QComboBox(self)
@@ -132,8 +140,13 @@ class InspectTab(QWidget):
         self.fingerprint = QLabel(self)
         self.fingerprint.setObjectName("fingerprint")
         self.path = QLabel(self)
+        #: The phrase guard's line: which recorded wallet (if any) this phrase opens.
+        self.guard = QLabel(self)
+        self.guard.setObjectName("phraseGuard")
+        self.guard.setWordWrap(True)
         self.details = QPlainTextEdit(self)
         self.details.setReadOnly(True)
+        self.details.setAccessibleName("Wallet details: account key, descriptor, addresses")
         for label in (self.fingerprint, self.path):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout()
@@ -144,6 +157,7 @@ class InspectTab(QWidget):
         form.addRow("", self.inspect_button)
         form.addRow("Fingerprint", self.fingerprint)
         form.addRow("Account", self.path)
+        form.addRow("Your wallets", self.guard)
         layout = QVBoxLayout(self)
         layout.addWidget(
             note(
@@ -162,12 +176,17 @@ class InspectTab(QWidget):
         script = self.script.currentData()
         testnet = self.testnet.isChecked()
 
-        def work(context: TaskContext) -> WalletInfo:
-            return wallet.inspect(phrase, passphrase, script=script, testnet=testnet)
+        home = self._home
+
+        def work(context: TaskContext) -> tuple[WalletInfo, str | None]:
+            info = wallet.inspect(phrase, passphrase, script=script, testnet=testnet)
+            return info, _guard_line(home, phrase, passphrase)
 
         run_task(self._runner, self, "inspect-wallet", work, self._show, busy=[self.inspect_button])
 
-    def _show(self, info: WalletInfo) -> None:
+    def _show(self, answer: tuple[WalletInfo, str | None]) -> None:
+        info, guard = answer
+        self.guard.setText(guard or "")
         self.fingerprint.setText(info.fingerprint)
         self.path.setText(f"{info.derivation_path} ({info.network})")
         lines = [
@@ -183,15 +202,29 @@ class InspectTab(QWidget):
         self.details.setPlainText("\n".join(lines))
 
 
-class SeedPhrasesView(QWidget):
-    """The seed phrase tools, one tab each."""
+def _guard_line(home: Path | None, phrase: Secret, passphrase: Secret | None) -> str | None:
+    """The phrase guard's line (as the CLI prints it), None with no vault or no record;
+    damaged records say so instead of failing the inspection. Runs on the pool."""
+    if home is None:
+        return None
+    try:
+        return identities.check_phrase(home, phrase, passphrase).line
+    except KeyvaultError as exc:
+        return f"cannot compare with your recorded wallets: {exc.message}"
 
-    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+
+class SeedPhrasesView(QWidget):
+    """The seed phrase tools, one tab each (``home``: the config dir whose recorded
+    wallets the phrase guard compares with; None before a vault exists)."""
+
+    def __init__(
+        self, runner: TaskRunner, parent: QWidget | None = None, home: Path | None = None
+    ) -> None:
         super().__init__(parent)
         self.tabs = QTabWidget(self)
         self.generate_tab = GenerateTab(runner, self)
-        self.check_tab = PhraseCheckTab(runner, self)
-        self.inspect_tab = InspectTab(runner, self)
+        self.check_tab = PhraseCheckTab(runner, self, home)
+        self.inspect_tab = InspectTab(runner, self, home)
         self.split_tab = SplitTab(runner, self)
         self.combine_tab = CombineTab(runner, self)
         self.scan_tab = QrScanTab(runner, self)

@@ -11,6 +11,7 @@ modules, each named for its one job:
 - :mod:`.run`: one engine call's context (config, keys, state, wrapped destinations).
 - :mod:`.originals`: the one place originals are read; :mod:`.snapshot` their bytes.
 - :mod:`.transfer`: bytes to and from a destination (checked puts, streamed reads).
+- :mod:`.untar`: a folder archive extracted safely (tarfile's ``data`` filter rules).
 - :mod:`.catalog`: what each destination holds; its manifest built, read and written.
 - :mod:`.manifest`: the manifest document (pure: encrypt, decrypt, seal).
 - :mod:`.retention` (pure): which versions are kept; :mod:`.reports`: what calls return.
@@ -36,5 +37,6 @@ __all__ = [
     "snapshot",
     "status",
     "transfer",
+    "untar",
     "verify",
 ]

@@ -33,7 +33,7 @@ import hashlib
 import io
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -66,7 +66,9 @@ __all__ = [
     "DRILL_FILE",
     "CopyDrill",
     "DrillReport",
+    "ItemDrills",
     "drill",
+    "drill_status",
     "seal_destinations",
 ]
 
@@ -158,7 +160,9 @@ def _load_state(home: Path) -> dict[str, dict[str, Any]]:
         document = json.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
         return {}
-    copies = document.get("copies") if isinstance(document, dict) else None
+    if not isinstance(document, dict):
+        return {}
+    copies = document.get("copies")
     if document.get("format") != _FORMAT or not isinstance(copies, dict):
         return {}
     return {k: v for k, v in copies.items() if isinstance(v, dict)}
@@ -177,6 +181,44 @@ def _when(entry: dict[str, Any] | None, field_name: str) -> datetime | None:
         return parse_time(value)
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class ItemDrills:
+    """What the drill dates say of one item's copies (for the dashboard)."""
+
+    #: When a copy of the item was last proven restorable, None if never.
+    last_proven: datetime | None
+    #: Destinations whose copy is overdue: not proven within ``drill_every``.
+    overdue: tuple[str, ...]
+
+
+def drill_status(
+    home: Path,
+    copies: Mapping[str, tuple[Sequence[str], datetime | None]],
+    *,
+    now: datetime,
+    drill_every: timedelta = DEFAULT_DRILL_EVERY,
+) -> dict[str, ItemDrills]:
+    """Read ``drill.json`` (never writes, never fails: a damaged file is no history).
+
+    ``copies`` maps each item to (the destinations holding a copy, when it was first
+    backed up). A copy never proven is overdue only once the item's first backup is
+    older than ``drill_every`` (a new item is not overdue on its first day).
+    """
+    state = _load_state(Path(home))
+    found: dict[str, ItemDrills] = {}
+    for item, (destinations, since) in copies.items():
+        proven = {d: _when(state.get(_key(item, d)), "proven") for d in destinations}
+        overdue = tuple(
+            d
+            for d, at in proven.items()
+            if (at is not None and now - at > drill_every)
+            or (at is None and since is not None and now - since > drill_every)
+        )
+        dates = [at for at in proven.values() if at is not None]
+        found[item] = ItemDrills(max(dates, default=None), overdue)
+    return found
 
 
 def _estimate(home: Path, item: ItemConfig, entry: dict[str, Any] | None) -> int:

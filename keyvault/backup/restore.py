@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from keyvault import layout
 from keyvault.atomic import TEMP_PREFIX, atomic_writer
@@ -50,6 +50,9 @@ from .reports import ProgressEvent, ProgressFn, RecoverReport, RestoreResult
 from .run import CHUNK, HashSink, RunContext, as_binary, safe_name
 from .transfer import get_bytes, stream_object
 from .untar import extract_folder, strip_root_filter
+
+if TYPE_CHECKING:  # B2 support is imported only for a b2:// source
+    from keyvault.destinations.b2.credentials import B2Credentials
 
 __all__ = [
     "recover",
@@ -426,9 +429,11 @@ def recover_from_source(
     passphrase: Secret | None = None,
     force: bool = False,
     progress: ProgressFn | None = None,
+    b2_credentials: B2Credentials | None = None,
 ) -> RecoverReport:
     """:func:`recover` from ``source``: a folder holding a ``keyvault`` folder, or
-    ``b2://bucket/prefix`` (key from ``B2_APPLICATION_KEY_ID`` / ``B2_APPLICATION_KEY``).
+    ``b2://bucket/prefix`` (key: ``b2_credentials``, e.g. the kit's read key, else
+    ``B2_APPLICATION_KEY_ID`` / ``B2_APPLICATION_KEY``).
 
     Each vault found there (:func:`~keyvault.destinations.factory.open_recovery_sources`)
     is tried with each of ``identities`` (e.g. the keys of an age key file), or, when
@@ -445,7 +450,7 @@ def recover_from_source(
     keys: list[X25519Identity | None] = list(identities) or [None]
     errors: list[KeyvaultError] = []
     skipped: list[tuple[str, str]] = []
-    for candidate in open_recovery_sources(source, home):
+    for candidate in open_recovery_sources(source, home, b2_credentials):
         vault_id = getattr(candidate, "vault_id", None)
         for identity in keys:
             try:

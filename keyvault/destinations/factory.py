@@ -15,12 +15,15 @@ import importlib
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from keyvault.errors import ConfigError, NotFoundError, VaultNotInitializedError
 
 from .base import MEDIA_KINDS, Destination, MediaKind
 from .local import LocalDestination, find_vaults
+
+if TYPE_CHECKING:  # B2 support is imported only for a b2:// source
+    from .b2.credentials import B2Credentials
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -124,9 +127,12 @@ def describe_location(cfg: DestinationSpec) -> str:
     return cfg.type
 
 
-def open_recovery_sources(source: str, home: Path) -> list[Destination]:
+def open_recovery_sources(
+    source: str, home: Path, b2_credentials: B2Credentials | None = None
+) -> list[Destination]:
     """The backup(s) at ``source`` (a folder holding a ``keyvault`` folder, or
-    ``b2://bucket/prefix``) opened for recovery, one per vault found there.
+    ``b2://bucket/prefix``, read with ``b2_credentials`` when given, else the
+    environment's) opened for recovery, one per vault found there.
 
     Raises :class:`~keyvault.errors.NotFoundError` when the folder does not exist or
     holds no keyvault backup. B2 support is imported only for a ``b2://`` source.
@@ -134,7 +140,7 @@ def open_recovery_sources(source: str, home: Path) -> list[Destination]:
     if source.startswith("b2://"):
         from .b2 import open_b2_source
 
-        return [open_b2_source(source, home)]
+        return [open_b2_source(source, home, b2_credentials)]
     folder = Path(source).expanduser().absolute()
     if not folder.is_dir():
         raise NotFoundError(f"folder {folder} does not exist")

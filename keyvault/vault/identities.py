@@ -20,6 +20,7 @@ import errno
 import json
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from keyvault.atomic import atomic_write
@@ -28,7 +29,16 @@ from keyvault.secret import Secret
 from keyvault.seedphrase import bip39, wallet
 from keyvault.wallets.identity import Identity
 
-__all__ = ["IDENTITIES_FILE", "forget", "load", "match_phrase", "record"]
+__all__ = [
+    "IDENTITIES_FILE",
+    "NO_MATCH",
+    "PhraseMatch",
+    "check_phrase",
+    "forget",
+    "load",
+    "match_phrase",
+    "record",
+]
 
 IDENTITIES_FILE = "identities.json"
 _FORMAT = "keyvault identities"
@@ -138,3 +148,39 @@ def match_phrase(
         if identity.fingerprint == fingerprint:
             return name
     return None
+
+
+#: What the guard says of a phrase that opens none of the recorded wallets.
+NO_MATCH = (
+    "matches none of your recorded wallets: a mistyped passphrase opens a different, empty wallet"
+)
+
+
+@dataclass(frozen=True)
+class PhraseMatch:
+    """The phrase guard's verdict on one phrase (shared by the CLI and the GUI)."""
+
+    #: The item whose recorded wallet the phrase opens, or None.
+    matches_item: str | None
+    #: Whether any BIP39 wallet is recorded at all (else there is nothing to say).
+    recorded: bool
+
+    @property
+    def line(self) -> str | None:
+        """ "matches item 'NAME'", :data:`NO_MATCH`, or None when no wallet is recorded."""
+        if self.matches_item is not None:
+            return f"matches item {self.matches_item!r}"
+        return NO_MATCH if self.recorded else None
+
+
+def check_phrase(
+    home: Path, phrase: bip39.Phrase | Secret | str, bip39_passphrase: Secret | None = None
+) -> PhraseMatch:
+    """Does this phrase (and BIP39 passphrase) open one of the recorded wallets?
+
+    Only fingerprints are compared; nothing secret is stored for it. Raises
+    :class:`~keyvault.errors.ConfigError` when the records are damaged.
+    """
+    recorded = any(i.kind == "bip39" for i in load(home).values())
+    matched = match_phrase(home, phrase, bip39_passphrase) if recorded else None
+    return PhraseMatch(matched, recorded)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -72,8 +73,9 @@ def test_bad_phrase_names_the_word_and_never_echoes_it() -> None:
     result = run_cli("--json", "mnemonic", "bip85", input=" ".join(words))
     assert result.code == 1
     assert "word 5" in result.json()["error"]["message"]
-    for word in words[:4]:
-        assert word not in result.stdout + result.stderr
+    # Adjacent pairs: a single random word ("error") can be part of the message's own text.
+    for first, second in itertools.pairwise(words):
+        assert f"{first} {second}" not in result.stdout + result.stderr
 
 
 def test_russian_has_no_bip85_code() -> None:

@@ -28,13 +28,6 @@ from pytestqt.qtbot import QtBot
 
 from .flows import create_vault_with_wizard
 
-#: Known gaps in views another helper owns (the seed-phrase views belong to `seeds`):
-#: listed so this test guards everything else; remove an entry once fixed there.
-KNOWN_GAPS = {
-    "phrases: QPlainTextEdit '' in InspectTab has no accessible name",
-    "phrases: QPlainTextEdit 'plateGrid' in PlateTab has no accessible name",
-}
-
 CONTROLS = (
     QAbstractButton,
     QLineEdit,
@@ -115,5 +108,4 @@ def test_every_control_has_a_name_and_keyboard_focus(qtbot: QtBot, window: MainW
     ):
         problems += _problems(dialog, name)
         dialog.reject()
-    problems = [p for p in problems if p not in KNOWN_GAPS]
     assert problems == [], "\n".join(problems)

@@ -14,6 +14,7 @@ import pytest
 from keyvault_gui.views.destinations import AddB2Dialog, DestinationsView
 from keyvault_gui.views.main_window import MainWindow
 from keyvault_gui.views.overview import ACTIONS, action_for
+from keyvault_gui.views.restore import RestoreView
 from pytestqt.qtbot import QtBot
 
 from keyvault.backup.policy import ACTION_CODES, CopyEvidence, evaluate
@@ -157,3 +158,39 @@ def test_the_button_follows_the_code_not_the_words() -> None:
         "wallet", [original, drive], PolicyConfig(min_copies=2, min_offsite=0), now=now
     )
     assert holds.action_code == "none" and action_for(holds) is None
+
+
+def test_the_heir_types_the_kits_b2_read_key(
+    qtbot: QtBot,
+    window: MainWindow,
+    monkeypatch: pytest.MonkeyPatch,
+    b2: tuple[B2TestServer, tuple[str, str]],
+    tmp_path: Path,
+) -> None:
+    """Recover from b2://: the key ID and key typed in the Restore screen reach B2 (the
+    environment has none): a wrong key is refused by B2, the right one gets as far as
+    finding no backup under an empty prefix."""
+    monkeypatch.delenv("B2_APPLICATION_KEY_ID", raising=False)
+    monkeypatch.delenv("B2_APPLICATION_KEY", raising=False)
+    _, master = b2
+    view = window.show_page("restore")
+    assert isinstance(view, RestoreView)
+    view.recover_source.setText(str(tmp_path))
+    assert view.recover_b2_key.isHidden()  # only for a b2:// backup
+    view.recover_source.setText(f"b2://{BUCKET}/laptop")
+    assert not view.recover_b2_key.isHidden()
+    view.recover_out.setText(str(tmp_path / "out"))
+
+    def recover(key: tuple[str, str] | None) -> str:
+        # Any valid key phrase: the run stops at B2 before a key is tried.
+        view.recover_words.edit.setText(" ".join(["abandon"] * 23 + ["art"]))
+        view.recover_b2_key_id.setText(key[0] if key else "")
+        view.recover_b2_key.edit.setText(key[1] if key else "")
+        view.run_recover()
+        return _error(qtbot)
+
+    assert "no B2 credentials" in recover(None)
+    assert "B2 rejected the application key" in recover((master[0], "not-the-key"))
+    assert view.recover_b2_key.is_empty()  # the key is not left in the field
+    found = recover(master)
+    assert "no keyvault backup" in found, found

@@ -7,14 +7,18 @@ import json
 from pathlib import Path
 
 from keyvault_gui.views.main_window import MainWindow
-from keyvault_gui.views.seed_phrases import SeedPhrasesView
+from keyvault_gui.views.seed_phrases import InspectTab, SeedPhrasesView
 from pytestqt.qtbot import QtBot
 
 from keyvault.paper.qrimage import qr_matrix, write_png
+from keyvault.secret import Secret
 from keyvault.seedphrase import bip39
 from keyvault.seedphrase.seedqr import qr_version, to_standard
+from keyvault.vault.identities import NO_MATCH
+from keyvault.vault.items import add_phrase_item
 
 from .conftest import close_error_dialogs, error_dialogs, wait_idle
+from .flows import create_vault_with_wizard
 
 VALID_12 = "legal winner thank year wave sausage worth useful legal winner thank yellow"
 
@@ -168,3 +172,52 @@ def test_scan_an_image_without_a_code(qtbot: QtBot, window: MainWindow, tmp_path
     assert "cannot be read as an image" in error_dialogs()[0].text()
     close_error_dialogs()
     assert tab.result.secret() is None
+
+
+def _inspect_guard(qtbot: QtBot, tab: InspectTab, passphrase: str) -> str:
+    tab.guard.setText("")
+    tab.fingerprint.setText("")
+    tab.passphrase.edit.setText(passphrase)
+    tab.inspect_button.click()
+    qtbot.waitUntil(lambda: tab.fingerprint.text() != "", timeout=10_000)
+    return tab.guard.text()
+
+
+def test_inspect_says_which_recorded_wallet_the_phrase_opens(
+    qtbot: QtBot, window: MainWindow, kv_home: Path
+) -> None:
+    """The phrase guard (issue 13), through the same core function as the CLI: the right
+    BIP39 passphrase names the item; one letter off opens another wallet, and says so."""
+    create_vault_with_wizard(qtbot, window)
+    add_phrase_item(kv_home, "savings", Secret(VALID_12), bip39_passphrase=Secret("correct horse"))
+    tab = _view(window).inspect_tab
+    tab.phrase.edit.setText(VALID_12)
+    assert _inspect_guard(qtbot, tab, "correct horse") == "matches item 'savings'"
+    assert _inspect_guard(qtbot, tab, "correct horsf") == NO_MATCH
+    assert NO_MATCH.startswith("matches none of your recorded wallets")
+    # Without the passphrase it is yet another wallet: none matches either.
+    assert _inspect_guard(qtbot, tab, "") == NO_MATCH
+
+
+def test_inspect_without_records_says_nothing_of_them(qtbot: QtBot, window: MainWindow) -> None:
+    tab = _view(window).inspect_tab
+    tab.phrase.edit.setText(VALID_12)
+    tab.inspect_button.click()
+    qtbot.waitUntil(lambda: tab.fingerprint.text() != "", timeout=10_000)
+    assert tab.guard.text() == ""
+
+
+def test_check_tab_names_the_item_a_valid_phrase_opens(
+    qtbot: QtBot, window: MainWindow, kv_home: Path
+) -> None:
+    create_vault_with_wizard(qtbot, window)
+    add_phrase_item(kv_home, "spending", Secret(VALID_12))
+    tab = _view(window).check_tab
+    tab.phrase.edit.setText(VALID_12)
+    tab.check_now()
+    qtbot.waitUntil(lambda: tab.guard.text() != "", timeout=10_000)
+    assert tab.guard.text() == "matches item 'spending'"
+    other = " ".join(["abandon"] * 11 + ["about"])
+    tab.phrase.edit.setText(other)
+    tab.check_now()
+    qtbot.waitUntil(lambda: tab.guard.text().startswith(NO_MATCH), timeout=10_000)

@@ -28,6 +28,7 @@ FRONT_DOORS = {
         "snapshot",
         "status",
         "transfer",
+        "untar",
         "verify",
     ],
     "keyvault.destinations": [

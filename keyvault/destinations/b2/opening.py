@@ -13,7 +13,7 @@ from keyvault.errors import DestinationCredentialsError
 
 from ..base import MEDIA_KINDS, MediaKind
 from .config import B2Config, B2Settings, cache_path_for, parse_b2_url, realm_from_env
-from .credentials import credentials_from_env, load_credentials
+from .credentials import B2Credentials, credentials_from_env, load_credentials
 from .destination import B2Destination
 
 __all__ = ["open_b2_destination", "open_b2_source"]
@@ -44,14 +44,15 @@ def open_b2_destination(cfg: Any, home: Path) -> B2Destination:
     )
 
 
-def open_b2_source(url: str, home: Path) -> B2Destination:
+def open_b2_source(url: str, home: Path, credentials: B2Credentials | None = None) -> B2Destination:
     """A B2 prefix to recover from on a fresh machine (``recover b2://bucket/prefix``).
 
-    Credentials come from ``B2_APPLICATION_KEY_ID`` / ``B2_APPLICATION_KEY``. The
-    authorization is cached in ``home`` like a configured destination's.
+    Credentials are ``credentials`` (e.g. the read key typed from the recovery kit),
+    else ``B2_APPLICATION_KEY_ID`` / ``B2_APPLICATION_KEY``. The authorization is cached
+    in ``home`` like a configured destination's.
     """
     bucket, prefix = parse_b2_url(url)
-    credentials = credentials_from_env()
+    credentials = credentials or credentials_from_env()
     if credentials is None:
         raise DestinationCredentialsError(
             f"no B2 credentials to read {url}",
