@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from keyvault.backup.engine import ProgressEvent, ProgressFn
     from keyvault.backup.policy import Verdict
 
-__all__ = ["backup", "recover", "repair", "restore", "status", "verify"]
+__all__ = ["backup", "recover", "repair", "restore", "status", "vault_identities", "verify"]
 
 
 # --- progress ----------------------------------------------------------------------------
@@ -117,8 +117,10 @@ def _size(count: int | None) -> str:
 # --- key material ------------------------------------------------------------------------
 
 
-def _vault_identities(passphrase_file: str | None) -> list[X25519Identity]:
-    """The vault key and every earlier one (after rotations), opened with the passphrase."""
+def vault_identities(passphrase_file: str | None) -> list[X25519Identity]:
+    """The vault key and every earlier one (after rotations, newest first), opened with
+    the vault passphrase (which is wiped after). The one way the commands that read
+    what was encrypted to the vault key (backup, drill, descriptor) get their keys."""
     from keyvault.vault.keystore import previous_identities, unlock_vault_key
 
     app = get_app()
@@ -232,7 +234,7 @@ def verify(dest_name: str | None, deep: bool, passphrase_file: str | None) -> No
     from keyvault.backup.engine import verify as run_verify
 
     app = get_app()
-    identities = _vault_identities(passphrase_file) if deep else None
+    identities = vault_identities(passphrase_file) if deep else None
     with _progress() as progress:
         report = run_verify(
             app.home, dest=dest_name, deep=deep, identities=identities, progress=progress
@@ -323,7 +325,7 @@ def restore(
     from keyvault.backup.engine import restore as run_restore
 
     app = get_app()
-    identities = _vault_identities(passphrase_file)
+    identities = vault_identities(passphrase_file)
     with _progress() as progress:
         result = run_restore(
             app.home,

@@ -23,11 +23,10 @@ from keyvault.errors import NotFoundError, WalletConfigError
 from ..context import get_app
 from ..options import passphrase_file_option
 from ..output_file import check_free, force_option, write_output
-from ..secrets_input import read_vault_passphrase
+from .backup import vault_identities
 
 if TYPE_CHECKING:
     from keyvault.configs import ConfigRecord, CosignerEntry, WalletConfig
-    from keyvault.crypto import X25519Identity
 
 __all__ = ["add_descriptor", "descriptor"]
 
@@ -58,19 +57,6 @@ def read_bounded(path: str, limit: int, what: str) -> bytes:
     if len(data) > limit:
         raise WalletConfigError(f"the {what} is larger than {limit} bytes")
     return data
-
-
-def vault_identities(passphrase_file: str | None) -> list[X25519Identity]:
-    """The vault key and every earlier one, opened with the vault passphrase."""
-    from keyvault.vault.keystore import previous_identities, unlock_vault_key
-
-    app = get_app()
-    passphrase = read_vault_passphrase(passphrase_file)
-    try:
-        current = unlock_vault_key(app.home, passphrase)
-        return [current, *reversed(previous_identities(app.home, passphrase))]
-    finally:
-        passphrase.wipe()
 
 
 def config_dict(config: WalletConfig) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from keyvault.errors import ExitCode
 
 from ..context import get_app
 from ..options import passphrase_file_option
-from .backup import _recover_identities, _vault_identities
+from .backup import _recover_identities, vault_identities
 
 __all__ = ["drill", "seal"]
 
@@ -75,7 +75,7 @@ def drill(
     app = get_app()
     if sum(x is not None for x in (phrase_file, identity_file, passphrase_file)) > 1:
         raise click.UsageError("give only one of --phrase-file, -i and --passphrase-file")
-    keys = _recover_identities(phrase_file, identity_file) or _vault_identities(passphrase_file)
+    keys = _recover_identities(phrase_file, identity_file) or vault_identities(passphrase_file)
     report = run_drill(
         app.home, identities=keys, budget=budget, drill_every=timedelta(days=drill_every)
     )
@@ -120,7 +120,7 @@ def seal(phrase_file: str | None, identity_file: str | None, passphrase_file: st
     app = get_app()
     if sum(x is not None for x in (phrase_file, identity_file, passphrase_file)) > 1:
         raise click.UsageError("give only one of --phrase-file, -i and --passphrase-file")
-    keys = _recover_identities(phrase_file, identity_file) or _vault_identities(passphrase_file)
+    keys = _recover_identities(phrase_file, identity_file) or vault_identities(passphrase_file)
     names = [d.name for d in load_config(app.home).destinations]
     sealed = seal_destinations(app.home, keys[0])
     missed = [n for n in names if n not in sealed]

@@ -15,6 +15,7 @@ import pytest
 
 from keyvault import childproc
 
+#: Secrets of every kind keyvault's children must not see (also the alert hook's test).
 SECRETS = {
     "KEYVAULT_PASSPHRASE": "correct horse battery staple",
     "B2_APPLICATION_KEY": "K005secretsecretsecret",

@@ -20,18 +20,10 @@ from keyvault.schedule.alerts import (
     notify,
     run_hook,
 )
+from tests.unit.test_childproc import SECRETS
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
-SECRETS = {
-    "KEYVAULT_PASSPHRASE": "correct horse battery staple",
-    "B2_APPLICATION_KEY": "K005secretsecretsecret",
-    "B2_APPLICATION_KEY_ID": "005keyid",
-    "AWS_SECRET_ACCESS_KEY": "aws-secret",
-    "GITHUB_TOKEN": "ghp_token",
-    "MY_APP_PASSWORD": "pw",
-    "SOME_API_KEY": "apikey",
-}
 HARMLESS = {
     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
     "HOME": "/home/u",
