@@ -466,7 +466,8 @@ def _with_keyvault(config: Config, split: bool, release: ReleaseSource | None) -
                 "folder, or b2://BUCKET/FOLDER for the cloud copy.",
                 key_step,
                 "keyvault restores every item into the folder restored, checks each one "
-                "against its recorded fingerprint and lists what it restored. Then delete "
+                "against its recorded checksum and lists what it restored, with each "
+                "phrase's fingerprint to compare with this kit's list of items. Then delete "
                 + ("shares.txt." if split else "words.txt."),
             )
         ),
