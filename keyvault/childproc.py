@@ -3,7 +3,7 @@
 keyvault is given secrets through its environment (``KEYVAULT_PASSPHRASE``, the B2
 application key) and a child inherits the whole environment unless told otherwise. So
 every tool keyvault runs (``pdftoppm``, ``blkid``, ``diskutil``, ``systemctl``,
-``crontab``, ``launchctl``, ``schtasks``, desktop notifiers, the user's hooks) is started
+``launchctl``, ``schtasks``, desktop notifiers, the user's hooks) is started
 through :func:`run` or :func:`start`, which pass :func:`scrub_environment` of the
 environment: :data:`SECRET_ENV_NAMES` and every name that looks like a secret are gone.
 

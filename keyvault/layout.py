@@ -7,6 +7,7 @@ The same layout in a folder on a drive and under a B2 bucket prefix
     keyvault/<vault-id>/key.age           the vault key, passphrase-encrypted
     keyvault/<vault-id>/manifest.age      what this destination holds, encrypted
     keyvault/<vault-id>/seal.json         the owner's seal over that manifest (public)
+    keyvault/<vault-id>/sealed-manifest.age  a copy of the manifest the seal covers
     keyvault/<vault-id>/objects/<id>.age  one item version, age-encrypted to the vault key
 
 Keys are ``/``-separated relative names (``destinations.base.check_key`` rules). The
@@ -29,6 +30,7 @@ __all__ = [
     "MARKER_NAME",
     "OBJECTS_DIR",
     "ROOT",
+    "SEALED_MANIFEST_NAME",
     "SEAL_NAME",
     "Marker",
     "key_key",
@@ -41,6 +43,7 @@ __all__ = [
     "parse_marker",
     "relative_object_key",
     "seal_key",
+    "sealed_manifest_key",
     "vault_id_of",
     "vault_prefix",
 ]
@@ -52,6 +55,8 @@ KEY_NAME = "key.age"
 MANIFEST_NAME = "manifest.age"
 #: The owner's seal over the manifest beside it (keyvault.crypto.seal; public, signed).
 SEAL_NAME = "seal.json"
+#: A copy of the manifest that ``seal.json`` covers, kept when later generations replace it.
+SEALED_MANIFEST_NAME = "sealed-manifest.age"
 OBJECTS_DIR = "objects/"
 _OBJECT_SUFFIX = ".age"
 #: The layout version written into every marker.
@@ -94,6 +99,11 @@ def manifest_key(vault_id: str) -> str:
 def seal_key(vault_id: str) -> str:
     """``keyvault/<vault-id>/seal.json``."""
     return vault_prefix(vault_id) + SEAL_NAME
+
+
+def sealed_manifest_key(vault_id: str) -> str:
+    """``keyvault/<vault-id>/sealed-manifest.age``."""
+    return vault_prefix(vault_id) + SEALED_MANIFEST_NAME
 
 
 def objects_prefix(vault_id: str) -> str:

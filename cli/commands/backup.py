@@ -461,6 +461,24 @@ def recover(
         for vault_id, reason in report.skipped:
             click.echo(f"skipped vault folder {vault_id}: {reason}")
 
+    # The seal's verdict goes to stderr in text and JSON mode alike: it is a warning a
+    # script's log must keep even when stdout is parsed.
+    seal_line = {
+        "sealed": f"the owner's seal covers generation {report.seal_generation}",
+        "older": f"the owner's seal covers an older generation ({report.seal_generation})",
+        "none": "no owner's seal at this destination",
+        "invalid": "the seal does not verify with this vault key",
+    }[report.seal]
+    click.echo(f"seal: {seal_line}", err=True)
+    for sealed in report.sealed_versions:
+        facts = sealed.to_dict()
+        click.echo(
+            f"WARNING {sealed.name!r}: version {facts['current_version']} "
+            f"({facts['current_proof'] or 'not restored'}) was written after the owner's "
+            f"seal; the sealed version {sealed.version} ({facts['sealed_proof']}) is "
+            f"restored beside it as {sealed.path}",
+            err=True,
+        )
     payload: dict[str, Any] = report.to_dict()
     for entry in payload["restored"]:
         found = guards.get(entry["name"])

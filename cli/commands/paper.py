@@ -311,7 +311,9 @@ def kit_command(
     read-only application key, limited to that destination's bucket and prefix, is
     created with the destination's stored key and printed (only) in the kit.
     """
+    from keyvault.crypto.seal import seal_public
     from keyvault.paper import kit
+    from keyvault.vault import identities as recorded_identities
     from keyvault.vault import keystore
     from keyvault.vault.config import load_config
 
@@ -330,6 +332,9 @@ def kit_command(
     b2_entries = _b2_entries(config, b2_read_dests)
     identity = keystore.unlock_vault_key(app.home, read_vault_passphrase(passphrase_file))
     wallets = _wallet_configurations(app.home, identity)
+    # Public facts printed beside each item and under them, for the heir to compare.
+    item_identities = {n: i.proof for n, i in recorded_identities.load(app.home).items()}
+    seal_key = seal_public(identity)
     # Only after the passphrase opened the key, so a typo leaves no stray keys at B2.
     read_keys = _create_b2_read_keys(b2_entries, app.home)
     if split is None:
@@ -341,6 +346,8 @@ def kit_command(
             paper=paper_size,  # type: ignore[arg-type]
             release=release,
             wallets=wallets,
+            item_identities=item_identities,
+            seal_public=seal_key,
         )
         summary: dict[str, Any] = {"split": None}
     else:
@@ -363,6 +370,8 @@ def kit_command(
             paper=paper_size,  # type: ignore[arg-type]
             release=release,
             wallets=wallets,
+            item_identities=item_identities,
+            seal_public=seal_key,
         )
         summary = {"split": {"threshold": threshold, "shares": count, "holders": list(holders)}}
     # Key IDs are not secret and let the owner revoke a key later; the keys stay in the PDF.

@@ -220,6 +220,8 @@ class OverviewView(QWidget):
 
     def __init__(self, home: Path, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        #: Refreshes asked so far: a result is shown only if no newer one was asked.
+        self._refreshes = 0
         self.home = home
         self._runner = runner
         self.overview: Overview | None = None
@@ -277,20 +279,27 @@ class OverviewView(QWidget):
         self._cards_scroll.setVisible(not shown)
 
     def refresh(self) -> None:
-        """Reload the verdicts (on the pool)."""
+        """Reload the verdicts (on the pool). Only the newest refresh is shown: an earlier
+        one still queued or running when this was asked read an older state of the disks."""
         home = self.home
+        self._refreshes += 1
+        asked = self._refreshes
 
         def work(context: TaskContext) -> Overview | None:
             if load_config(home).vault is None:
                 return None
             return load_overview(home)
 
+        def show(overview: Overview | None) -> None:
+            if asked == self._refreshes:
+                self._show(overview)
+
         run_task(
             self._runner,
             self,
             "status",
             work,
-            self._show,
+            show,
             busy=[self.refresh_button],
             queue="engine",
         )

@@ -7,7 +7,9 @@ modules, each named for its one job:
 - :mod:`.engine`: a backup run, from originals to checked copies at every destination.
 - :mod:`.status`: the 3-2-1 verdicts from local state; :mod:`.policy` (pure) decides them.
 - :mod:`.verify`: present, intact, restorable checks, and repair from a good copy.
-- :mod:`.restore`: restore one item, recover a whole vault from a destination.
+- :mod:`.restore`: restore one item, recover a whole vault from a destination;
+  :mod:`.sealcheck` what recover learns from the owner's seal; :mod:`.untar` safe
+  extraction of a folder archive.
 - :mod:`.run`: one engine call's context (config, keys, state, wrapped destinations).
 - :mod:`.originals`: the one place originals are read; :mod:`.snapshot` their bytes.
 - :mod:`.transfer`: bytes to and from a destination (checked puts, streamed reads).
@@ -33,6 +35,7 @@ __all__ = [
     "restore",
     "retention",
     "run",
+    "sealcheck",
     "setup",
     "snapshot",
     "status",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
+from keyvault import layout
 from keyvault.destinations.wrappers import CheckedDestination
 from keyvault.errors import (
     ConfigError,
@@ -42,6 +43,7 @@ __all__ = [
     "kept_versions",
     "manifest_is_current",
     "read_manifest",
+    "sealed_object_ids",
     "write_manifest",
 ]
 
@@ -166,6 +168,24 @@ def read_manifest(v: RunContext, dest: CheckedDestination) -> SeenManifest:
     if last is not None and manifest.generation < last:
         return SeenManifest("older", sha, manifest.generation, manifest)
     return SeenManifest("interrupted", sha, manifest.generation, manifest)
+
+
+def sealed_object_ids(v: RunContext, dest: CheckedDestination) -> frozenset[str] | None:
+    """The object ids the owner's sealed manifest at ``dest`` names (``sealed-manifest.age``,
+    kept beside ``seal.json``): pruning must never delete them, so recover can always
+    restore what the owner sealed. Empty when there is none; None when one is there but
+    cannot be read (then nothing is pruned at ``dest`` this run)."""
+    try:
+        data = get_bytes(dest, layout.sealed_manifest_key(v.vault.id))
+    except ObjectNotFoundError:
+        return frozenset()
+    except KeyvaultError:
+        return None
+    try:
+        manifest = decrypt_manifest(data, [v.reader], v.mac_key, vault_id=v.vault.id)
+    except KeyvaultError:
+        return None
+    return manifest.object_ids()
 
 
 def conflict_message(dest: str, seen: SeenManifest, v: RunContext) -> str:

@@ -50,16 +50,17 @@ from keyvault.errors import (
     KeyvaultError,
     NotFoundError,
 )
-from keyvault.secret import Secret
 from keyvault.vault import identities as recorded_identities
 from keyvault.vault.config import ItemConfig, load_config
-from keyvault.vault.items import PHRASE_KINDS, parse_phrase_record, phrase_digest
+from keyvault.vault.items import phrase_digest
 from keyvault.vault.state import format_time, open_state, parse_time, utc_now
-from keyvault.wallets.identity import Identity, file_identity, wallet_identity
+from keyvault.wallets.identity import Identity
 
 from . import engine
 from .catalog import read_manifest
 from .run import RunContext
+from .sealcheck import restored_identity
+from .transfer import get_bytes
 
 __all__ = [
     "DEFAULT_DRILL_EVERY",
@@ -238,15 +239,7 @@ def _estimate(home: Path, item: ItemConfig, entry: dict[str, Any] | None) -> int
 
 def _identity_of(item: ItemConfig, path: Path, sha256: str) -> Identity:
     """The identity of a restored copy at ``path`` (a file or folder we just wrote)."""
-    if item.kind == "folder":
-        return Identity(kind="sha256", format="folder", sha256=sha256)
-    if item.kind == "phrase":
-        with path.open("rb") as handle:
-            data = handle.read(_MAX_RECORD + 1)
-        if item.phrase_kind in PHRASE_KINDS and len(data) <= _MAX_RECORD:
-            return parse_phrase_record(Secret(data, label="phrase record")).identity()
-        return wallet_identity(data)
-    return file_identity(path)
+    return restored_identity(item.kind, item.phrase_kind, path, sha256)
 
 
 def _away(home: Path, name: str, destinations: Sequence[Destination] | None) -> bool:
@@ -352,7 +345,9 @@ def seal_destinations(
     key and the one its records describe) is sealed; the seal document goes beside it as
     ``keyvault/<vault-id>/seal.json``, read back. With ``proven`` (a drill's result: per
     destination, the version of each item it restored and proved), a destination is
-    sealed only when the manifest lists exactly those newest versions.
+    sealed only when the manifest lists exactly those newest versions. A copy of the
+    sealed manifest goes beside the seal (``sealed-manifest.age``): pruning keeps every
+    object it names, and recover restores the owner's sealed versions from it.
     """
     sealed: list[str] = []
     public = seal_public(key)
@@ -375,6 +370,17 @@ def seal_destinations(
             statement = SealStatement(run.vault.id, seen.manifest.generation, seen.sha256)
             document = seal_document(public, statement, seal(key, statement))
             try:
+                # The sealed manifest is kept beside the seal, so recover can still find
+                # the owner's versions after later generations (a forger's) replace it.
+                data = get_bytes(dest, run.manifest_key)
+                if hashlib.sha256(data).hexdigest() != seen.sha256:
+                    continue  # replaced since it was read: not what was proven
+                dest.put_verified(
+                    layout.sealed_manifest_key(run.vault.id),
+                    io.BytesIO(data),
+                    len(data),
+                    seen.sha256,
+                )
                 dest.put_verified(
                     layout.seal_key(run.vault.id),
                     io.BytesIO(document),

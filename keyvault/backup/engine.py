@@ -74,6 +74,7 @@ from .catalog import (
     item_id,
     manifest_is_current,
     read_manifest,
+    sealed_object_ids,
     write_manifest,
 )
 from .originals import open_original, original_digest, record_original, recorded_digest, source_path
@@ -133,8 +134,8 @@ def _prune(
     result: DestResult,
     listed: frozenset[str],
 ) -> None:
-    """Delete objects the current manifest (``listed``: its object ids) no longer lists,
-    once unreferenced for ``grace``.
+    """Delete objects the current manifest and the owner's sealed one (``listed``: their
+    object ids) no longer list, once unreferenced for ``grace``.
 
     Only objects this machine created are deleted; others (another writer's) are kept.
     """
@@ -380,15 +381,25 @@ def _make_room(
     v: RunContext, dest: CheckedDestination, seen: SeenManifest, result: DestResult, keep: str
 ) -> bool:
     """Prune ``dest``'s oldest prunable version: a manifest without it is written first
-    (so the manifest there never names a missing object), then the object is deleted.
+    (so the manifest there never names a missing object), then the object is deleted;
+    when even the manifest does not fit, the object goes first.
     False when nothing may be pruned (the destination fails as full)."""
-    prunable = _prunable_when_full(v, dest.name, keep)
+    sealed = sealed_object_ids(v, dest)
+    if sealed is None:
+        return False  # the sealed manifest cannot be read: do not guess what it names
+    prunable = [r for r in _prunable_when_full(v, dest.name, keep) if r.object_id not in sealed]
     if not prunable:
         return False
     victim = prunable[0]
     v.state.remove_copy(dest.name, victim.object_id)
-    write_manifest(v, dest, result, floor=seen.generation or 0)
-    delete(dest, v.object_key(victim.object_id))
+    try:
+        write_manifest(v, dest, result, floor=seen.generation or 0)
+        delete(dest, v.object_key(victim.object_id))
+    except DestinationFullError:
+        # Not even room for the manifest: the object goes first (until the manifest is
+        # written, the one there names an older version that is no longer held).
+        delete(dest, v.object_key(victim.object_id))
+        write_manifest(v, dest, result, floor=seen.generation or 0)
     result.writes += 1
     result.pruned += 1
     result.notes.append(
@@ -449,9 +460,19 @@ def _sync_destination(
     # Built once per destination and run: compared, written when it changed, and the
     # list of what may be pruned.
     manifest = build_manifest(v, dest.name, 0)
-    if not manifest_is_current(v, dest.name, seen, manifest):
-        write_manifest(v, dest, result, floor=seen.generation or 0, content=manifest)
-    _prune(v, dest, grace, result, manifest.object_ids())
+    while not manifest_is_current(v, dest.name, seen, manifest):
+        try:
+            write_manifest(v, dest, result, floor=seen.generation or 0, content=manifest)
+            break
+        except DestinationFullError:
+            # The object fit but the manifest naming it did not: make room the same way
+            # (pruning writes a manifest itself, so build it again and see if it is current).
+            if not _make_room(v, dest, seen, result, keep=""):
+                raise
+            manifest = build_manifest(v, dest.name, 0)
+    sealed = sealed_object_ids(v, dest)
+    if sealed is not None:  # an unreadable sealed manifest: prune nothing this run
+        _prune(v, dest, grace, result, manifest.object_ids() | sealed)
 
 
 def backup(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from keyvault.vault.state import format_time
+from keyvault.wallets.identity import Identity
 
 from .policy import Verdict
 
@@ -22,6 +23,7 @@ __all__ = [
     "RecoverReport",
     "RepairReport",
     "RestoreResult",
+    "SealedVersion",
     "StatusReport",
     "VerifiedDest",
     "VerifyReport",
@@ -317,6 +319,37 @@ class RestoreResult:
         return {**self.__dict__, "path": str(self.path)}
 
 
+@dataclass(frozen=True)
+class SealedVersion:
+    """An item's sealed version, restored beside a newer version the seal does not cover."""
+
+    name: str
+    version: int
+    path: Path
+    identity: Identity | None
+    #: The newer version restored under the item's own name (None: the current
+    #: manifest no longer holds the item, or it failed to restore).
+    current_version: int | None
+    current_path: Path | None
+    current_identity: Identity | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (documented in docs/threat-model.md, "Recover and the seal")."""
+        return {
+            "item": self.name,
+            "sealed_version": self.version,
+            "sealed_path": str(self.path),
+            "sealed_fingerprint": self.identity.fingerprint if self.identity else None,
+            "sealed_proof": self.identity.proof if self.identity else None,
+            "current_version": self.current_version,
+            "current_path": str(self.current_path) if self.current_path else None,
+            "current_fingerprint": (
+                self.current_identity.fingerprint if self.current_identity else None
+            ),
+            "current_proof": self.current_identity.proof if self.current_identity else None,
+        }
+
+
 @dataclass
 class RecoverReport:
     """The outcome of :func:`recover`."""
@@ -327,6 +360,14 @@ class RecoverReport:
     failed: list[tuple[str, str]]
     #: (vault id, reason) of each vault folder at the source that was tried and skipped.
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: The owner's seal there: "sealed", "older", "none" or "invalid" (backup.sealcheck).
+    seal: str = "none"
+    #: The seal key derived from the vault key recover was given.
+    seal_public: str = ""
+    #: The generation the seal covers (None unless it verified).
+    seal_generation: int | None = None
+    #: Sealed versions restored beside newer, unsealed ones.
+    sealed_versions: list[SealedVersion] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -336,4 +377,10 @@ class RecoverReport:
             "restored": [r.to_dict() for r in self.restored],
             "failed": [{"item": n, "message": m} for n, m in self.failed],
             "skipped": [{"vault_id": v, "reason": r} for v, r in self.skipped],
+            "seal": {
+                "status": self.seal,
+                "public": self.seal_public,
+                "generation": self.seal_generation,
+            },
+            "sealed_versions": [s.to_dict() for s in self.sealed_versions],
         }

@@ -39,6 +39,7 @@ from keyvault.errors import (
 from keyvault.secret import Secret
 from keyvault.vault.keystore import unlock_encrypted_key
 from keyvault.vault.state import open_state
+from keyvault.wallets.identity import Identity
 
 from .manifest import (
     ItemEntry,
@@ -46,8 +47,9 @@ from .manifest import (
     VersionEntry,
     decrypt_manifest,
 )
-from .reports import ProgressEvent, ProgressFn, RecoverReport, RestoreResult
+from .reports import ProgressEvent, ProgressFn, RecoverReport, RestoreResult, SealedVersion
 from .run import CHUNK, HashSink, RunContext, as_binary, safe_name
+from .sealcheck import check_seal, restored_identity, sealed_differences
 from .transfer import get_bytes, stream_object
 from .untar import extract_folder, strip_root_filter
 
@@ -298,6 +300,12 @@ def recover(
     (MAC) of the vault is accepted, and never one older than a generation this config
     dir has already seen for it (:class:`~keyvault.errors.RollbackError`). Items are
     written as ``out_dir/<name>`` (files, folders) and ``out_dir/<name>.phrase.json``.
+
+    The owner's seal there is checked with the seal key of the vault key
+    (:mod:`.sealcheck`); where it covers an older generation, each item whose newest
+    version differs from the sealed one is also restored in its sealed version as
+    ``<name>.sealed`` (``<name>.sealed.phrase.json``), listed with both identities in
+    :attr:`RecoverReport.sealed_versions`.
     """
     if identity is None and passphrase is None:
         raise ValueError("recover needs the vault key or the vault passphrase")
@@ -318,6 +326,7 @@ def recover(
         identity = unlock_encrypted_key(key_data, passphrase)
     mac_key = derive_manifest_mac_key(identity)
     manifest: Manifest | None = None
+    manifest_sha256 = ""
     last_error: KeyvaultError | None = None
     with open_state(home) as state:
         for candidate in ids:
@@ -333,6 +342,7 @@ def recover(
             except KeyvaultError as exc:
                 last_error = exc
                 continue
+            manifest_sha256 = hashlib.sha256(data).hexdigest()
             chosen = candidate
             break
         if manifest is None:
@@ -357,8 +367,19 @@ def recover(
             file_name = "_" + file_name
         used.add(file_name.casefold())
         plan.append((entry, newest, out_dir / file_name))
+    seal = check_seal(source, chosen, identity, mac_key, manifest, manifest_sha256)
+    sealed_plan: list[tuple[ItemEntry, VersionEntry, Path]] = []
+    current = {entry.name: (version, path) for entry, version, path in plan}
+    differing = sealed_differences(seal.manifest, manifest) if seal.manifest else []
+    for entry, version, _ in differing:
+        base = safe_name(entry.name) + ".sealed"
+        file_name = base + ".phrase.json" if entry.kind == "phrase" else base
+        while file_name.casefold() in used:
+            file_name = "_" + file_name
+        used.add(file_name.casefold())
+        sealed_plan.append((entry, version, out_dir / file_name))
     if not force:
-        taken = [str(p) for _, _, p in plan if p.exists() or p.is_symlink()]
+        taken = [str(p) for _, _, p in plan + sealed_plan if p.exists() or p.is_symlink()]
         if taken:
             raise AlreadyExistsError(
                 f"{len(taken)} target(s) already exist, e.g. {taken[0]}",
@@ -366,9 +387,54 @@ def recover(
             )
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     report = RecoverReport(chosen, manifest.generation, [], [])
+    report.seal = seal.status
+    report.seal_public = seal.public
+    report.seal_generation = seal.generation
     with _output_folder(home, out_dir):
         _recover_items(source, chosen, plan, identity, force, progress, report)
+        if sealed_plan:
+            beside = RecoverReport(chosen, manifest.generation, [], [])
+            _recover_items(source, chosen, sealed_plan, identity, force, progress, beside)
+            report.failed += [(f"{name} (sealed version)", m) for name, m in beside.failed]
+            for done in beside.restored:
+                newer, newer_path = current.get(done.name, (None, None))
+                report.sealed_versions.append(
+                    _sealed_version(done, sealed_plan, newer, newer_path, report)
+                )
     return report
+
+
+def _identity_or_none(kind: str, phrase_kind: str | None, path: Path, sha: str) -> Identity | None:
+    try:
+        return restored_identity(kind, phrase_kind, path, sha)
+    except (KeyvaultError, OSError):
+        return None
+
+
+def _sealed_version(
+    done: RestoreResult,
+    sealed_plan: list[tuple[ItemEntry, VersionEntry, Path]],
+    newer: VersionEntry | None,
+    newer_path: Path | None,
+    report: RecoverReport,
+) -> SealedVersion:
+    """How the sealed version ``done`` (restored beside the newer one) and the newer one
+    differ: both identities, from the files just written."""
+    entry = next(e for e, _, p in sealed_plan if p == done.path)
+    newer_done = next((r for r in report.restored if r.name == done.name), None)
+    return SealedVersion(
+        name=done.name,
+        version=done.version,
+        path=done.path,
+        identity=_identity_or_none(done.kind, entry.phrase_kind, done.path, done.sha256),
+        current_version=newer.version if newer is not None else None,
+        current_path=newer_path if newer_done is not None else None,
+        current_identity=(
+            _identity_or_none(newer_done.kind, entry.phrase_kind, newer_done.path, newer.sha256)
+            if newer_done is not None and newer is not None
+            else None
+        ),
+    )
 
 
 def _recover_items(

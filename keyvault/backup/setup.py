@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from keyvault.destinations import mounts
 from keyvault.destinations.base import Destination
 from keyvault.destinations.local import create_marker
+from keyvault.destinations.wrappers import wrap
 from keyvault.errors import (
     AlreadyExistsError,
     DestinationCredentialsError,
@@ -40,7 +41,7 @@ from keyvault.errors import (
     NotFoundError,
     ObjectNotFoundError,
 )
-from keyvault.layout import marker_document, marker_key, parse_marker
+from keyvault.layout import MARKER_CAP, marker_document, marker_key, parse_marker
 from keyvault.vault.config import Config, DestinationConfig, load_config, save_config
 
 if TYPE_CHECKING:
@@ -260,15 +261,17 @@ def check_b2_destination(
 def _write_marker(destination: Destination, vault_id: str, created: str) -> str:
     """Put the vault's marker at ``destination`` unless it is there already; its key."""
     key = marker_key(vault_id)
-    sink = io.BytesIO()
+    # Through the one wrapper stack like every other read and write at a destination: the
+    # bucket's content is untrusted (a read bounded by the marker's cap), the put read back.
+    checked = wrap(destination)
     try:
-        destination.get(key, sink)
+        found = checked.read_small(key, MARKER_CAP)
     except ObjectNotFoundError:
         document = marker_document(vault_id, created)
-        destination.put(key, io.BytesIO(document), len(document))
+        checked.put(key, io.BytesIO(document), len(document))
         return key
     try:
-        existing = parse_marker(sink.getvalue())
+        existing = parse_marker(found)
     except ValueError:
         raise DestinationError(f"{key} exists at B2 but is not a keyvault marker") from None
     if existing.vault_id != vault_id:

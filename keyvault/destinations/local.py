@@ -299,7 +299,21 @@ class LocalDestination(TraitProperties):
         check_key(key)
         if any(part.startswith(TEMP_PREFIX) for part in key.split("/")):
             raise ValueError(f"invalid object key {key!r}: reserved temp-file name")
-        return self._root.joinpath(*key.split("/"))
+        path = self._root.joinpath(*key.split("/"))
+        self._refuse_links(path.parent)
+        return path
+
+    def _refuse_links(self, folder: Path) -> None:
+        """Raise if ``folder`` or a folder between it and the root is a symlink: a link
+        planted inside the destination (``objects/`` -> another disk) must not redirect a
+        write or a read elsewhere, nor count a copy held somewhere else as held here."""
+        for part in (folder, *folder.parents):
+            if part == self._root or self._root not in part.parents:
+                return
+            with contextlib.suppress(FileNotFoundError):
+                if stat_module.S_ISLNK(os.lstat(part).st_mode):
+                    rel = part.relative_to(self._root)
+                    raise DestinationError(f"{rel} at {self.name!r} is a symlink; not followed")
 
     def put(
         self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
@@ -356,7 +370,7 @@ class LocalDestination(TraitProperties):
         path = self._path(key)
         self.check_available()
         try:
-            info = os.stat(path)
+            info = os.lstat(path)
         except _MISSING:
             raise ObjectNotFoundError(f"object {key} is missing at {self.name!r}") from None
         except OSError as exc:
@@ -369,6 +383,7 @@ class LocalDestination(TraitProperties):
         folder, _, _ = prefix.rpartition("/")
         base = self._root.joinpath(*check_key(folder).split("/")) if folder else self._root
         self.check_available()
+        self._refuse_links(base)
         found: list[ObjectInfo] = []
         try:
             for directory, subdirs, files in os.walk(base):

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 
 from keyvault.configs import ConfigRecord, CosignerEntry
 from keyvault.crypto import X25519Identity
@@ -330,12 +331,14 @@ def _share_page(
     )
 
 
-def _copies_page(config: Config) -> Page:
+def _copies_page(config: Config, item_identities: Mapping[str, str], seal: str) -> Page:
     destinations = tuple(
         (d.name, _kind(d), _where(d), "yes" if d.offsite else "no", "") for d in config.destinations
     )
     physical = tuple((c.item, c.kind, c.location, c.confirmed[:10]) for c in config.copies)
-    items = tuple((i.name, i.kind, i.path or "") for i in config.items)
+    items = tuple(
+        (i.name, i.kind, i.path or "", item_identities.get(i.name, "")) for i in config.items
+    )
     folder = _vault_folder(config)
     blocks: list[Block] = [
         Paragraph(
@@ -358,11 +361,21 @@ def _copies_page(config: Config) -> Page:
         ),
         Heading("What is backed up"),
         Table(
-            ("item", "kind", "original place"),
-            items or (("(none yet)", "", ""),),
-            widths=(1.5, 0.8, 3.7),
+            ("item", "kind", "original place", "identity (compare after recovery)"),
+            items or (("(none yet)", "", "", ""),),
+            widths=(1.3, 0.7, 2.2, 2.3),
         ),
     ]
+    if seal:
+        # Public: recover derives the same key from the vault key and says whether the
+        # owner's seal verifies; this line lets an heir check it by eye too.
+        blocks.append(
+            Paragraph(
+                f"The owner's seal key: **{seal}**. Recovery prints the seal it finds; "
+                "items whose newest version the owner did not seal are restored twice, the "
+                "sealed one labelled '.sealed': compare both with the identities above."
+            )
+        )
     b2 = [d for d in config.destinations if d.type == "b2"]
     if b2:
         blocks += [
@@ -453,7 +466,8 @@ def _with_keyvault(config: Config, split: bool, release: ReleaseSource | None) -
                 "folder, or b2://BUCKET/FOLDER for the cloud copy.",
                 key_step,
                 "keyvault restores every item into the folder restored, checks each one "
-                "against its recorded fingerprint and lists what it restored. Then delete "
+                "against its recorded checksum and lists what it restored, with each "
+                "phrase's fingerprint to compare with this kit's list of items. Then delete "
                 + ("shares.txt." if split else "words.txt."),
             )
         ),
@@ -655,6 +669,8 @@ def recovery_kit(
     paper: PaperSize = "a4",
     release: ReleaseSource | None = None,
     wallets: Sequence[tuple[ConfigRecord, list[CosignerEntry]]] = (),
+    item_identities: Mapping[str, str] = MappingProxyType({}),
+    seal_public: str = "",
 ) -> Document:
     """The recovery kit for ``config``'s vault.
 
@@ -665,7 +681,9 @@ def recovery_kit(
     (:func:`keyvault.release.release_source` at print time) is where the kit tells the
     heir to get keyvault; None says it was not recorded. ``wallets`` (each wallet
     configuration with its cosigner map) adds one page per wallet: its descriptor, which
-    keys it needs and where each is. Raises
+    keys it needs and where each is. ``item_identities`` (item name -> its identity line,
+    e.g. "fingerprint 1a2b3c4d"; public) is printed next to each item, ``seal_public``
+    (the owner's ``kvseal1...`` key) under them. Raises
     ``ValueError`` for inconsistent arguments and
     :class:`~keyvault.errors.VaultNotInitializedError` without a vault.
     """
@@ -687,7 +705,7 @@ def recovery_kit(
             _share_page(share, number, len(shares), threshold, names[number - 1], config)
             for number, share in enumerate(shares, start=1)
         ]
-    pages.append(_copies_page(config))
+    pages.append(_copies_page(config, item_identities, seal_public))
     pages += [_wallet_page(record, entries) for record, entries in wallets]
     if b2_read_keys:
         pages.append(_b2_page(b2_read_keys, config))

@@ -1,3 +1,3 @@
 """Unattended runs: the OS timers that start them (:mod:`.timers`: systemd, launchd, Task
-Scheduler, cron) and the alerts they raise when a backup fails, goes stale or a copy goes
+Scheduler) and the alerts they raise when a backup fails, goes stale or a copy goes
 missing (:mod:`.alerts`)."""

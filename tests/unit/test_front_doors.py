@@ -24,6 +24,7 @@ FRONT_DOORS = {
         "restore",
         "retention",
         "run",
+        "sealcheck",
         "setup",
         "snapshot",
         "status",

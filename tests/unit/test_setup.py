@@ -38,6 +38,7 @@ from keyvault.destinations.factory import open_destination
 from keyvault.destinations.local import create_marker
 from keyvault.errors import (
     AlreadyExistsError,
+    DamagedObjectError,
     DestinationCredentialsError,
     DestinationError,
     DestinationPermissionError,
@@ -413,6 +414,24 @@ def test_a_foreign_marker_at_b2_is_refused(home: Path, b2: B2) -> None:
     with pytest.raises(DestinationError, match="is not a keyvault marker"):
         add_b2_destination(home, target, b2.credentials(), store="file")
     assert load_config(home).destinations == [] and b2.marker() == b"not a marker"
+
+
+def test_an_oversized_marker_at_b2_is_refused_without_reading_it_all(home: Path, b2: B2) -> None:
+    from keyvault.layout import MARKER_CAP
+
+    target = check_b2_destination(home, "offsite", bucket=BUCKET)
+    other = B2Destination(
+        name="x",
+        bucket=BUCKET,
+        credentials=b2.credentials(),
+        cache_path=home.parent / "x.sqlite",
+        realm=b2.server.realm_url,
+    )
+    huge = b"[" * (MARKER_CAP + 4096)
+    other.put(f"keyvault/{VAULT.id}/vault.json", io.BytesIO(huge), len(huge))
+    with pytest.raises(DamagedObjectError, match="larger than the 65536 bytes expected"):
+        add_b2_destination(home, target, b2.credentials(), store="file")
+    assert load_config(home).destinations == []
 
 
 def test_a_name_taken_since_the_check_keeps_the_other_key(home: Path, b2: B2) -> None:

@@ -583,3 +583,32 @@ def test_folder_archive_with_entries_outside_is_refused(tmp_path: Path) -> None:
     # tarfile's own FilterError where this Python has the filters, else keyvault's.
     with pytest.raises((tarfile.TarError, DamagedFileError)):
         strip(escaping, str(tmp_path))
+
+
+def test_retention_never_prunes_what_the_owner_sealed(
+    vault: tuple[Path, X25519Identity], tmp_path: Path
+) -> None:
+    from keyvault.backup.drill import seal_destinations
+
+    home, identity = vault
+    paths = _setup(vault, tmp_path)
+    dest = MemoryDestination("usb", "external")
+    start = utc_now() - timedelta(days=400)
+    paths["wallet"].write_bytes(b"day 0")
+    engine.backup(home, destinations=[dest], now=start)
+    assert seal_destinations(home, identity, destinations=[dest]) == ["usb"]
+    vault_id = load_config(home).require_vault().id
+    sealed = _manifest_of(dest, identity, vault_id).object_ids()
+    assert any(k.endswith("/seal.json") for k in _objects(dest))
+    assert any(k.endswith("sealed-manifest.age") for k in _objects(dest))
+    # 13 newer versions within the same hour: retention keeps the last 10 only.
+    for minute in range(1, 14):
+        paths["wallet"].write_bytes(f"minute {minute}".encode())
+        engine.backup(home, destinations=[dest], now=start + timedelta(minutes=minute))
+    report = engine.backup(home, destinations=[dest], now=start + timedelta(days=8))
+    assert report.destinations[0].pruned == 3  # minutes 1-3; the sealed version 0 stays
+    current = _manifest_of(dest, identity, vault_id).object_ids()
+    remaining = {k.rsplit("/", 1)[1][:-4] for k in _objects(dest) if "/objects/" in k}
+    # The sealed wallet version fell out of the current manifest, and is still there.
+    assert sealed - current
+    assert remaining == current | sealed

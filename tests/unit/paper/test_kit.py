@@ -276,3 +276,26 @@ def test_kit_without_vault_is_refused() -> None:
 
     with pytest.raises(VaultNotInitializedError):
         kit.recovery_kit(Config(), day=DAY, identity=X25519Identity.generate())
+
+
+def test_kit_prints_each_items_identity_and_the_seal_key(tmp_path: Path) -> None:
+    from keyvault.crypto.seal import seal_public
+
+    identity = X25519Identity.generate()
+    seal = seal_public(identity)
+    document = kit.recovery_kit(
+        _config(identity),
+        day=DAY,
+        identity=identity,
+        item_identities={"electrum": "fingerprint 73c5da0a"},
+        seal_public=seal,
+    )
+    pdf = render.render_pdf(document)
+    text = _pdftotext(pdf, tmp_path)
+    assert "fingerprint 73c5da0a" in text
+    assert seal in text.replace("\n", "").replace(" ", "")
+    # The scanned kit still gives the key back.
+    pages = rasterise(pdf, tmp_path)
+    key = identity.to_secret().reveal()
+    assert zbar(pages[1]) == [key]
+    assert X25519Identity.parse(zxing(pages[1])[0].decode()).recipient == identity.recipient
