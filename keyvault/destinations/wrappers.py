@@ -92,7 +92,33 @@ class AttemptBudget:
         return True
 
 
-class RetryingDestination:
+class _InnerTraits:
+    """The protocol's descriptive properties, read from ``self._inner``."""
+
+    _inner: Destination
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def media(self) -> MediaKind:
+        return self._inner.media
+
+    @property
+    def offsite(self) -> bool:
+        return self._inner.offsite
+
+    @property
+    def offline(self) -> bool:
+        return self._inner.offline
+
+    @property
+    def immutable(self) -> bool:
+        return self._inner.immutable
+
+
+class RetryingDestination(_InnerTraits):
     """A destination that retries temporary failures of ``inner`` with back-off.
 
     A put is retried only when ``source`` can seek back to where it started, a get only
@@ -130,26 +156,6 @@ class RetryingDestination:
     def inner(self) -> Destination:
         """The wrapped destination."""
         return self._inner
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def media(self) -> MediaKind:
-        return self._inner.media
-
-    @property
-    def offsite(self) -> bool:
-        return self._inner.offsite
-
-    @property
-    def offline(self) -> bool:
-        return self._inner.offline
-
-    @property
-    def immutable(self) -> bool:
-        return self._inner.immutable
 
     def delay(self, attempt: int) -> float:
         """The pause after failed attempt number ``attempt`` (1-based)."""
@@ -379,32 +385,6 @@ class HashingSink(io.RawIOBase):
     def sha256(self) -> str:
         """The sha256 (hex) of everything written."""
         return self._hash.hexdigest()
-
-
-class _InnerTraits:
-    """The protocol's descriptive properties, read from ``self._inner``."""
-
-    _inner: Destination
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def media(self) -> MediaKind:
-        return self._inner.media
-
-    @property
-    def offsite(self) -> bool:
-        return self._inner.offsite
-
-    @property
-    def offline(self) -> bool:
-        return self._inner.offline
-
-    @property
-    def immutable(self) -> bool:
-        return self._inner.immutable
 
 
 class CheckedDestination(_InnerTraits):
