@@ -21,12 +21,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
+from benchvault import bench_vault
+
 from keyvault.backup import engine
-from keyvault.destinations.local import create_marker
-from keyvault.secret import Secret
-from keyvault.vault.config import DestinationConfig, load_config, save_config
-from keyvault.vault.items import add_path_item
-from keyvault.vault.keystore import create_vault
 
 T = TypeVar("T")
 
@@ -67,24 +64,14 @@ def main() -> None:
 
     root = Path(tempfile.mkdtemp(prefix="kv-bench-", dir=args.workdir))
     try:
-        home, src, dest = root / "home", root / "src", root / "dest"
-        create_vault(home, Secret("benchmark passphrase, not a secret"), work_factor=16)
+        src, dest = root / "src", root / "dest"
         folder = src / "keystore"
         folder.mkdir(parents=True)
         for i in range(args.files):
             (folder / f"UTC--key-{i:04d}.json").write_bytes(os.urandom(args.file_kib * 1024))
         big = src / "big-wallet.dat"
         _write_random(big, args.big_mib << 20)
-        add_path_item(home, folder)
-        add_path_item(home, big)
-        dest.mkdir()
-        config = load_config(home)
-        vault = config.require_vault()
-        create_marker(dest, vault.id, vault.created)
-        config.destinations.append(
-            DestinationConfig("bench", "local", "external", options={"path": str(dest)})
-        )
-        save_config(home, config)
+        home = bench_vault(root, [folder, big])
         plain_bytes = args.files * args.file_kib * 1024 + (args.big_mib << 20)
 
         first, first_s = _timed(lambda: engine.backup(home))

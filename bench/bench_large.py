@@ -24,13 +24,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from keyvault.destinations.local import create_marker
-from keyvault.secret import Secret
-from keyvault.vault.config import DestinationConfig, load_config, save_config
-from keyvault.vault.items import add_path_item
-from keyvault.vault.keystore import create_vault
-
-PASSPHRASE = "benchmark passphrase, not a secret"
+from benchvault import PASSPHRASE, bench_vault
 
 
 def _timed(argv: list[str], env: dict[str, str], stdin: bytes = b"") -> float:
@@ -60,22 +54,13 @@ def main() -> None:
     env = dict(os.environ)
     env.pop("KEYVAULT_PASSPHRASE", None)
     try:
-        home, src, dest = root / "home", root / "src", root / "dest"
-        create_vault(home, Secret(PASSPHRASE), work_factor=16)
+        src = root / "src"
         src.mkdir()
         big = src / "big-wallet.dat"
         with open(big, "wb") as handle:
             for _ in range(args.size_mib):
                 handle.write(os.urandom(1 << 20))
-        add_path_item(home, big)
-        dest.mkdir()
-        config = load_config(home)
-        vault = config.require_vault()
-        create_marker(dest, vault.id, vault.created)
-        config.destinations.append(
-            DestinationConfig("bench", "local", "external", options={"path": str(dest)})
-        )
-        save_config(home, config)
+        home = bench_vault(root, [big])
         kv = [sys.executable, "-m", "keyvault_cli", "--config-dir", str(home)]
         secret = (PASSPHRASE + "\n").encode()
         rows = {

@@ -28,11 +28,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from keyvault.destinations.local import create_marker
-from keyvault.secret import Secret
-from keyvault.vault.config import DestinationConfig, load_config, save_config
-from keyvault.vault.items import add_path_item
-from keyvault.vault.keystore import create_vault
+from benchvault import bench_vault
 
 RESTIC_PASSWORD = "benchmark password, not a secret"
 
@@ -53,22 +49,12 @@ def _keyvault(home: Path, *args: str) -> list[str]:
 
 
 def _vault(root: Path, count: int) -> tuple[Path, Path]:
-    home, src, dest = root / "home", root / "src", root / "dest"
-    create_vault(home, Secret("benchmark passphrase, not a secret"), work_factor=16)
+    src = root / "src"
     src.mkdir()
-    for i in range(count):
-        path = src / f"wallet-{i:04d}.dat"
+    paths = [src / f"wallet-{i:04d}.dat" for i in range(count)]
+    for path in paths:
         path.write_bytes(os.urandom(4096))
-        add_path_item(home, path)
-    dest.mkdir()
-    config = load_config(home)
-    vault = config.require_vault()
-    create_marker(dest, vault.id, vault.created)
-    config.destinations.append(
-        DestinationConfig("bench", "local", "external", options={"path": str(dest)})
-    )
-    save_config(home, config)
-    return home, src
+    return bench_vault(root, paths), src
 
 
 def _measure(count: int, runs: int, workdir: Path | None, restic: str | None) -> dict[str, float]:
