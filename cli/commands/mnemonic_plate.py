@@ -11,6 +11,7 @@ import click
 from keyvault.seedphrase import bip39
 
 from ..context import get_app
+from ..output_file import check_free, force_option, write_output
 from .mnemonic_common import LANGUAGE, read_phrase
 
 __all__ = ["plate"]
@@ -37,7 +38,7 @@ __all__ = ["plate"]
 @click.option(
     "--paper", "paper_size", type=click.Choice(("a4", "letter")), default="a4", show_default=True
 )
-@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@force_option
 @click.option(
     "--template",
     is_flag=True,
@@ -96,8 +97,6 @@ def _write_plate_pdf(
     from keyvault.atomic import atomic_write
     from keyvault.paper.plates import plate_sheet
     from keyvault.paper.render import count_pages, render_pdf
-
-    from ..output_file import check_free, write_output
 
     app = get_app()
     check_free(path, force)
