@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from keyvault.crypto import X25519Identity
     from keyvault.paper.kit import B2ReadKey
     from keyvault.paper.sheets import Document
+    from keyvault.secret import Secret
     from keyvault.vault.config import Config, DestinationConfig
 
 __all__ = ["paper", "scan"]
@@ -337,20 +338,10 @@ def kit_command(
     seal_key = seal_public(identity)
     # Only after the passphrase opened the key, so a typo leaves no stray keys at B2.
     read_keys = _create_b2_read_keys(b2_entries, app.home)
-    if split is None:
-        document = kit.recovery_kit(
-            config,
-            day=day,
-            identity=identity,
-            b2_read_keys=read_keys,
-            paper=paper_size,  # type: ignore[arg-type]
-            release=release,
-            wallets=wallets,
-            item_identities=item_identities,
-            seal_public=seal_key,
-        )
-        summary: dict[str, Any] = {"split": None}
-    else:
+    shares: list[Secret] = []
+    threshold = 0
+    summary: dict[str, Any] = {"split": None}
+    if split is not None:
         threshold, count = split
         shares = kit.split_vault_key(identity, threshold, count)
         # Never print shares that do not give the key back.
@@ -360,20 +351,22 @@ def kit_command(
             .equals(identity.secret_bytes())
         ):
             raise click.ClickException("internal check failed: the shares do not restore the key")
-        document = kit.recovery_kit(
-            config,
-            day=day,
-            shares=shares,
-            threshold=threshold,
-            holders=holders,
-            b2_read_keys=read_keys,
-            paper=paper_size,  # type: ignore[arg-type]
-            release=release,
-            wallets=wallets,
-            item_identities=item_identities,
-            seal_public=seal_key,
-        )
         summary = {"split": {"threshold": threshold, "shares": count, "holders": list(holders)}}
+    document = kit.recovery_kit(
+        config,
+        day=day,
+        # A split kit prints the shares and never the key itself.
+        identity=None if shares else identity,
+        shares=shares,
+        threshold=threshold,
+        holders=holders if shares else (),
+        b2_read_keys=read_keys,
+        paper=paper_size,  # type: ignore[arg-type]
+        release=release,
+        wallets=wallets,
+        item_identities=item_identities,
+        seal_public=seal_key,
+    )
     # Key IDs are not secret and let the owner revoke a key later; the keys stay in the PDF.
     summary["b2_read_keys"] = [
         {"destination": k.destination, "key_id": k.key_id} for k in read_keys

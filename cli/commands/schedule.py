@@ -27,7 +27,7 @@ from keyvault.atomic import atomic_write
 from keyvault.errors import SchedulerError
 from keyvault.schedule import alerts as alerting
 from keyvault.schedule import timers as sched
-from keyvault.wallets.discover import current_platform
+from keyvault.wallets.locations import current_platform
 
 from ..context import get_app
 

@@ -3,7 +3,9 @@ and QR codes read back from photos, scans and PDFs.
 
 - :mod:`.sheets`: the layout model (pages of blocks; no reportlab).
 - :mod:`.documents`: ``phrase_sheet``, ``share_sheets``, ``public_sheet``, ``blank_sheet``.
-- :mod:`.kit`: ``recovery_kit``, ``split_vault_key``, ``identity_from_shares``.
+- :mod:`.kit`: ``recovery_kit``, ``split_vault_key``, ``identity_from_shares``; its
+  pages in :mod:`.kit_heir` (no secret), :mod:`.kit_secret` (the key, shares, B2 keys),
+  :mod:`.kit_copies` (where things are) and :mod:`.kit_howto` (how to recover).
 - :mod:`.render`: ``render_pdf`` (vector QR codes, embedded fonts, deterministic bytes);
   it imports, only while rendering, :mod:`.flowables` (keyvault's own reportlab
   flowables) and :mod:`.canvas` (page numbers, headers, fixed dates); :mod:`.typeface`

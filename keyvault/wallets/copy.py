@@ -16,7 +16,7 @@
 The copy is staged in a private (0700) folder beside the target, checked there, then
 written to the target with :func:`keyvault.atomic.atomic_writer` (mode 0600) and the
 staging folder removed, so the target is either the old file or a complete, checked copy.
-The node's cookie is handled as a :class:`Secret` and never logged.
+The node's RPC and cookie are :mod:`.node`'s.
 """
 
 from __future__ import annotations
@@ -25,15 +25,12 @@ import base64
 import binascii
 import contextlib
 import hashlib
-import http.client
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import tempfile
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,34 +38,23 @@ from typing import Any, Literal
 
 from keyvault.atomic import atomic_writer
 from keyvault.errors import NodeRpcError, WalletBusyError, WalletCheckError
-from keyvault.secret import Secret
 
-from .discover import (
-    BDB_MAGIC,
+from .formats import BDB_MAGIC, FileFormat, detect_format, is_geth_document
+from .node import (
     NODE_WALLETS,
-    FileFormat,
-    WalletFind,
-    detect_format,
-    node_conf,
+    NodeWallet,
+    backupwallet,
+    locate_node_wallet,
+    node_endpoint,
+    read_cookie,
 )
+from .scanners import WalletFind
 
-__all__ = [
-    "CopyMethod",
-    "CopyResult",
-    "NodeEndpoint",
-    "NodeWallet",
-    "check_wallet_file",
-    "copy_stable_file",
-    "copy_wallet",
-    "locate_node_wallet",
-    "node_endpoint",
-]
+__all__ = ["CopyMethod", "CopyResult", "check_wallet_file", "copy_stable_file", "copy_wallet"]
 
 CopyMethod = Literal["backupwallet-rpc", "sqlite-backup", "stable-copy"]
 
 _CHUNK = 1 << 20
-#: Bitcoin Core's RPC error for "requested wallet does not exist or is not loaded".
-_RPC_WALLET_NOT_FOUND = -18
 
 
 @dataclass(frozen=True)
@@ -82,161 +68,6 @@ class CopyResult:
     sha256: str
     #: The check the copy passed, e.g. ``sqlite integrity_check``, ``json``, ``bdb header``.
     check: str
-
-
-@dataclass(frozen=True)
-class NodeWallet:
-    """A wallet file that belongs to a Bitcoin Core-style node."""
-
-    #: ``bitcoin-core``, ``litecoin-core`` or ``dogecoin-core``.
-    wallet: str
-    #: The chain directory (holds ``.cookie``): the data dir itself for mainnet.
-    chain_dir: Path
-    network: str
-    #: The wallet's name for the RPC ``/wallet/<name>`` endpoint ("" = the default wallet).
-    name: str
-
-
-@dataclass(frozen=True)
-class NodeEndpoint:
-    """Where the node's RPC server listens and where its cookie file is."""
-
-    host: str
-    port: int
-    cookie_file: Path
-
-
-# --- locating the node ------------------------------------------------------------------
-
-
-def _data_dir(node: NodeWallet) -> Path:
-    return node.chain_dir if node.network == "main" else node.chain_dir.parent
-
-
-def locate_node_wallet(path: Path) -> NodeWallet | None:
-    """The node a wallet file belongs to, from its place in a data dir; None if not a node's.
-
-    Recognises ``<chain>/wallets/<name>/wallet.dat``, ``<chain>/wallets/wallet.dat``,
-    ``<chain>/wallets/<file>`` and the legacy ``<chain>/wallet.dat``, where ``<chain>`` is
-    the data dir or one of its network folders (``testnet3``, ``signet``, ...). The node
-    (Bitcoin, Litecoin, Dogecoin) is told by the conf file in the data dir, else Bitcoin.
-    """
-    path = Path(path)
-    if detect_format(path) not in (FileFormat.SQLITE, FileFormat.BDB):
-        return None
-    if path.parent.name == "wallets":
-        chain_dir, name = path.parent.parent, "" if path.name == "wallet.dat" else path.name
-    elif path.name == "wallet.dat" and path.parent.parent.name == "wallets":
-        chain_dir, name = path.parent.parent.parent, path.parent.name
-    elif path.name == "wallet.dat":
-        chain_dir, name = path.parent, ""
-    else:
-        return None
-    for wallet, node in NODE_WALLETS.items():
-        for chain_name, network in node.chains:
-            if chain_name and chain_dir.name == chain_name:
-                data_dir = chain_dir.parent
-            elif not chain_name:
-                data_dir = chain_dir
-            else:
-                continue
-            if (data_dir / node.conf_name).is_file():
-                return NodeWallet(wallet, chain_dir, network, name)
-    bitcoin = NODE_WALLETS["bitcoin-core"]
-    network = next(
-        (net for chain, net in bitcoin.chains if chain and chain == chain_dir.name), "main"
-    )
-    return NodeWallet("bitcoin-core", chain_dir, network, name)
-
-
-def node_endpoint(node: NodeWallet) -> NodeEndpoint:
-    """The RPC host, port and cookie file from the node's conf (``rpcport``, ``rpcconnect``,
-    ``rpccookiefile``), with each network's default port."""
-    conf = node_conf(_data_dir(node), node.wallet, node.network)
-    spec = NODE_WALLETS[node.wallet]
-    host = conf.get("rpcconnect", "127.0.0.1")
-    port = spec.rpc_ports.get(node.network, spec.rpc_ports["main"])
-    if ":" in host and not host.startswith("["):
-        host, _, port_text = host.rpartition(":")
-        port = int(port_text) if port_text.isdigit() else port
-    if conf.get("rpcport", "").isdigit():
-        port = int(conf["rpcport"])
-    cookie = Path(conf["rpccookiefile"]).expanduser() if conf.get("rpccookiefile") else None
-    if cookie is None:
-        cookie = node.chain_dir / ".cookie"
-    elif not cookie.is_absolute():
-        cookie = node.chain_dir / cookie
-    return NodeEndpoint(host=host, port=port, cookie_file=cookie)
-
-
-def _read_cookie(path: Path) -> Secret | None:
-    try:
-        text = path.read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        raise NodeRpcError(
-            f"cannot read the node's cookie file {path}: {exc.strerror}",
-            hint="run keyvault as the user that runs the node",
-        ) from None
-    if ":" not in text:
-        raise NodeRpcError(f"the node's cookie file {path} is malformed")
-    return Secret(text, label="rpc cookie")
-
-
-class _NodeNotRunning(Exception):
-    """Internal: nothing listens at the node's RPC port."""
-
-
-class _WalletNotLoaded(Exception):
-    """Internal: the node runs but does not have this wallet loaded."""
-
-
-def _rpc_backupwallet(
-    node: NodeWallet, endpoint: NodeEndpoint, cookie: Secret, destination: Path, timeout: float
-) -> None:
-    """Call ``backupwallet(destination)`` on the node; the node writes the file itself."""
-    spec = NODE_WALLETS[node.wallet]
-    url_path = "/wallet/" + urllib.parse.quote(node.name, safe="") if spec.multiwallet else "/"
-    body = json.dumps(
-        {"jsonrpc": "1.0", "id": "keyvault", "method": "backupwallet", "params": [str(destination)]}
-    ).encode()
-    auth = base64.b64encode(cookie.reveal()).decode("ascii")
-    connection = http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout)
-    try:
-        connection.request(
-            "POST",
-            url_path,
-            body=body,
-            headers={"Authorization": f"Basic {auth}", "Content-Type": "application/json"},
-        )
-        response = connection.getresponse()
-        payload = response.read()
-    except (ConnectionRefusedError, socket.gaierror) as exc:
-        raise _NodeNotRunning() from exc
-    except (OSError, http.client.HTTPException) as exc:
-        raise NodeRpcError(
-            f"no answer from the node at {endpoint.host}:{endpoint.port}: {exc}"
-        ) from None
-    finally:
-        connection.close()
-    if response.status in (401, 403):
-        raise NodeRpcError(
-            "the node rejected keyvault's cookie authentication",
-            hint="the cookie file may be stale: is the node still starting or shutting down?",
-        )
-    try:
-        answer: Any = json.loads(payload)
-    except ValueError:
-        raise NodeRpcError(f"the node answered http {response.status} without json") from None
-    error = answer.get("error") if isinstance(answer, dict) else None
-    if isinstance(error, dict):
-        if error.get("code") == _RPC_WALLET_NOT_FOUND:
-            raise _WalletNotLoaded()
-        message = str(error.get("message", "unknown error"))[:200]
-        raise NodeRpcError(f"the node's backupwallet failed: {message}")
-    if response.status != 200:
-        raise NodeRpcError(f"the node answered http {response.status}")
 
 
 # --- staging, checking, writing ---------------------------------------------------------
@@ -307,11 +138,7 @@ def _check_json(path: Path, wallet: str | None) -> str:
         document = json.loads(path.read_bytes())
     except ValueError:
         raise WalletCheckError("the copy of the wallet is not complete json") from None
-    if wallet == "geth" and not (
-        isinstance(document, dict)
-        and document.get("version") == 3
-        and isinstance(document.get("crypto", document.get("Crypto")), dict)
-    ):
+    if wallet == "geth" and not is_geth_document(document):
         raise WalletCheckError("the copy is not an ethereum v3 keystore file")
     return "json"
 
@@ -467,16 +294,14 @@ def _copy_node_wallet(
     source: Path, target: Path, node: NodeWallet, *, rpc_timeout: float, **stable: Any
 ) -> CopyResult:
     endpoint = node_endpoint(node)
-    cookie = _read_cookie(endpoint.cookie_file)
+    cookie = read_cookie(endpoint.cookie_file)
     with _staging_dir(target) as staging:
         staged = staging / "wallet.dat"
         method: CopyMethod | None = None
         if cookie is not None:
             try:
-                _rpc_backupwallet(node, endpoint, cookie, staged, rpc_timeout)
-                method = "backupwallet-rpc"
-            except (_NodeNotRunning, _WalletNotLoaded):
-                method = None
+                if backupwallet(node, endpoint, cookie, staged, rpc_timeout):
+                    method = "backupwallet-rpc"
             finally:
                 cookie.wipe()
             if method is not None and not staged.is_file():

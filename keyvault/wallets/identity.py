@@ -48,7 +48,7 @@ from keyvault.errors import IdentityRecordError, InvalidExtendedKeyError, Wallet
 from keyvault.secret import Secret
 from keyvault.seedphrase import bip39, wallet
 
-from .discover import FileFormat, format_of
+from .formats import FileFormat, format_of
 
 __all__ = [
     "ADDRESS_SCRIPTS",
@@ -97,7 +97,7 @@ class Identity:
     """The non-secret identity of a wallet (see the module docstring)."""
 
     kind: IdentityKind
-    #: ``bip39``, ``words`` or the file's :class:`~keyvault.wallets.discover.FileFormat`.
+    #: ``bip39``, ``words`` or the file's :class:`~keyvault.wallets.formats.FileFormat`.
     format: str
     fingerprint: str | None = None
     #: Whether a BIP39 passphrase went into ``fingerprint`` and ``addresses``.

@@ -41,6 +41,15 @@ FRONT_DOORS = {
         "mounts",
         "wrappers",
     ],
+    "keyvault.wallets": [
+        "copy",
+        "discover",
+        "formats",
+        "identity",
+        "locations",
+        "node",
+        "scanners",
+    ],
 }
 
 

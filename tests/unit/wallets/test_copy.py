@@ -25,14 +25,7 @@ from typing import Any
 import pytest
 
 from keyvault.errors import NodeRpcError, WalletBusyError, WalletCheckError
-from keyvault.wallets.copy import (
-    NodeWallet,
-    check_wallet_file,
-    copy_stable_file,
-    copy_wallet,
-    locate_node_wallet,
-    node_endpoint,
-)
+from keyvault.wallets.copy import check_wallet_file, copy_stable_file, copy_wallet
 from keyvault.wallets.discover import discover
 
 from .test_discover import (
@@ -246,41 +239,6 @@ def test_truncated_bdb_wallet_fails_its_check(tmp_path: Path, datadir: Path) -> 
     with pytest.raises(WalletCheckError, match="pages"):
         copy_wallet(wallet, tmp_path / "x.dat")
     assert not (tmp_path / "x.dat").exists()
-
-
-def test_locate_node_wallet_and_endpoint(tmp_path: Path) -> None:
-    ltc = tmp_path / "ltc"
-    write(
-        ltc / "litecoin.conf",
-        "rpcport=1111\n[test]\nrpcport=2222\nrpccookiefile=/run/ltc/cookie\nrpcconnect=10.0.0.2\n",
-    )
-    main = make_bdb_wallet(ltc / "wallet.dat", encrypted=False)
-    test = make_sqlite_wallet(ltc / "testnet4" / "wallets" / "t" / "wallet.dat", encrypted=False)
-    unnamed = make_sqlite_wallet(ltc / "wallets" / "wallet.dat", encrypted=False)
-    assert locate_node_wallet(main) == NodeWallet("litecoin-core", ltc, "main", "")
-    assert locate_node_wallet(unnamed) == NodeWallet("litecoin-core", ltc, "main", "")
-    located = locate_node_wallet(test)
-    assert located == NodeWallet("litecoin-core", ltc / "testnet4", "testnet4", "t")
-    assert located is not None
-    endpoint = node_endpoint(located)
-    assert (endpoint.host, endpoint.port) == ("10.0.0.2", 2222)
-    assert endpoint.cookie_file == Path("/run/ltc/cookie")
-    main_endpoint = node_endpoint(NodeWallet("litecoin-core", ltc, "main", ""))
-    assert (main_endpoint.host, main_endpoint.port) == ("127.0.0.1", 1111)
-    assert main_endpoint.cookie_file == ltc / ".cookie"
-    # Bitcoin defaults when there is no conf at all.
-    btc = make_sqlite_wallet(
-        tmp_path / "b" / "signet" / "wallets" / "s" / "wallet.dat", encrypted=False
-    )
-    node = locate_node_wallet(btc)
-    assert node == NodeWallet("bitcoin-core", tmp_path / "b" / "signet", "signet", "s")
-    assert node_endpoint(node).port == 38332
-    # Not a node's wallet: a JSON file, or a database outside any node layout.
-    assert locate_node_wallet(write(tmp_path / "x.json", "{}")) is None
-    assert (
-        locate_node_wallet(make_sqlite_wallet(tmp_path / "db" / "a.sqlite", encrypted=False))
-        is None
-    )
 
 
 def test_geth_key_copy_and_damaged_key(tmp_path: Path) -> None:

@@ -11,16 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from keyvault.wallets.discover import (
-    Encryption,
-    FileFormat,
-    WalletFind,
-    detect_format,
-    discover,
-    propose_items,
-    read_node_conf,
-    scan_data_dir,
-)
+from keyvault.wallets.discover import WalletFind, discover, propose_items, scan_data_dir
+from keyvault.wallets.formats import Encryption, FileFormat
 
 GETH_KEY = {
     "address": "008aeeda4d805471df9b2a5b0f38a0c3bcba786b",
@@ -346,16 +338,6 @@ def test_bitcoin_conf_walletdir_and_datadir(tmp_path: Path) -> None:
     assert [f.path for f in discover(home=home, platform="linux", env={})] == [moved2]
 
 
-def test_read_node_conf_sections(tmp_path: Path) -> None:
-    conf = write(
-        tmp_path / "bitcoin.conf",
-        "rpcport=1 # c\n[test]\nrpcport=2\n[main]\nwalletdir=/w\nnot a line\n",
-    )
-    parsed = read_node_conf(conf)
-    assert parsed == {"": {"rpcport": "1"}, "test": {"rpcport": "2"}, "main": {"walletdir": "/w"}}
-    assert read_node_conf(tmp_path / "missing.conf") == {"": {}}
-
-
 def test_user_named_data_dirs(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
@@ -410,20 +392,6 @@ def test_locked_sqlite_wallet_is_inspected_without_touching_it(tmp_path: Path) -
     finally:
         holder.rollback()
         holder.close()
-
-
-def test_detect_format(tmp_path: Path) -> None:
-    assert detect_format(make_sqlite_wallet(tmp_path / "a", encrypted=False)) is FileFormat.SQLITE
-    assert detect_format(make_bdb_wallet(tmp_path / "b", encrypted=False)) is FileFormat.BDB
-    big_endian = bytearray(make_bdb_wallet(tmp_path / "c", encrypted=False).read_bytes())
-    big_endian[12:16] = struct.pack(">I", 0x00053162)
-    assert detect_format(write(tmp_path / "c", bytes(big_endian))) is FileFormat.BDB
-    assert detect_format(write(tmp_path / "d.seco", b"SECO")) is FileFormat.SECO
-    assert detect_format(write(tmp_path / "e", electrum_encrypted_blob())) is (
-        FileFormat.ELECTRUM_ENCRYPTED
-    )
-    assert detect_format(write(tmp_path / "f", b"QklFMwxx")) is FileFormat.UNKNOWN  # "BIE3"
-    assert detect_format(tmp_path) is FileFormat.FOLDER
 
 
 def test_propose_items_names_are_unique_and_nothing_is_added(tmp_path: Path) -> None:
