@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
             QListWidgetItem(title, self.nav)
         self.nav.currentRowChanged.connect(self._page_changed)
         overview = self.pages["overview"]
-        self.tray = Tray(self)
+        self.tray = Tray(self.runner, self)
         if isinstance(overview, OverviewView):
             overview.action_requested.connect(self.do_action)
             overview.loaded.connect(self._overview_loaded)
@@ -212,6 +212,7 @@ class MainWindow(QMainWindow):
         )
         if overview.schedule is not None:
             self.tray.announce(overview.schedule)
+        self.tray.announce_drills(overview.drill_overdue)
 
     def _poll_overview(self) -> None:
         overview = self.pages["overview"]
