@@ -51,7 +51,7 @@ def test_heir_recovers_from_the_kit_pdf(
     assert wizard.start_page.nextId() == -1  # no vault setup
     assert wizard.currentId() == wiz.START
     wizard.accept()
-    view = heir.stack.currentWidget()
+    view = heir.current_page()
     assert isinstance(view, RestoreView)
     assert view.with_kit.isChecked()
 
