@@ -45,7 +45,7 @@ from keyvault.vault import keystore
 from keyvault.vault.config import load_config
 from keyvault.vault.state import VersionRecord, open_state
 
-from ..tasks import TaskContext, TaskRunner
+from ..tasks import ErrorText, TaskContext, TaskRunner, show_error
 from ..widgets.secret_field import SecretField
 from ._common import heading, note, run_task, show_progress
 from .kit_scan import KitScan, read_kit
@@ -387,6 +387,18 @@ class RestoreView(QWidget):
             lines += [f"FAILED {name}: {message}" for name, message in report.failed]
             self.result.setPlainText("\n".join(lines))
             self.changed.emit()
+            if report.failed:
+                # Some items were not restored (a full disk...): say so, not only in the text.
+                total = len(report.failed) + len(report.restored)
+                show_error(
+                    self,
+                    ErrorText(
+                        f"{len(report.failed)} of {total} items could not be restored"
+                        if total > 1
+                        else "the item could not be restored",
+                        hint=f"{report.failed[0][0]}: {report.failed[0][1]}",
+                    ),
+                )
 
         run_task(
             self._runner,
