@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 from keyvault_gui.views.destinations import DestinationsView
-from keyvault_gui.views.items import ItemsView
+from keyvault_gui.views.items import DiscoverDialog, ItemsView
 from keyvault_gui.views.main_window import PAGES, MainWindow
 from keyvault_gui.views.print_view import PrintView
+from keyvault_gui.views.restore import RestoreView
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -34,8 +36,8 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from .conftest import wait_idle
-from .flows import create_vault_with_wizard
+from .conftest import PASSPHRASE, wait_idle
+from .flows import add_file_item, add_folder_destination, create_vault_with_wizard, run_and_wait
 
 SCALE = 2.0
 
@@ -115,7 +117,9 @@ def _tabs(qtbot: QtBot, page: QWidget, where: str) -> list[str]:
     return found
 
 
-def test_every_screen_and_dialog_fits_at_200_percent(qtbot: QtBot, window: MainWindow) -> None:
+def test_every_screen_and_dialog_fits_at_200_percent(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
     assert os.environ.get("QT_SCALE_FACTOR") == "2", "run by tests/gui/test_scale_200.py"
     screen = QApplication.primaryScreen()
     assert screen.devicePixelRatio() == SCALE
@@ -131,6 +135,13 @@ def test_every_screen_and_dialog_fits_at_200_percent(qtbot: QtBot, window: MainW
         window,
         lambda page: found.extend(problems(qtbot, page, f"wizard: {type(page).__name__}")),
     )
+    # Something to show: a protected file, a destination, a backup (cards, copies, tables).
+    wallet = tmp_path / "wallet.dat"
+    wallet.write_bytes(b"WALLET" * 500)
+    add_file_item(qtbot, window, wallet)
+    (tmp_path / "usb").mkdir()
+    add_folder_destination(qtbot, window, "usb", tmp_path / "usb")
+    run_and_wait(qtbot, window, "backup_button")
     for key, _title in PAGES:
         page = window.show_page(key)
         wait_idle(qtbot, window.runner)
@@ -142,6 +153,14 @@ def test_every_screen_and_dialog_fits_at_200_percent(qtbot: QtBot, window: MainW
             f"navigation: an entry needs {window.nav.sizeHintForColumn(0)} pixels, "
             f"has {window.nav.viewport().width()}"
         )
+    restore = window.show_page("restore")
+    assert isinstance(restore, RestoreView)
+    restore.recover_source.setText(str(tmp_path / "usb"))
+    restore.with_passphrase.setChecked(True)
+    restore.recover_passphrase.edit.setText(PASSPHRASE)
+    restore.run_preview()
+    qtbot.waitUntil(lambda: restore.last_contents is not None, timeout=30_000)
+    found += problems(qtbot, restore, "restore with the backup's contents")
     printing = window.show_page("print")
     assert isinstance(printing, PrintView)
     printing.choose("blank")
@@ -157,7 +176,9 @@ def test_every_screen_and_dialog_fits_at_200_percent(qtbot: QtBot, window: MainW
         ("add B2", destinations.open_add_b2()),
         ("record copy", destinations.open_record_copy()),
         ("add phrase", items.open_add_phrase()),
+        ("found wallets", DiscoverDialog([], items)),
     ):
+        dialog.open()
         found += problems(qtbot, dialog, name)
         dialog.reject()
     assert found == [], "\n".join(found)

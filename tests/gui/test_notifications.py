@@ -10,6 +10,7 @@ the app sends with), records each ``Notify`` call as the bus delivered it: its s
 
 from __future__ import annotations
 
+import re
 import selectors
 import shutil
 import subprocess
@@ -100,6 +101,31 @@ def session_bus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
 
 
 @pytest.fixture
+def bus_monitor(session_bus: str) -> Iterator[subprocess.Popen[str]]:
+    """``dbus-monitor`` (libdbus: a third decoder) printing every Notify call on the bus."""
+    monitor = subprocess.Popen(
+        ["dbus-monitor", "--address", session_bus, f"interface='{_NAME}',member='Notify'"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert monitor.stdout is not None
+    with selectors.DefaultSelector() as ready:  # it says when it became a monitor
+        ready.register(monitor.stdout, selectors.EVENT_READ)
+        assert ready.select(timeout=10), "dbus-monitor did not start"
+    yield monitor
+    monitor.kill()
+    monitor.wait(timeout=10)
+
+
+def _notify_calls(monitor: subprocess.Popen[str]) -> list[str]:
+    """The Notify calls dbus-monitor printed so far (it is stopped to read them all)."""
+    monitor.terminate()
+    out, _ = monitor.communicate(timeout=10)
+    return [c for c in out.split("method call ")[1:] if "member=Notify" in c]
+
+
+@pytest.fixture
 def notification_service(session_bus: str) -> Iterator[FakeNotificationService]:
     """The fake service, registered on the private bus under its well-known name."""
     connection = QDBusConnection.connectToBus(session_bus, "fake-notifications")
@@ -127,6 +153,7 @@ def test_failed_run_missing_copy_and_overdue_drill_go_to_the_notification_servic
     kv_home: Path,
     tmp_path: Path,
     notification_service: FakeNotificationService,
+    bus_monitor: subprocess.Popen[str],
 ) -> None:
     create_vault_with_wizard(qtbot, window)
     wallet = tmp_path / "wallet.dat"
@@ -173,6 +200,14 @@ def test_failed_run_missing_copy_and_overdue_drill_go_to_the_notification_servic
     _refresh(qtbot, window)
     assert len(notification_service.received) == 3
     assert window.tray.delivered == ["desktop"] * 3
+    # The hints, as libdbus reads them: the spec's urgency, critical (2) for a failed
+    # run and a missing copy, normal (1) for the drill; the app's desktop entry.
+    calls = _notify_calls(bus_monitor)
+    assert len(calls) == 3
+    urgencies = [re.findall(r'string "urgency"\s+variant\s+byte (\d)', call) for call in calls]
+    assert urgencies == [["2"], ["2"], ["1"]]
+    assert all(re.search(r'string "desktop-entry"\s+variant\s+string "keyvault"', c) for c in calls)
+    assert all("uint32 0" in call for call in calls)
 
 
 def test_without_a_notification_service_the_tray_message_is_used(
