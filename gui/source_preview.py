@@ -30,7 +30,13 @@ from keyvault.crypto.vaultkey import derive_manifest_mac_key
 from keyvault.destinations.b2.credentials import B2Credentials
 from keyvault.destinations.factory import open_recovery_sources
 from keyvault.destinations.wrappers import CheckedDestination, wrap
-from keyvault.errors import KeyvaultError, NotFoundError, ObjectNotFoundError
+from keyvault.errors import (
+    KeyvaultError,
+    NoMatchingIdentityError,
+    NotFoundError,
+    ObjectNotFoundError,
+    RollbackError,
+)
 from keyvault.secret import Secret
 from keyvault.vault.keystore import unlock_encrypted_key
 
@@ -125,8 +131,9 @@ def list_source(
     b2_credentials: B2Credentials | None = None,
 ) -> SourceContents:
     """What the backup at ``source`` holds, for the vault key ``identity`` (or the vault
-    that ``passphrase`` opens). Raises the first :class:`~keyvault.errors.KeyvaultError`
-    met when no vault there opens (a wrong key, a forged or damaged manifest)."""
+    that ``passphrase`` opens). When no vault there opens, raises what recover would:
+    a :class:`~keyvault.errors.RollbackError` met (a forged or damaged manifest), else
+    the wrong key's error, else the first error met."""
     if identity is None and passphrase is None:
         raise ValueError("the vault key or the vault passphrase is needed")
     errors: list[KeyvaultError] = []
@@ -146,6 +153,9 @@ def list_source(
                 seal.status,
                 tuple(item for item in items if item is not None),
             )
-    if errors:
-        raise errors[0]
+    # As recover: a forged or rolled-back manifest matters most, then a key that did not fit.
+    for kind in (RollbackError, NoMatchingIdentityError, KeyvaultError):
+        found = next((e for e in errors if isinstance(e, kind)), None)
+        if found is not None:
+            raise found
     raise NotFoundError(f"no keyvault backup in {source}")

@@ -11,6 +11,7 @@ import pytest
 from keyvault_gui.views import wizard as wiz
 from keyvault_gui.views.main_window import MainWindow
 from keyvault_gui.views.restore import RestoreView
+from mnemonic import Mnemonic
 from pytestqt.qtbot import QtBot
 
 from keyvault.backup.drill import seal_destinations
@@ -22,7 +23,7 @@ from keyvault.vault import keystore
 from keyvault.vault.config import load_config
 from keyvault.vault.items import add_phrase_item
 
-from .conftest import FAST_WORK_FACTOR, PASSPHRASE, wait_idle
+from .conftest import FAST_WORK_FACTOR, PASSPHRASE, close_error_dialogs, error_dialogs, wait_idle
 from .flows import run_and_wait
 from .test_restore_print import VALID_12, _backed_up
 
@@ -116,3 +117,23 @@ def test_a_photo_without_a_key_says_so(qtbot: QtBot, window: MainWindow, tmp_pat
     view.recover_out.setText(str(tmp_path / "out"))
     view.run_recover()
     assert "scan the kit" in view.result.toPlainText()
+
+
+def test_the_preview_with_someone_elses_words_shows_nothing(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    _backed_up(qtbot, window, tmp_path)
+    view = window.show_page("restore")
+    assert isinstance(view, RestoreView)
+    view.recover_source.setText(str(tmp_path / "drive"))
+    view.with_words.setChecked(True)
+    view.recover_words.edit.setText(Mnemonic("english").generate(256))  # another vault's
+    view.run_preview()
+    qtbot.waitUntil(lambda: bool(error_dialogs()), timeout=30_000)
+    message = error_dialogs()[0].text()
+    close_error_dialogs()
+    # The core's words, as recover says them for a key that does not open the backup.
+    assert message == "no identity matched any of the file's recipients"
+    assert view.last_contents is None
+    assert not view.contents.isVisibleTo(view)
+    assert view.contents.rowCount() == 0
