@@ -20,13 +20,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = [
-    "APP_NAME",
-    "SIGNATURE",
-    "TIMEOUT",
-    "NotificationUnavailable",
-    "send_desktop_notification",
-]
+__all__ = ["NotificationUnavailable", "send_desktop_notification"]
 
 #: The application name and icon name sent (the icon is the one the .desktop entry installs).
 APP_NAME = "keyvault"
