@@ -14,8 +14,10 @@ report (or :meth:`TaskContext.check_cancelled`) raises :class:`TaskCancelled` in
 work function, which unwinds the core call the way any other exception does.
 
 Errors are turned into text in exactly one place, :func:`describe_error`: a
-:class:`~keyvault.errors.KeyvaultError` shows its user-ready message and hint; caller
-mistakes (``ValueError``) show their message; anything else shows a generic sentence and
+:class:`~keyvault.errors.KeyvaultError` shows its user-ready message and hint; an
+``OSError`` no core call typed (a full or read-only disk, a folder gone) is typed here by
+:func:`keyvault.errors.from_os_error`, as the CLI does; caller mistakes (``ValueError``)
+show their message; anything else shows a generic sentence and
 the exception's type, never a traceback (and the log gets the type only, since an
 exception's text could one day carry data the GUI should not persist).
 
@@ -37,7 +39,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from keyvault.errors import KeyvaultError
+from keyvault.errors import KeyvaultError, from_os_error
 
 __all__ = [
     "ErrorText",
@@ -80,10 +82,10 @@ def describe_error(error: BaseException) -> ErrorText:
     if isinstance(error, MemoryError):
         return ErrorText("not enough memory to finish")
     if isinstance(error, OSError):
-        return ErrorText(
-            f"the operating system refused: {error.strerror or type(error).__name__}",
-            hint=str(error.filename) if error.filename else None,
-        )
+        # The core's own typing of a refused write or read (full disk, read-only disk,
+        # permission, a folder gone): the same message and hint the CLI prints.
+        typed = from_os_error(error)
+        return ErrorText(typed.message, typed.hint)
     return ErrorText(
         f"something went wrong inside keyvault ({type(error).__name__})",
         hint="please report this; nothing secret is in this message",

@@ -89,7 +89,7 @@ def run(out: Path, dark: bool = False) -> list[Path]:
     from keyvault_gui.views.print_view import PrintView
     from keyvault_gui.views.restore import RestoreView
     from keyvault_gui.views.seed_phrases import SeedPhrasesView
-    from PySide6.QtWidgets import QApplication, QWidget
+    from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
     app = create_application(["keyvault-gui"])
     theme.apply(app, dark)
@@ -211,6 +211,16 @@ def run(out: Path, dark: bool = False) -> list[Path]:
         pump(lambda: restore.item.count() > 0 and idle())
         restore.target.setText(str(Path(temp) / "restored-wallet.dat"))
         shot(window, "restore")
+        # The heir's view: what the backup on the USB stick holds, before restoring.
+        restore.recover_source.setText(str(usb))
+        restore.with_passphrase.setChecked(True)
+        restore.recover_passphrase.edit.setText(DEMO_PASSPHRASE)
+        restore.run_preview()
+        pump(lambda: restore.last_contents is not None and idle())
+        screen_area = restore.parentWidget().parentWidget()  # the screen's scroll area
+        assert isinstance(screen_area, QScrollArea)
+        screen_area.ensureWidgetVisible(restore.contents)
+        shot(window, "restore-preview")
         printing = window.show_page("print")
         assert isinstance(printing, PrintView)
         printing.choose("kit")

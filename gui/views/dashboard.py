@@ -35,6 +35,7 @@ __all__ = [
     "ItemCard",
     "away_copy",
     "copy_badge",
+    "item_phrase",
     "needs_owner",
     "overall_state",
     "plain_action",
@@ -97,7 +98,8 @@ def needs_owner(
     return not verdict.ok or away_copy(verdict, away) is not None or verdict.item in drill_overdue
 
 
-def _label(item: str) -> str:
+def item_phrase(item: str) -> str:
+    """How a sentence names an item: ``the vault key`` or ``'NAME'``."""
     return "the vault key" if item == "vault-key" else f"'{item}'"
 
 
@@ -167,7 +169,7 @@ def summary_sentence(
     if all(plain_action(v, away, drill_overdue) == what for v in needing):
         # One cause (a drive away, a backup due) fixes them all: say it once.
         return f"{len(needing)} keys need you: {what}."
-    return f"{len(needing)} of {total} keys need you. First: {what} ({_label(first.item)})."
+    return f"{len(needing)} of {total} keys need you. First: {what} ({item_phrase(first.item)})."
 
 
 def _when(moment: datetime | None) -> str:

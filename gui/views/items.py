@@ -139,8 +139,12 @@ class ItemsView(QWidget):
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        buttons.addWidget(self.configuration_button)
-        buttons.addWidget(self.remove_button)
+        # The selected item's buttons on a row of their own: six in one row do not fit
+        # the window at 200 % scale.
+        selected = QHBoxLayout()
+        selected.addWidget(self.configuration_button)
+        selected.addWidget(self.remove_button)
+        selected.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Protected items", self))
         layout.addWidget(
@@ -152,6 +156,7 @@ class ItemsView(QWidget):
         )
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
+        layout.addLayout(selected)
         self.phrase_dialog: AddPhraseDialog | None = None
 
     # --- reading ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QScrollArea,
     QStackedWidget,
     QWidget,
 )
@@ -53,6 +54,17 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("restore", "Restore"),
     ("print", "Print"),
 )
+
+
+def _scrolling(page: QWidget, parent: QWidget) -> QScrollArea:
+    """``page`` in a scroll area: a screen taller or wider than the window (a small screen,
+    200 % scale) scrolls instead of squeezing its text until it is cut off."""
+    area = QScrollArea(parent)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the page's controls take the focus
+    area.setWidget(page)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -92,14 +104,14 @@ class MainWindow(QMainWindow):
             page = self._build_page(key)
             page.setObjectName(f"page-{key}")
             self.pages[key] = page
-            self.stack.addWidget(page)
+            self.stack.addWidget(_scrolling(page, self.stack))
             changed = getattr(page, "changed", None)
             if changed is not None:
                 changed.connect(self.vault_changed)
             QListWidgetItem(title, self.nav)
         self.nav.currentRowChanged.connect(self._page_changed)
         overview = self.pages["overview"]
-        self.tray = Tray(self)
+        self.tray = Tray(self.runner, self)
         if isinstance(overview, OverviewView):
             overview.action_requested.connect(self.do_action)
             overview.loaded.connect(self._overview_loaded)
@@ -176,6 +188,11 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow([k for k, _ in PAGES].index(key))
         return self.pages[key]
 
+    def current_page(self) -> QWidget | None:
+        """The screen shown (the stack holds each screen inside its scroll area)."""
+        row = self.nav.currentRow()
+        return self.pages[PAGES[row][0]] if row >= 0 else None
+
     def _page_changed(self, row: int) -> None:
         if row < 0:
             return
@@ -185,7 +202,7 @@ class MainWindow(QMainWindow):
 
     def refresh_current(self) -> None:
         """Reload the screen shown (screens load their data when shown)."""
-        refresh = getattr(self.stack.currentWidget(), "refresh", None)
+        refresh = getattr(self.current_page(), "refresh", None)
         if callable(refresh) and self.has_vault is not False:
             refresh()
 
@@ -212,6 +229,7 @@ class MainWindow(QMainWindow):
         )
         if overview.schedule is not None:
             self.tray.announce(overview.schedule)
+        self.tray.announce_drills(overview.drill_overdue)
 
     def _poll_overview(self) -> None:
         overview = self.pages["overview"]

@@ -202,6 +202,7 @@ class PrintView(QWidget):
         words = int(self.words.currentData())
         self.passphrase.clear()
         self.clear()
+        scale = self.devicePixelRatioF()
 
         def work(context: TaskContext) -> Rendered:
             try:
@@ -215,7 +216,7 @@ class PrintView(QWidget):
             pdf = render_pdf(document)
             context.check_cancelled()
             holds_secrets = any(page.secret for page in document.pages)
-            return Rendered(DOCUMENTS[key], pdf, page_images(pdf), holds_secrets)
+            return Rendered(DOCUMENTS[key], pdf, page_images(pdf, scale=scale), holds_secrets)
 
         run_task(
             self._runner, self, "render-document", work, self._show, busy=[self.preview_button]

@@ -5,8 +5,10 @@ the vault passphrase unlocks the vault key (:func:`keyvault.vault.keystore.unloc
 and earlier keys after a rotation), then :func:`keyvault.backup.engine.restore` writes a
 new file or folder (never over an existing one).
 
-Recover on a new computer: a backup folder (or ``b2://bucket/prefix``) and the 24 words
-or the vault passphrase; :func:`keyvault.backup.engine.recover_from_source` restores every item.
+Recover on a new computer: a backup folder (or ``b2://bucket/prefix``) and the 24 words,
+the vault passphrase or the recovery kit's key; "Show what will be restored" lists the
+items the backup holds, with their identity and seal (:mod:`..source_preview`), then
+:func:`keyvault.backup.engine.recover_from_source` restores every item.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QRadioButton,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -45,9 +48,10 @@ from keyvault.vault import keystore
 from keyvault.vault.config import load_config
 from keyvault.vault.state import VersionRecord, open_state
 
-from ..tasks import TaskContext, TaskRunner
+from ..source_preview import SourceContents, list_source
+from ..tasks import ErrorText, TaskContext, TaskRunner, show_error
 from ..widgets.secret_field import SecretField
-from ._common import heading, note, run_task, show_progress
+from ._common import heading, note, row_table, run_task, show_progress
 from .kit_scan import KitScan, read_kit
 
 __all__ = ["RestoreChoices", "RestoreView"]
@@ -131,6 +135,18 @@ class RestoreView(QWidget):
         self.recover_out.setPlaceholderText("a folder to restore everything into")
         out_browse = QPushButton("Choose…", self)
         out_browse.clicked.connect(self._choose_out)
+        self.preview_button = QPushButton("Show what will be restored", self)
+        self.preview_button.clicked.connect(self.run_preview)
+        #: What the backup holds, item by item, before anything is restored.
+        self.contents = row_table(
+            self, ["Item", "Kind", "Backed up", "Size", "Identity", "Sealed"], 0
+        )
+        self.contents.setObjectName("backupContents")
+        self.contents.setAccessibleName("What the backup holds")
+        self.contents.setVisible(False)
+        self.contents_note = QLabel("", self)
+        self.contents_note.setWordWrap(True)
+        self.last_contents: SourceContents | None = None
         self.recover_button = QPushButton("Recover everything", self)
         self.recover_button.clicked.connect(self.run_recover)
         self.recover_progress = QProgressBar(self)
@@ -164,6 +180,8 @@ class RestoreView(QWidget):
         rform.addRow("24 words", self.recover_words)
         rform.addRow("Passphrase", self.recover_passphrase)
         rform.addRow(self.scan_button, self.kit_status)
+        rform.addRow(self.preview_button, self.contents_note)
+        rform.addRow(self.contents)
         rform.addRow("Into", out_row)
         rform.addRow(self.recover_button, self.recover_progress)
 
@@ -321,7 +339,7 @@ class RestoreView(QWidget):
             on_event=lambda e: show_progress(self.restore_progress, e),
         )
 
-    # --- recover everything -----------------------------------------------------------
+    # --- the backup to recover from, and its key ----------------------------------------
 
     def _show_b2_fields(self) -> None:
         on_b2 = self.recover_source.text().strip().startswith("b2://")
@@ -336,6 +354,88 @@ class RestoreView(QWidget):
             return None
         return B2Credentials(key_id, self.recover_b2_key.secret("B2 application key"), "typed")
 
+    def _key_inputs(self) -> tuple[Secret | None, Secret | None, X25519Identity | None] | None:
+        """(words, passphrase, kit key) as chosen under "Open with" (one of them set), or
+        None, with the reason in the result box, when the kit was not scanned yet."""
+        if self.with_kit.isChecked():
+            if self.kit_identity is None:
+                self.result.setPlainText("scan the kit's key page (or enough share pages) first")
+                return None
+            return None, None, self.kit_identity
+        if self.with_words.isChecked():
+            return self.recover_words.secret("words"), None, None
+        return None, self.recover_passphrase.secret("passphrase"), None
+
+    # --- see what will be restored ------------------------------------------------------
+
+    def run_preview(self) -> None:
+        """List what the chosen backup holds for the chosen key (nothing is written)."""
+        home = self.home
+        source = self.recover_source.text().strip()
+        if not source:
+            self.result.setPlainText("choose the backup first")
+            return
+        keys = self._key_inputs()
+        if keys is None:
+            return
+        words, passphrase, kit_identity = keys
+        b2_credentials = self._b2_credentials() if source.startswith("b2://") else None
+
+        def work(context: TaskContext) -> SourceContents:
+            try:
+                identity = identity_from_words(words) if words is not None else kit_identity
+                return list_source(
+                    source,
+                    home,
+                    identity=identity,
+                    passphrase=passphrase,
+                    b2_credentials=b2_credentials,
+                )
+            finally:
+                b2_key = b2_credentials.key if b2_credentials is not None else None
+                for secret in (words, passphrase, b2_key):
+                    if secret is not None:
+                        secret.wipe()
+
+        run_task(
+            self._runner,
+            self,
+            "preview-backup",
+            work,
+            self._show_contents,
+            busy=[self.preview_button],
+            queue="engine",
+        )
+
+    def _show_contents(self, contents: SourceContents) -> None:
+        self.last_contents = contents
+        seal = {
+            "sealed": "the owner's seal covers this backup",
+            "older": "the owner's seal covers an earlier backup (items changed since are "
+            "marked not sealed; their sealed versions are restored beside them)",
+            "none": "the owner did not seal it",
+            "invalid": "a seal is there but does not verify with this key: do not trust it",
+        }[contents.seal]
+        self.contents_note.setText(
+            f"{len(contents.items)} items, backup generation {contents.generation}; {seal}."
+        )
+        self.contents.setRowCount(len(contents.items))
+        for row, held in enumerate(contents.items):
+            cells = (
+                held.name,
+                held.kind,
+                held.created.replace("T", " ").removesuffix("Z"),
+                _size(held.size),
+                held.identity or "not recorded in the backup",
+                "sealed" if held.sealed else "not sealed",
+            )
+            for column, text in enumerate(cells):
+                self.contents.setItem(row, column, QTableWidgetItem(text))
+        self.contents.resizeColumnsToContents()
+        self.contents.setVisible(True)
+
+    # --- recover everything -----------------------------------------------------------
+
     def run_recover(self) -> None:
         """Recover every item from the chosen backup into the chosen folder."""
         home = self.home
@@ -344,16 +444,10 @@ class RestoreView(QWidget):
         if not source or not out:
             self.result.setPlainText("choose the backup and a folder to restore into first")
             return
-        words: Secret | None = None
-        passphrase: Secret | None = None
-        kit_identity = self.kit_identity if self.with_kit.isChecked() else None
-        if self.with_kit.isChecked() and kit_identity is None:
-            self.result.setPlainText("scan the kit's key page (or enough share pages) first")
+        keys = self._key_inputs()
+        if keys is None:
             return
-        if self.with_words.isChecked():
-            words = self.recover_words.secret("words")
-        elif self.with_passphrase.isChecked():
-            passphrase = self.recover_passphrase.secret("passphrase")
+        words, passphrase, kit_identity = keys
         b2_credentials = self._b2_credentials() if source.startswith("b2://") else None
         self.recover_words.clear()
         self.recover_passphrase.clear()
@@ -387,6 +481,18 @@ class RestoreView(QWidget):
             lines += [f"FAILED {name}: {message}" for name, message in report.failed]
             self.result.setPlainText("\n".join(lines))
             self.changed.emit()
+            if report.failed:
+                # Some items were not restored (a full disk...): say so, not only in the text.
+                total = len(report.failed) + len(report.restored)
+                show_error(
+                    self,
+                    ErrorText(
+                        f"{len(report.failed)} of {total} items could not be restored"
+                        if total > 1
+                        else "the item could not be restored",
+                        hint=f"{report.failed[0][0]}: {report.failed[0][1]}",
+                    ),
+                )
 
         run_task(
             self._runner,
@@ -398,3 +504,13 @@ class RestoreView(QWidget):
             queue="engine",
             on_event=lambda e: show_progress(self.recover_progress, e),
         )
+
+
+def _size(size: int) -> str:
+    """A size in the units a person reads (bytes, KB, MB, GB; 1000-based, as file managers)."""
+    value = float(size)
+    for unit in ("bytes", "KB", "MB"):
+        if value < 1000:
+            return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"

@@ -24,6 +24,13 @@ FAST_WORK_FACTOR = 16
 PASSPHRASE = "quartz fjord blimp vexed nymph kiwi"
 
 
+@pytest.fixture(autouse=True)
+def _no_desktop_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notifications are captured, never shown on the desktop of whoever runs the tests
+    (tests/gui/test_notifications.py points this at a private bus of its own)."""
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+
+
 @pytest.fixture
 def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
     made = TaskRunner()

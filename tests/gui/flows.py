@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from keyvault_gui.views import wizard as wiz
@@ -10,14 +11,21 @@ from keyvault_gui.views.destinations import DestinationsView
 from keyvault_gui.views.items import ItemsView
 from keyvault_gui.views.main_window import MainWindow
 from keyvault_gui.views.overview import OverviewView
+from PySide6.QtWidgets import QWizardPage
 from pytestqt.qtbot import QtBot
 
 from .conftest import PASSPHRASE, wait_idle
 
 
-def create_vault_with_wizard(qtbot: QtBot, window: MainWindow) -> list[str]:
-    """Walk the wizard: passphrase twice, read the 24 words, confirm three. Returns the words."""
+def create_vault_with_wizard(
+    qtbot: QtBot, window: MainWindow, on_page: Callable[[QWizardPage], None] | None = None
+) -> list[str]:
+    """Walk the wizard: passphrase twice, read the 24 words, confirm three. Returns the
+    words. ``on_page`` is called with each page as the wizard shows it."""
     wizard = window.open_wizard()
+    if on_page is not None:
+        wizard.currentIdChanged.connect(lambda _id: on_page(wizard.currentPage()))
+        on_page(wizard.currentPage())
     assert wizard.currentId() == wiz.START
     wizard.start_page.create_radio.setChecked(True)
     wizard.next()

@@ -143,7 +143,7 @@ def test_every_action_code_has_a_button_and_a_screen(qtbot: QtBot, window: MainW
             continue  # these start an engine run: test_flow_321 presses Repair for real
         window.do_action(code, "wallet")
         expected = "restore" if code == "restore" else "destinations"
-        assert window.stack.currentWidget() is window.page(expected), code
+        assert window.current_page() is window.page(expected), code
 
 
 def test_the_button_follows_the_code_not_the_words() -> None:

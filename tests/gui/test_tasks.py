@@ -57,9 +57,10 @@ def test_describe_error_os_and_value_errors() -> None:
     assert describe_error(ValueError("dice rolls are the digits 1 to 6")).message == (
         "dice rolls are the digits 1 to 6"
     )
+    # An OSError gets the core's typed words (as the CLI prints them) and its hint.
     text = describe_error(PermissionError(13, "Permission denied", "/x"))
-    assert "Permission denied" in text.message
-    assert text.hint == "/x"
+    assert text.message == "permission denied: /x"
+    assert text.hint == "choose a folder you may write to"
 
 
 def test_cancel_stops_at_the_next_progress_report(qtbot: QtBot, runner: TaskRunner) -> None:
