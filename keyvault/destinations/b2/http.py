@@ -45,6 +45,9 @@ class TunedB2Http(B2Http):  # type: ignore[misc]
 
 def api_config(settings: B2Settings) -> Any:
     """A b2sdk API config whose raw API talks through a :class:`TunedB2Http`."""
+    # ``_raw_api_class`` is B2HttpApiConfig's documented hook for the raw API; b2sdk has no
+    # public way to set its request tries (bound as default arguments of B2Http's methods)
+    # or to hand it an HTTP layer, so the raw API is built here around ours.
     http = TunedB2Http(settings)
     return B2HttpApiConfig(_raw_api_class=lambda _default_http: B2RawHTTPApi(http))
 
