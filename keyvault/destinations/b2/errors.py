@@ -152,8 +152,8 @@ def map_error(
         # A timeout or a dropped connection: the next attempt may get through (retryable);
         # if none does, the destination counts as unreachable (unavailable) for the run.
         return DestinationUnreachableError(f"{where} is unreachable ({what}: {describe(exc)})")
+    if is_transient(exc):  # before OSError: requests' errors are OSErrors too
+        return RetryableDestinationError(f"{what} at {where} failed: {describe(exc)}")
     if isinstance(exc, OSError):
         return DestinationError(f"{what} at {where}: local I/O failed: {describe(exc)}")
-    if is_transient(exc):
-        return RetryableDestinationError(f"{what} at {where} failed: {describe(exc)}")
     return DestinationError(f"{what} at {where} failed: {describe(exc)}")
