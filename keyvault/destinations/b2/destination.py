@@ -200,7 +200,7 @@ class B2Destination(TraitProperties):
 
         The upload is the one pass over ``source``: each request's SHA-1 is computed as
         its bytes are sent (:class:`~.progress.SourceWindow`). Without ``sha256`` the
-        source is hashed first, in a pass of its own. One attempt (see :meth:`_run`).
+        source is hashed first, in a pass of its own. One attempt (:meth:`.B2Connection.run`).
         """
         file_name = self._file_name(key)
         if size < 0:
