@@ -31,7 +31,12 @@ from keyvault.destinations.b2 import B2Destination, B2Settings
 from keyvault.destinations.wrappers import RetryingDestination
 from keyvault.errors import DestinationError
 from keyvault.secret import Secret
-from tests.destinations.b2_server import B2TestServer, KeyvaultSimulator, create_account
+from tests.destinations.b2_server import (
+    B2TestServer,
+    CountingSource,
+    KeyvaultSimulator,
+    create_account,
+)
 
 try:
     from keyvault.destinations.b2.credentials import B2Credentials
@@ -69,22 +74,6 @@ def _counting(name: str) -> Any:
     return make
 
 
-class _CountingSource(io.BytesIO):
-    """A seekable source (as the engine's spool file is) that counts the bytes read."""
-
-    read_bytes = 0
-
-    def read(self, size: int | None = -1, /) -> bytes:
-        chunk = super().read(size)
-        self.read_bytes += len(chunk)
-        return chunk
-
-    def readinto(self, buffer: Any, /) -> int:
-        count = super().readinto(buffer)
-        self.read_bytes += count
-        return count
-
-
 def _put(dest: Any, key: str, source: io.BytesIO, size: int, sha256: str) -> None:
     try:
         dest.put(key, source, size, sha256=sha256)
@@ -120,7 +109,7 @@ def main() -> None:
             dest.check_available()
             data = os.urandom(size)
             sha256 = hashlib.sha256(data).hexdigest()
-            source = _CountingSource(data)
+            source = CountingSource(data)
             for name in COUNTS:
                 COUNTS[name] = 0
                 setattr(hashlib, name, _counting(name))

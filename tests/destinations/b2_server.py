@@ -25,6 +25,7 @@ an upload URL, and HEAD answering for hidden or unfinished files.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import socket
@@ -713,6 +714,22 @@ FAST = {
     "connect_timeout": 2.0,
     "read_timeout": 0.5,
 }
+
+
+class CountingSource(io.BytesIO):
+    """A put's seekable source (as the engine's spool file is) that counts the bytes read."""
+
+    read_bytes = 0
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        chunk = super().read(size)
+        self.read_bytes += len(chunk)
+        return chunk
+
+    def readinto(self, buffer: Any, /) -> int:
+        count = super().readinto(buffer)
+        self.read_bytes += count
+        return count
 
 
 def cli_env(server: B2TestServer, timeout: float = 5) -> dict[str, str]:
