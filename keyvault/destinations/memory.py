@@ -155,6 +155,8 @@ class MemoryDestination(TraitProperties):
             raise ObjectNotFoundError(f"object {key} is missing at {self.name!r}") from None
         if cut is not None:
             sink.write(data[:cut])
+            if progress is not None:
+                progress(min(cut, len(data)), len(data))
             raise self._faults["get"].popleft()[0]
         for start in range(0, len(data), CHUNK_SIZE):
             sink.write(data[start : start + CHUNK_SIZE])

@@ -219,9 +219,11 @@ class RetryingDestination(_InnerTraits):
                 return True
 
             return self._call("get", lambda: self._inner.get(key, sink, progress), rewind)
-        resuming = _Resuming(sink)
+        resuming = _Resuming(sink, progress)
         target = cast(BinaryIO, resuming)
-        return self._call("get", lambda: self._inner.get(key, target, progress), resuming.restart)
+        return self._call(
+            "get", lambda: self._inner.get(key, target, resuming.progress), resuming.restart
+        )
 
     def stat(self, key: str) -> ObjectInfo:
         return self._call("stat", lambda: self._inner.stat(key))
@@ -244,11 +246,20 @@ class _Resuming(io.RawIOBase):
     fails: it never passes as a copy.)
     """
 
-    def __init__(self, sink: BinaryIO) -> None:
+    def __init__(self, sink: BinaryIO, progress: ProgressCallback | None) -> None:
         super().__init__()
         self._sink = sink
+        self._progress = progress
         self.delivered = 0
         self._position = 0
+        self._reported = -1
+
+    def progress(self, done: int, total: int | None) -> None:
+        """The inner get's progress, passed on only past what was reported before (so a
+        resumed read does not seem to go back)."""
+        if self._progress is not None and done > self._reported:
+            self._reported = done
+            self._progress(done, total)
 
     def writable(self) -> bool:
         return True

@@ -204,9 +204,11 @@ def test_a_get_cut_halfway_into_a_pipe_resumes_without_a_byte_twice(cut: int) ->
     inner.fail_next("get", RetryableDestinationError("connection reset"), after=cut // 2)
     sleeps: list[float] = []
     pipe = _Pipe()
-    _retrying(inner, sleeps).get("k", pipe)  # type: ignore[arg-type]
+    seen: list[int] = []
+    _retrying(inner, sleeps).get("k", pipe, lambda done, total: seen.append(done))  # type: ignore[arg-type]
     assert bytes(pipe.received) == data
     assert len(sleeps) == 2
+    assert seen == sorted(set(seen)) and seen[-1] == len(data)  # never back, to the end
 
 
 def test_a_cut_get_into_a_pipe_counts_against_the_attempts_and_the_budget() -> None:
