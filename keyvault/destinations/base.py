@@ -19,10 +19,12 @@ Error contract (every method):
 
 Implementations never raise bare ``OSError`` or library exceptions out of these methods.
 
-The put contract: ``put(key, source, size, progress)`` receives a *seekable* binary
-``source`` positioned at 0 that the caller guarantees gives the same ``size`` bytes again
-after ``seek(0)`` (the engine's ciphertext spool file, or a ``BytesIO``). So no backend
-copies the source aside or re-hashes it to be able to retry.
+The put contract: ``put(key, source, size, progress, sha256=...)`` receives a *seekable*
+binary ``source`` positioned at 0 that the caller guarantees gives the same ``size`` bytes
+again after ``seek(0)`` (the engine's ciphertext spool file, or a ``BytesIO``), and, when
+the caller knows it, their ``sha256`` (the engine always does: it hashed the ciphertext
+as it wrote the spool). So no backend copies the source aside to be able to retry, and
+none hashes it again for a sha256 it records (B2's ``kv_sha256``).
 
 Retries (with one attempt budget per destination and run), read-back verification,
 bounded reads and dry-run happen only in the wrappers (:mod:`.wrappers`), applied once
@@ -149,17 +151,26 @@ class Destination(Protocol):
         ...
 
     def put(
-        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+        self,
+        key: str,
+        source: BinaryIO,
+        size: int,
+        progress: ProgressCallback | None = None,
+        *,
+        sha256: str | None = None,
     ) -> ObjectInfo:
         """Store ``size`` bytes read from ``source`` under ``key``, replacing any old object.
 
+        ``sha256`` (lowercase hex), when given, is the caller's promise of the bytes'
+        sha256; a backend that records one takes it instead of hashing ``source``.
         Atomic: readers see the old object or the complete new one, never a part. A failed
         put leaves no partial object (and, for B2, no unfinished large file).
         """
         ...
 
     def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
-        """Write the object's bytes to ``sink``. The caller checks integrity (sha256)."""
+        """Write the object's bytes to ``sink``, in order. The caller checks integrity
+        (sha256): a read that fails halfway may have written a part of them."""
         ...
 
     def stat(self, key: str) -> ObjectInfo:

@@ -316,7 +316,13 @@ class LocalDestination(TraitProperties):
                     raise DestinationError(f"{rel} at {self.name!r} is a symlink; not followed")
 
     def put(
-        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+        self,
+        key: str,
+        source: BinaryIO,
+        size: int,
+        progress: ProgressCallback | None = None,
+        *,
+        sha256: str | None = None,
     ) -> ObjectInfo:
         target = self._path(key)
         if size < 0:

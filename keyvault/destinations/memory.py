@@ -3,7 +3,8 @@
 It keeps the full :class:`~keyvault.destinations.base.Destination` contract (atomic put,
 key order, idempotent delete, typed errors) and adds knobs that real storage offers only
 by accident: make it unavailable, give it a capacity, queue an error for the next call of
-an operation, or flip a byte of a stored object.
+an operation (for a get, optionally after a part of the object: a read cut halfway), or
+flip a byte of a stored object.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ class MemoryDestination(TraitProperties):
         self.capacity = capacity
         self.available = True
         self._objects: dict[str, tuple[bytes, float]] = {}
-        self._faults: dict[str, deque[DestinationError]] = {}
+        #: operation -> queued (error, bytes a get writes before it raises it)
+        self._faults: dict[str, deque[tuple[DestinationError, int]]] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -79,9 +81,12 @@ class MemoryDestination(TraitProperties):
 
     # --- test knobs -----------------------------------------------------------------
 
-    def fail_next(self, operation: Operation, error: DestinationError) -> None:
-        """Raise ``error`` from the next call of ``operation`` (queued, one per call)."""
-        self._faults.setdefault(operation, deque()).append(error)
+    def fail_next(self, operation: Operation, error: DestinationError, *, after: int = 0) -> None:
+        """Raise ``error`` from the next call of ``operation`` (queued, one per call); a
+        get first writes the object's first ``after`` bytes to its sink (a cut read)."""
+        if after and operation != "get":
+            raise ValueError("only a get can fail after some bytes")
+        self._faults.setdefault(operation, deque()).append((error, after))
 
     def corrupt(self, key: str, offset: int = 0) -> None:
         """Flip one bit of a stored object, as bit rot would (the size stays the same)."""
@@ -98,12 +103,15 @@ class MemoryDestination(TraitProperties):
 
     # --- the protocol ---------------------------------------------------------------
 
-    def _enter(self, operation: Operation) -> None:
+    def _enter(self, operation: Operation) -> int | None:
+        """Raise the queued fault of ``operation``, or return how many bytes a get writes
+        before raising it (None: no fault, a whole get)."""
         queue = self._faults.get(operation)
-        if queue:
-            raise queue.popleft()
+        if queue and not queue[0][1]:
+            raise queue.popleft()[0]
         if not self.available:
             raise DestinationUnavailableError(f"destination {self.name!r} is not available")
+        return queue[0][1] if queue else None
 
     def location_id(self) -> str:
         self._enter("location_id")
@@ -113,7 +121,13 @@ class MemoryDestination(TraitProperties):
         self._enter("check_available")
 
     def put(
-        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+        self,
+        key: str,
+        source: BinaryIO,
+        size: int,
+        progress: ProgressCallback | None = None,
+        *,
+        sha256: str | None = None,
     ) -> ObjectInfo:
         check_key(key)
         if size < 0:
@@ -134,11 +148,16 @@ class MemoryDestination(TraitProperties):
 
     def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
         check_key(key)
-        self._enter("get")
+        cut = self._enter("get")
         try:
             data, modified = self._objects[key]
         except KeyError:
             raise ObjectNotFoundError(f"object {key} is missing at {self.name!r}") from None
+        if cut is not None:
+            sink.write(data[:cut])
+            if progress is not None:
+                progress(min(cut, len(data)), len(data))
+            raise self._faults["get"].popleft()[0]
         for start in range(0, len(data), CHUNK_SIZE):
             sink.write(data[start : start + CHUNK_SIZE])
             if progress is not None:

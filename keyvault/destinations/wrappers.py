@@ -10,6 +10,9 @@ calls it once per destination; nothing else retries, re-reads or bounds)::
 
 - :class:`RetryingDestination`: retries :class:`~keyvault.errors.RetryableDestinationError`
   with exponential back-off (as restic's ``backend/retry``); other errors pass at once.
+  A get that fails halfway into a sink that cannot be rewound (a pipe: restore and deep
+  verification stream the object into the decryptor) is resumed: the next attempt's
+  bytes the sink already has are dropped, so each byte reaches it once, in order.
   With an :class:`AttemptBudget` every retry of the run draws from one total, so an
   operation that fails every time costs at most :data:`DEFAULT_ATTEMPTS` attempts and a
   flaky destination at most ``budget`` retries in a run, then
@@ -19,7 +22,6 @@ calls it once per destination; nothing else retries, re-reads or bounds)::
   size + 1, or :data:`SMALL_OBJECT_CAP` for markers, manifests and ``key.age``), and
   :meth:`CheckedDestination.put_verified`: put, read back, compare sha256 and size
   (principle 3: a copy counts only when verified).
-- :func:`put_verified`, :func:`hash_object`: the same checks as functions (tests, tools).
 - :class:`DryRunDestination`: reads pass through, writes are only recorded.
 """
 
@@ -31,7 +33,6 @@ import io
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import BinaryIO, TypeVar, cast
 
 from keyvault.errors import (
@@ -53,9 +54,6 @@ __all__ = [
     "DryRunDestination",
     "HashingSink",
     "RetryingDestination",
-    "VerifiedPut",
-    "hash_object",
-    "put_verified",
     "wrap",
 ]
 
@@ -63,8 +61,6 @@ T = TypeVar("T")
 
 #: Called before each retry with (operation, attempt number that failed, delay, error).
 RetryCallback = Callable[[str, int, float, RetryableDestinationError], None]
-
-_CHUNK = 1 << 20
 
 #: Attempts of one operation (the first try included).
 DEFAULT_ATTEMPTS = 4
@@ -121,8 +117,10 @@ class _InnerTraits:
 class RetryingDestination(_InnerTraits):
     """A destination that retries temporary failures of ``inner`` with back-off.
 
-    A put is retried only when ``source`` can seek back to where it started, a get only
-    when ``sink`` can be rewound and truncated; otherwise the first error is raised.
+    A put is retried only when ``source`` can seek back to where it started; otherwise
+    the first error is raised. A get into a sink that can be rewound and truncated starts
+    over there; into any other sink it resumes after the bytes the sink already has
+    (:class:`_Resuming`). Either way the caller's sha256 check covers the result.
     """
 
     def __init__(
@@ -191,7 +189,13 @@ class RetryingDestination(_InnerTraits):
         self._call("check_available", self._inner.check_available)
 
     def put(
-        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+        self,
+        key: str,
+        source: BinaryIO,
+        size: int,
+        progress: ProgressCallback | None = None,
+        *,
+        sha256: str | None = None,
     ) -> ObjectInfo:
         start = source.tell() if source.seekable() else None
 
@@ -201,19 +205,25 @@ class RetryingDestination(_InnerTraits):
             source.seek(start)
             return True
 
-        return self._call("put", lambda: self._inner.put(key, source, size, progress), rewind)
+        return self._call(
+            "put", lambda: self._inner.put(key, source, size, progress, sha256=sha256), rewind
+        )
 
     def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
-        start = sink.tell() if sink.seekable() else None
+        if sink.seekable():
+            start = sink.tell()
 
-        def rewind() -> bool:
-            if start is None:
-                return False
-            sink.seek(start)
-            sink.truncate()
-            return True
+            def rewind() -> bool:
+                sink.seek(start)
+                sink.truncate()
+                return True
 
-        return self._call("get", lambda: self._inner.get(key, sink, progress), rewind)
+            return self._call("get", lambda: self._inner.get(key, sink, progress), rewind)
+        resuming = _Resuming(sink, progress)
+        target = cast(BinaryIO, resuming)
+        return self._call(
+            "get", lambda: self._inner.get(key, target, resuming.progress), resuming.restart
+        )
 
     def stat(self, key: str) -> ObjectInfo:
         return self._call("stat", lambda: self._inner.stat(key))
@@ -226,108 +236,50 @@ class RetryingDestination(_InnerTraits):
         self._call("delete", lambda: self._inner.delete(key))
 
 
-# --- hashing helpers ----------------------------------------------------------------------
+class _Resuming(io.RawIOBase):
+    """A get's sink that cannot be rewound (a pipe), seen across attempts of one get.
 
+    Each attempt writes the object from its first byte; what ``sink`` already received
+    (:attr:`delivered` bytes) is dropped, the rest passed on. So a read cut after N bytes
+    resumes at byte N: nothing reaches ``sink`` twice, nothing is skipped. (Were the
+    object replaced between attempts, the caller's sha256 check of what ``sink`` got
+    fails: it never passes as a copy.)
+    """
 
-class _HashingSink(io.RawIOBase):
-    """A write-only stream that keeps only a sha256 and a byte count."""
+    def __init__(self, sink: BinaryIO, progress: ProgressCallback | None) -> None:
+        super().__init__()
+        self._sink = sink
+        self._progress = progress
+        self.delivered = 0
+        self._position = 0
+        self._reported = -1
 
-    def __init__(self) -> None:
-        self.digest = hashlib.sha256()
-        self.size = 0
+    def progress(self, done: int, total: int | None) -> None:
+        """The inner get's progress, passed on only past what was reported before (so a
+        resumed read does not seem to go back)."""
+        if self._progress is not None and done > self._reported:
+            self._reported = done
+            self._progress(done, total)
 
     def writable(self) -> bool:
         return True
 
-    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        self.digest.update(data)
-        self.size += len(data)
-        return len(data)
-
-
-class _HashingSource(io.RawIOBase):
-    """Reads from ``source`` and hashes what was read (for sources that cannot seek)."""
-
-    def __init__(self, source: BinaryIO) -> None:
-        self._source = source
-        self.digest = hashlib.sha256()
-
-    def readable(self) -> bool:
+    def restart(self) -> bool:
+        """Get ready for the next attempt (which starts again at the object's first byte)."""
+        self._position = 0
         return True
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        chunk = self._source.read(len(buffer))
-        buffer[: len(chunk)] = chunk
-        self.digest.update(chunk)
-        return len(chunk)
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        view = memoryview(data).cast("B")
+        known = min(len(view), max(0, self.delivered - self._position))
+        if known < len(view):
+            self._sink.write(view[known:])
+            self.delivered += len(view) - known
+        self._position += len(view)
+        return len(view)
 
 
-def hash_object(
-    destination: Destination, key: str, progress: ProgressCallback | None = None
-) -> tuple[str, int]:
-    """Download ``key`` and return (sha256 hex, size) without keeping the bytes."""
-    sink = _HashingSink()
-    destination.get(key, cast(BinaryIO, sink), progress)
-    return sink.digest.hexdigest(), sink.size
-
-
-def _hash_seekable(source: BinaryIO, size: int) -> str:
-    start = source.tell()
-    digest = hashlib.sha256()
-    remaining = size
-    while remaining > 0:
-        chunk = source.read(min(_CHUNK, remaining))
-        if not chunk:
-            break
-        digest.update(chunk)
-        remaining -= len(chunk)
-    source.seek(start)
-    return digest.hexdigest()
-
-
-@dataclass(frozen=True)
-class VerifiedPut:
-    """An object that was written and read back intact."""
-
-    info: ObjectInfo
-    #: sha256 of the stored bytes, lowercase hex.
-    sha256: str
-
-
-def put_verified(
-    destination: Destination,
-    key: str,
-    source: BinaryIO,
-    size: int,
-    *,
-    expected_sha256: str | None = None,
-    progress: ProgressCallback | None = None,
-) -> VerifiedPut:
-    """Put ``size`` bytes of ``source`` under ``key``, read them back and compare sha256.
-
-    ``expected_sha256`` (when the caller already hashed the bytes) is what the read-back
-    must match; otherwise the source is hashed on the way. Raises
-    :class:`~keyvault.errors.ReadBackMismatchError` when the stored copy differs; the bad
-    object is left for the caller to delete or overwrite.
-    """
-    check_key(key)
-    if expected_sha256 is not None:
-        expected = expected_sha256.lower()
-        info = destination.put(key, source, size, progress)
-    elif source.seekable():
-        expected = _hash_seekable(source, size)
-        info = destination.put(key, source, size, progress)
-    else:
-        hashing = _HashingSource(source)
-        info = destination.put(key, io.BufferedReader(hashing, _CHUNK), size, progress)
-        expected = hashing.digest.hexdigest()
-    actual, stored_size = hash_object(destination, key)
-    if stored_size != size or actual != expected:
-        raise ReadBackMismatchError(
-            f"{key} at {destination.name!r}: read back {stored_size} bytes with another "
-            f"sha256 than the {size} bytes written"
-        )
-    return VerifiedPut(info, actual)
+# --- hashing ------------------------------------------------------------------------------
 
 
 class HashingSink(io.RawIOBase):
@@ -413,9 +365,15 @@ class CheckedDestination(_InnerTraits):
         self._inner.check_available()
 
     def put(
-        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+        self,
+        key: str,
+        source: BinaryIO,
+        size: int,
+        progress: ProgressCallback | None = None,
+        *,
+        sha256: str | None = None,
     ) -> ObjectInfo:
-        return self._inner.put(key, source, size, progress)
+        return self._inner.put(key, source, size, progress, sha256=sha256)
 
     def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
         return self._inner.get(key, sink, progress)
@@ -458,13 +416,15 @@ class CheckedDestination(_InnerTraits):
         progress: ProgressCallback | None = None,
         verify_progress: ProgressCallback | None = None,
     ) -> ObjectInfo:
-        """Put ``size`` bytes of ``source`` (seekable, at 0: see ``base``), read them back
+        """Put ``size`` bytes of ``source`` (seekable, at 0: see ``base``) whose sha256 is
+        ``sha256`` (handed to the backend, which need not hash them again), read them back
         and compare sha256 and size. On a mismatch the bad object is deleted and
         :class:`~keyvault.errors.ReadBackMismatchError` raised."""
-        info = self._inner.put(key, source, size, progress)
+        sha256 = sha256.lower()
+        info = self._inner.put(key, source, size, progress, sha256=sha256)
         try:
             back = self.read_into(key, None, size + 1, verify_progress)
-            matches = back.size == size and back.sha256 == sha256.lower()
+            matches = back.size == size and back.sha256 == sha256
         except DamagedObjectError:
             matches = False
         if not matches:
@@ -495,54 +455,49 @@ def wrap(
 # --- dry run ------------------------------------------------------------------------------
 
 
-@dataclass
-class DryRunDestination:
-    """Reads go to ``inner``; puts and deletes are recorded in ``planned``, never done."""
+class DryRunDestination(_InnerTraits):
+    """Reads go to ``inner``; puts and deletes are recorded in :attr:`planned`, never done."""
 
-    inner: Destination
-    planned: list[tuple[str, str, int]] = field(default_factory=list)
+    def __init__(self, inner: Destination) -> None:
+        self._inner = inner
+        #: (operation, key, size) of every write asked for, in order.
+        self.planned: list[tuple[str, str, int]] = []
 
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def media(self) -> MediaKind:
-        return self.inner.media
+    def __repr__(self) -> str:
+        return f"DryRunDestination({self._inner!r})"
 
     @property
-    def offsite(self) -> bool:
-        return self.inner.offsite
-
-    @property
-    def offline(self) -> bool:
-        return self.inner.offline
-
-    @property
-    def immutable(self) -> bool:
-        return self.inner.immutable
+    def inner(self) -> Destination:
+        """The wrapped destination."""
+        return self._inner
 
     def location_id(self) -> str:
-        return self.inner.location_id()
+        return self._inner.location_id()
 
     def check_available(self) -> None:
-        self.inner.check_available()
+        self._inner.check_available()
 
     def put(
-        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+        self,
+        key: str,
+        source: BinaryIO,
+        size: int,
+        progress: ProgressCallback | None = None,
+        *,
+        sha256: str | None = None,
     ) -> ObjectInfo:
         check_key(key)
         self.planned.append(("put", key, size))
         return ObjectInfo(key, size, None)
 
     def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
-        return self.inner.get(key, sink, progress)
+        return self._inner.get(key, sink, progress)
 
     def stat(self, key: str) -> ObjectInfo:
-        return self.inner.stat(key)
+        return self._inner.stat(key)
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
-        return self.inner.list(prefix)
+        return self._inner.list(prefix)
 
     def delete(self, key: str) -> None:
         check_key(key)

@@ -25,6 +25,7 @@ an upload URL, and HEAD answering for hidden or unfinished files.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import socket
@@ -284,6 +285,8 @@ class B2TestServer:
         self.stall = stall
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
+        #: Body bytes sent in answer to downloads since the last :meth:`reset_calls`.
+        self.downloaded = 0
         self._lock = threading.Lock()
         self._uploads: dict[str, str] = {}
         self._counter = 0
@@ -333,6 +336,7 @@ class B2TestServer:
     def reset_calls(self) -> None:
         with self._lock:
             self.calls.clear()
+            self.downloaded = 0
 
     # --- request handling -----------------------------------------------------------
 
@@ -427,10 +431,13 @@ class B2TestServer:
             document["contentLength"] = int(document.get("contentLength", 0)) + 1
             reply.body = json.dumps(document).encode()
             reply.headers.pop("Content-Length", None)
+        cut = None
         if fault == "truncate" and reply.status in (200, 206) and len(reply.body) > 1:
-            self._send(handler, reply, method, cut=len(reply.body) // 2)
-            return
-        self._send(handler, reply, method)
+            cut = len(reply.body) // 2
+        if method == "GET" and endpoint.startswith("b2_download"):
+            with self._lock:
+                self.downloaded += len(reply.body) if cut is None else cut
+        self._send(handler, reply, method, cut=cut)
 
     @staticmethod
     def _drop(handler: BaseHTTPRequestHandler) -> None:
@@ -707,6 +714,32 @@ FAST = {
     "connect_timeout": 2.0,
     "read_timeout": 0.5,
 }
+
+
+class CountingSource(io.BytesIO):
+    """A put's seekable source (as the engine's spool file is) that counts the bytes read."""
+
+    read_bytes = 0
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        chunk = super().read(size)
+        self.read_bytes += len(chunk)
+        return chunk
+
+    def readinto(self, buffer: Any, /) -> int:
+        count = super().readinto(buffer)
+        self.read_bytes += count
+        return count
+
+
+def cli_env(server: B2TestServer, timeout: float = 5) -> dict[str, str]:
+    """What a ``keyvault`` subprocess needs to talk to ``server``: its realm, a short
+    timeout (seconds), and no OS keyring."""
+    return {
+        "KEYVAULT_B2_REALM": server.realm_url,
+        "KEYVAULT_B2_TIMEOUT": str(timeout),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
 
 
 def create_account(

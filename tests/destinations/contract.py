@@ -35,13 +35,23 @@ class SourceBrokeError(Exception):
 
 
 class BreakingSource(io.RawIOBase):
-    """A readable stream that yields ``good`` bytes, then raises :class:`SourceBrokeError`."""
+    """A seekable stream that yields ``good`` bytes, then raises :class:`SourceBrokeError`
+    (a spool file on a failing disk)."""
 
     def __init__(self, good: bytes) -> None:
         self._data = io.BytesIO(good)
 
     def readable(self) -> bool:
         return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._data.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._data.tell()
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         chunk = self._data.read(min(len(buffer), 4096))
@@ -167,8 +177,10 @@ class DestinationContract:
     def test_put_atomic_when_source_fails(self, destination: Destination) -> None:
         put_bytes(destination, "obj", b"old complete version")
         size = 3 * 1024 * 1024
+        # With the sha256 promised, a backend that records it starts the upload at once:
+        # the source breaks halfway through it.
         with pytest.raises((SourceBrokeError, DestinationError)):
-            destination.put("obj", BreakingSource(b"x" * (size // 2)), size)
+            destination.put("obj", BreakingSource(b"x" * (size // 2)), size, sha256="0" * 64)
         assert get_bytes(destination, "obj") == b"old complete version"
         with pytest.raises((SourceBrokeError, DestinationError)):
             destination.put("new", BreakingSource(b"y" * 1000), size)

@@ -25,7 +25,14 @@ from keyvault.destinations.b2 import B2Destination, B2Settings, cache_path_for
 from keyvault.destinations.b2.credentials import B2Credentials
 from keyvault.secret import Secret
 
-from .b2_server import FAST, B2TestServer, KeyvaultSimulator, create_account, create_key
+from .b2_server import (
+    FAST,
+    B2TestServer,
+    CountingSource,
+    KeyvaultSimulator,
+    create_account,
+    create_key,
+)
 
 BUCKET = "kv-bucket"
 VAULT = "keyvault/0123abcd/"
@@ -166,24 +173,8 @@ class _CountingHash:
         return bytes(self._inner.digest())
 
 
-class _CountingSource(io.BytesIO):
-    """A seekable source (as the engine's spool file is) that counts the bytes read."""
-
-    read_bytes = 0
-
-    def read(self, size: int | None = -1, /) -> bytes:
-        chunk = super().read(size)
-        self.read_bytes += len(chunk)
-        return chunk
-
-    def readinto(self, buffer: Any, /) -> int:
-        count = super().readinto(buffer)
-        self.read_bytes += count
-        return count
-
-
 @pytest.mark.parametrize("size", [50_000, 3 * 100_000 + 17], ids=["small", "large"])
-def test_a_put_hashes_once_and_spools_nothing_and_a_get_hashes_once(
+def test_a_put_reads_its_source_once_and_spools_nothing_and_a_get_hashes_once(
     server: B2TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
 ) -> None:
     key = create_account(server.sim, BUCKET)
@@ -204,13 +195,19 @@ def test_a_put_hashes_once_and_spools_nothing_and_a_get_hashes_once(
     real_spool = tempfile.SpooledTemporaryFile
     monkeypatch.setattr(tempfile, "SpooledTemporaryFile", no_spool)
     data = os.urandom(size)
-    source = _CountingSource(data)
-    dest.put(VAULT + "objects/big.age", source, size)
-    large = size > 100_000
-    # One pass hashes what B2 needs (SHA-1 of the whole and, for a large file, of each
-    # part) and the sha256 kept as kv_sha256; the upload reads the source once more.
-    assert counts == {"sha1": size * (2 if large else 1), "sha256": size}
-    assert source.read_bytes == 2 * size
+    sha256 = hashlib.sha256(data).hexdigest()  # data given to the constructor: not counted
+    source = CountingSource(data)
+    dest.put(VAULT + "objects/big.age", source, size, sha256=sha256)
+    # With the sha256 known (as the engine knows it), the upload is the one pass: it
+    # reads the source once and hashes each request's bytes (SHA-1) as it sends them.
+    assert counts == {"sha1": size, "sha256": 0}
+    assert source.read_bytes == size
+    # A caller that does not know the sha256 costs one pass more, to hash it.
+    counts.update(sha1=0, sha256=0)
+    other = CountingSource(data)
+    dest.put(VAULT + "objects/other.age", other, size)
+    assert counts == {"sha1": size, "sha256": size}
+    assert other.read_bytes == 2 * size
     # A get (the engine's read-back) checks the one recorded sha256, in one pass.
     monkeypatch.setattr(tempfile, "SpooledTemporaryFile", real_spool)
     counts.update(sha1=0, sha256=0)

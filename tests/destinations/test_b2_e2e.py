@@ -17,7 +17,7 @@ import pytest
 
 from ..cli.helpers import Result, run_cli
 from ..cli.test_backup_support import PASSPHRASE, can_mount, make_vault, tmpfs
-from .b2_server import B2TestServer, KeyvaultSimulator, create_account
+from .b2_server import B2TestServer, KeyvaultSimulator, cli_env, create_account
 
 pytestmark = pytest.mark.skipif(
     not can_mount(), reason="mounting a tmpfs was refused (needs root): no separate devices"
@@ -35,13 +35,7 @@ class World:
         self.server = server
         self.sim = server.sim
         self.key = create_account(self.sim, BUCKET, file_lock=True)
-        self.base_env = {
-            "KEYVAULT_B2_REALM": server.realm_url,
-            "KEYVAULT_B2_TIMEOUT": "1",
-            "KEYVAULT_B2_BACKOFF_MAX": "0.01",
-            "KEYVAULT_PASSPHRASE": PASSPHRASE,
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        }
+        self.base_env = cli_env(server, timeout=1) | {"KEYVAULT_PASSPHRASE": PASSPHRASE}
 
     def cli(self, *args: str, home: Path | None = None, creds: bool = False, **kw: str) -> Result:
         env = dict(self.base_env)

@@ -22,7 +22,7 @@ from keyvault.secret import Secret
 
 from ..cli.helpers import Result, run_cli
 from ..cli.test_backup_support import PASSPHRASE, make_vault
-from .b2_server import FAST, B2TestServer, KeyvaultSimulator, create_account, create_key
+from .b2_server import FAST, B2TestServer, KeyvaultSimulator, cli_env, create_account, create_key
 
 BUCKET = "kv-bucket"
 WALLET = b"WALLET-FILE" + bytes(range(256)) * 20
@@ -127,13 +127,7 @@ class World:
         self.tmp = tmp_path
         self.server = server
         self.master = create_account(server.sim, BUCKET)
-        self.env = {
-            "KEYVAULT_B2_REALM": server.realm_url,
-            "KEYVAULT_B2_TIMEOUT": "5",
-            "KEYVAULT_B2_BACKOFF_MAX": "0.01",
-            "KEYVAULT_PASSPHRASE": PASSPHRASE,
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        }
+        self.env = cli_env(server) | {"KEYVAULT_PASSPHRASE": PASSPHRASE}
 
     def cli(self, *args: str, home: Path | None = None, stdin: str = "", **env: str) -> Result:
         result = run_cli(*args, home=home or self.home, env=self.env | env, input=stdin)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from pathlib import Path
 from typing import BinaryIO
 
@@ -13,13 +14,14 @@ from keyvault.destinations.base import Destination, ObjectInfo, ProgressCallback
 from keyvault.destinations.local import LocalDestination, create_marker
 from keyvault.destinations.memory import MemoryDestination
 from keyvault.destinations.wrappers import (
+    AttemptBudget,
+    CheckedDestination,
     DryRunDestination,
     RetryingDestination,
-    hash_object,
-    put_verified,
 )
 from keyvault.errors import (
     DestinationFullError,
+    DestinationRetriesExhaustedError,
     ReadBackMismatchError,
     RetryableDestinationError,
 )
@@ -134,43 +136,95 @@ def test_list_is_retried_as_a_whole() -> None:
     assert [i.key for i in _retrying(inner, []).list("")] == ["a"]
 
 
-def test_put_verified_hashes_and_reads_back(tmp_path: Path) -> None:
+def _checked(inner: Destination) -> CheckedDestination:
+    return CheckedDestination(RetryingDestination(inner, sleep=lambda _: None))
+
+
+def test_put_verified_reads_back_and_compares(tmp_path: Path) -> None:
     create_marker(tmp_path, "v", "2026-01-01T00:00:00Z")
-    dest = LocalDestination("disk", tmp_path, vault_id="v")
+    dest = _checked(LocalDestination("disk", tmp_path, vault_id="v"))
     data = bytes(range(256)) * 5000
-    expected = hashlib.sha256(data).hexdigest()
-    result = put_verified(dest, "keyvault/v/objects/a.age", io.BytesIO(data), len(data))
-    assert result.sha256 == expected and result.info.size == len(data)
-    streamed = put_verified(
-        dest, "keyvault/v/objects/b.age", io.BufferedReader(NonSeekable(data)), len(data)
-    )
-    assert streamed.sha256 == expected
-    known = put_verified(
-        dest, "keyvault/v/objects/c.age", io.BytesIO(data), len(data), expected_sha256=expected
-    )
-    assert known.sha256 == expected
-    assert hash_object(dest, "keyvault/v/objects/c.age") == (expected, len(data))
+    sha = hashlib.sha256(data).hexdigest()
+    info = dest.put_verified("keyvault/v/objects/a.age", io.BytesIO(data), len(data), sha.upper())
+    assert info.size == len(data)
+    back = dest.read_into("keyvault/v/objects/a.age", None, len(data) + 1)
+    assert (back.sha256, back.size) == (sha, len(data))
 
 
 class BitRot(MemoryDestination):
     """Stores what it is given, then flips a bit: a faulty drive."""
 
     def put(
-        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+        self,
+        key: str,
+        source: BinaryIO,
+        size: int,
+        progress: ProgressCallback | None = None,
+        *,
+        sha256: str | None = None,
     ) -> ObjectInfo:
         info = super().put(key, source, size, progress)
         self.corrupt(key, 3)
         return info
 
 
-def test_put_verified_detects_a_bad_copy() -> None:
+def test_put_verified_detects_a_bad_copy_and_removes_it() -> None:
+    data = b"important bytes"
+    inner = BitRot()
     with pytest.raises(ReadBackMismatchError):
-        put_verified(BitRot(), "k", io.BytesIO(b"important bytes"), 15)
+        _checked(inner).put_verified("k", io.BytesIO(data), 15, hashlib.sha256(data).hexdigest())
+    assert [*inner.list("")] == []
 
 
 def test_put_verified_detects_a_source_other_than_expected() -> None:
     with pytest.raises(ReadBackMismatchError):
-        put_verified(MemoryDestination(), "k", io.BytesIO(b"abc"), 3, expected_sha256="00" * 32)
+        _checked(MemoryDestination()).put_verified("k", io.BytesIO(b"abc"), 3, "00" * 32)
+
+
+class _Pipe(io.RawIOBase):
+    """A sink that cannot be rewound (as the pipe into the decryptor is)."""
+
+    def __init__(self) -> None:
+        self.received = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.received += data
+        return len(data)
+
+
+@pytest.mark.parametrize("cut", [1, 3 << 19, (1 << 21) - 1])
+def test_a_get_cut_halfway_into_a_pipe_resumes_without_a_byte_twice(cut: int) -> None:
+    inner = MemoryDestination()
+    data = os.urandom(2 << 20)
+    inner.put("k", io.BytesIO(data), len(data))
+    inner.fail_next("get", RetryableDestinationError("connection reset"), after=cut)
+    inner.fail_next("get", RetryableDestinationError("connection reset"), after=cut // 2)
+    sleeps: list[float] = []
+    pipe = _Pipe()
+    seen: list[int] = []
+    _retrying(inner, sleeps).get("k", pipe, lambda done, total: seen.append(done))  # type: ignore[arg-type]
+    assert bytes(pipe.received) == data
+    assert len(sleeps) == 2
+    assert seen == sorted(set(seen)) and seen[-1] == len(data)  # never back, to the end
+
+
+def test_a_cut_get_into_a_pipe_counts_against_the_attempts_and_the_budget() -> None:
+    inner = MemoryDestination()
+    inner.put("k", io.BytesIO(b"0123456789"), 10)
+    for after in (1, 2, 3, 4, 1, 2):
+        inner.fail_next("get", RetryableDestinationError("connection reset"), after=after)
+    pipe = _Pipe()
+    with pytest.raises(RetryableDestinationError):
+        _retrying(inner, []).get("k", pipe)  # type: ignore[arg-type]
+    assert bytes(pipe.received) == b"0123"  # 4 attempts, each one byte further
+    budget = AttemptBudget(1)  # then a second get: its one retry is the budget's last
+    pipe = _Pipe()
+    with pytest.raises(DestinationRetriesExhaustedError):
+        _retrying(inner, [], budget=budget).get("k", pipe)  # type: ignore[arg-type]
+    assert bytes(pipe.received) == b"01"
 
 
 def test_dry_run_records_and_writes_nothing() -> None:

@@ -12,9 +12,11 @@ load b2sdk).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,8 @@ class _QuietMissingAccountData(logging.Filter):
         return not str(record.msg).startswith("_get_account_info_or_raise encountered")
 
 
+# b2sdk logs from the logger of its (internal) module, named after it; there is no public
+# switch. Should the module move, the filter matches nothing and the message shows again.
 _noisy = logging.getLogger("b2sdk._internal.account_info.sqlite_account_info")
 if not any(isinstance(f, _QuietMissingAccountData) for f in _noisy.filters):
     _noisy.addFilter(_QuietMissingAccountData())
@@ -42,16 +46,18 @@ class KeyvaultAccountInfo(SqliteAccountInfo):  # type: ignore[misc]
 
     The key comes from its credential store at every run; the file keeps the token,
     URLs and, in keyvault's own tables, bucket ids (which b2sdk forgets at each
-    re-authorization) and large files that may be unfinished.
+    re-authorization) and large files that may be unfinished. keyvault's tables are
+    reached through a connection of its own (b2sdk's is private to it).
     """
 
     def __init__(self, path: Path, credentials: B2Credentials, clock: Callable[[], float]) -> None:
         self._kv_credentials = credentials
         self._kv_clock = clock
+        self._kv_path = path
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         super().__init__(file_name=str(path))
         os.chmod(path, 0o600)
-        with self._get_connection() as conn:
+        with self._kv_tables() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS keyvault_bucket "
                 "(name TEXT, account_id TEXT, bucket_id TEXT, PRIMARY KEY (name, account_id))"
@@ -62,11 +68,18 @@ class KeyvaultAccountInfo(SqliteAccountInfo):  # type: ignore[misc]
             )
             conn.execute("CREATE TABLE IF NOT EXISTS keyvault_auth (authorized_at REAL)")
 
+    @contextlib.contextmanager
+    def _kv_tables(self) -> Iterator[sqlite3.Connection]:
+        """A connection to the cache file for one transaction (committed on success);
+        one per use, so any thread may call (b2sdk keeps one per thread for itself)."""
+        with contextlib.closing(sqlite3.connect(self._kv_path, timeout=10)) as conn, conn:
+            yield conn
+
     def set_auth_data(self, *args: Any, **kwargs: Any) -> None:
         # b2sdk passes these by keyword; the key itself is never written to the file.
         kwargs["application_key"] = ""
         super().set_auth_data(*args, **kwargs)
-        with self._get_connection() as conn:
+        with self._kv_tables() as conn:
             conn.execute("DELETE FROM keyvault_auth")
             conn.execute("INSERT INTO keyvault_auth VALUES (?)", (self._kv_clock(),))
 
@@ -75,65 +88,61 @@ class KeyvaultAccountInfo(SqliteAccountInfo):  # type: ignore[misc]
 
     def has_auth_for(self, key_id: str, realm: str, max_age: float) -> bool:
         """True when a token for this key and realm is cached and younger than max_age."""
-        # Queried directly: b2sdk's getters log an error with a traceback when empty.
-        conn = self._get_connection()
-        row = conn.execute(
-            "SELECT account_auth_token, account_id_or_app_key_id, realm FROM account"
-        ).fetchone()
-        when = conn.execute("SELECT authorized_at FROM keyvault_auth").fetchone()
-        return (
-            row is not None
-            and bool(row[0])
-            and (row[1], row[2]) == (key_id, realm)
-            and when is not None
-            and 0 <= self._kv_clock() - float(when[0]) < max_age
-        )
+        from b2sdk.v3.exception import MissingAccountData
+
+        with self._kv_tables() as conn:
+            when = conn.execute("SELECT authorized_at FROM keyvault_auth").fetchone()
+        # Asked only after an authorization was recorded: b2sdk's getters log an error
+        # with a traceback when the cache is empty.
+        if when is None or not 0 <= self._kv_clock() - float(when[0]) < max_age:
+            return False
+        try:
+            return bool(self.get_account_auth_token()) and (
+                self.get_application_key_id(),
+                self.get_realm(),
+            ) == (key_id, realm)
+        except MissingAccountData:
+            return False
 
     def cached_bucket_id(self, name: str, account_id: str) -> str | None:
-        row = (
-            self._get_connection()
-            .execute(
+        with self._kv_tables() as conn:
+            row = conn.execute(
                 "SELECT bucket_id FROM keyvault_bucket WHERE name = ? AND account_id = ?",
                 (name, account_id),
-            )
-            .fetchone()
-        )
+            ).fetchone()
         return None if row is None else str(row[0])
 
     def remember_bucket_id(self, name: str, account_id: str, bucket_id: str) -> None:
-        with self._get_connection() as conn:
+        with self._kv_tables() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO keyvault_bucket VALUES (?, ?, ?)",
                 (name, account_id, bucket_id),
             )
 
     def forget_bucket_id(self, name: str) -> None:
-        with self._get_connection() as conn:
+        with self._kv_tables() as conn:
             conn.execute("DELETE FROM keyvault_bucket WHERE name = ?", (name,))
 
     def pending_add(self, file_name: str) -> int:
         """Record that a large file called ``file_name`` may be started; its marker."""
-        with self._get_connection() as conn:
+        with self._kv_tables() as conn:
             cursor = conn.execute(
                 "INSERT INTO keyvault_pending (file_name) VALUES (?)", (file_name,)
             )
             return int(cursor.lastrowid or 0)
 
     def pending_set_id(self, marker: int, file_id: str) -> None:
-        with self._get_connection() as conn:
+        with self._kv_tables() as conn:
             conn.execute(
                 "UPDATE keyvault_pending SET file_id = ? WHERE marker = ?", (file_id, marker)
             )
 
     def pending_remove(self, marker: int) -> None:
-        with self._get_connection() as conn:
+        with self._kv_tables() as conn:
             conn.execute("DELETE FROM keyvault_pending WHERE marker = ?", (marker,))
 
     def pending(self) -> list[tuple[int, str, str | None]]:
         """Every (marker, file name, file id or None) a run left behind."""
-        rows = (
-            self._get_connection()
-            .execute("SELECT marker, file_name, file_id FROM keyvault_pending")
-            .fetchall()
-        )
-        return [(int(m), str(n), None if i is None else str(i)) for m, n, i in rows]
+        with self._kv_tables() as conn:
+            rows = conn.execute("SELECT marker, file_name, file_id FROM keyvault_pending")
+            return [(int(m), str(n), None if i is None else str(i)) for m, n, i in rows]

@@ -29,6 +29,7 @@ __all__ = [
     "LARGE_FILE_SHA1_INFO",
     "LIST_PAGE",
     "RETENTION_MODES",
+    "SHA1_AT_END",
     "SHA256_INFO",
     "SPOOL_IN_MEMORY",
     "B2Config",
@@ -43,12 +44,16 @@ ENV_REALM = "KEYVAULT_B2_REALM"
 ENV_TIMEOUT = "KEYVAULT_B2_TIMEOUT"
 #: File info key holding the hex sha256 of the whole object.
 SHA256_INFO = "kv_sha256"
-#: File info key holding the hex SHA1 of a large file's whole content (B2's convention).
+#: File info key holding the hex SHA1 of a large file's whole content (B2's convention;
+#: written by releases before 2026-12, read for objects without ``kv_sha256``).
 LARGE_FILE_SHA1_INFO = "large_file_sha1"
+#: ``X-Bz-Content-Sha1`` value saying the SHA1 follows the bytes, as 40 hex digits at the
+#: end of the request body (B2's ``hex_digits_at_end``): hashed while sending, no pre-pass.
+SHA1_AT_END = "hex_digits_at_end"
 CONTENT_TYPE = "application/octet-stream"
 #: Names per ``b2_list_file_names`` call (B2's maximum for one Class C call).
 LIST_PAGE = 1000
-#: Uploads and downloads are staged here (in memory up to this size, then in a temp file).
+#: Downloads are staged here (in memory up to this size, then in a temp file).
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 RetentionMode = Literal["governance", "compliance"]

@@ -103,10 +103,10 @@ class B2Connection:
                 self._info,
                 cache=AuthInfoCache(self._info),
                 api_config=api_config,
+                # Uploads and downloads go through the session, one request each
+                # (destination.py, downloads.py): b2sdk's transfer managers are unused.
                 max_upload_workers=1,
-                max_download_workers=2,
-                # downloads.py checks the sha256 (or SHA-1) itself, in its one hash pass.
-                check_download_hash=False,
+                max_download_workers=1,
             )
 
     def ready(self) -> tuple[Any, str]:

@@ -2,15 +2,17 @@
 
 Object keys map to B2 file names ``<prefix>/<key>``. What this adds to b2sdk:
 
-- **Integrity.** Every upload carries the whole-file sha256 as file info ``kv_sha256``
-  (and ``large_file_sha1`` for large files). The server checks each request's SHA1; we
-  check the upload's reply (name, size, hashes) and, on download, the length and sha256
+- **Integrity.** Every upload carries the whole-file sha256 as file info ``kv_sha256``.
+  The server checks each request's SHA1; we check the upload's reply (name, size,
+  hashes) and, on download, the length and sha256
   of the bytes received before the caller's sink sees any of them (b2sdk alone does not
   check large files). A mismatch is downloaded again; one that persists is damage at rest,
   and the bytes are then handed over as stored, as the contract says: the caller's own
   sha256 check (the engine's) names the damaged copy, and ``repair`` replaces it.
-- **One pass over a put's source**, no copy: :mod:`.progress` hashes it once (the SHA-1
-  B2 needs, the sha256), then b2sdk reads it where it is. Large files go up in parts
+- **One pass over a put's source**, no copy: b2sdk reads it where it is, and the SHA-1
+  B2 wants of each request is computed on the way and sent after the bytes
+  (:mod:`.progress`); the sha256 comes from the caller (hashed here, in a pass of its
+  own, only when the caller does not know it). Large files go up in parts
   (:mod:`.large_files`), never left unfinished behind.
 - **Few paid calls.** The authorization and the bucket id are cached between runs
   (:mod:`.cache`, :mod:`.connection`). ``list`` is one ``b2_list_file_names`` call per
@@ -59,8 +61,8 @@ from . import large_files
 from .admin import B2Probe
 from .config import (
     CONTENT_TYPE,
-    LARGE_FILE_SHA1_INFO,
     LIST_PAGE,
+    SHA1_AT_END,
     SHA256_INFO,
     SPOOL_IN_MEMORY,
     B2Settings,
@@ -69,7 +71,7 @@ from .config import (
 from .connection import B2Connection
 from .credentials import B2Credentials
 from .downloads import download_checked
-from .progress import Digests, Progress, SourceWindow, digest_source
+from .progress import Progress, SourceWindow, sha256_of
 
 __all__ = ["B2Destination"]
 
@@ -185,26 +187,36 @@ class B2Destination(TraitProperties):
     # --- put ------------------------------------------------------------------------
 
     def put(
-        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+        self,
+        key: str,
+        source: BinaryIO,
+        size: int,
+        progress: ProgressCallback | None = None,
+        *,
+        sha256: str | None = None,
     ) -> ObjectInfo:
         """Upload ``size`` bytes of ``source``: seekable, at its start, the same bytes after
         a seek back (the contract in ``base``), so nothing is copied aside.
 
-        One read pass hashes what the upload needs before it starts (:func:`digest_source`);
-        the upload then reads ``source`` again where it is. One attempt (see :meth:`_run`).
+        The upload is the one pass over ``source``: each request's SHA-1 is computed as
+        its bytes are sent (:class:`~.progress.SourceWindow`). Without ``sha256`` the
+        source is hashed first, in a pass of its own. One attempt (:meth:`.B2Connection.run`).
         """
         file_name = self._file_name(key)
         if size < 0:
             raise ValueError("size must not be negative")
+        if not source.seekable():
+            raise ValueError("a B2 put needs a seekable source (see Destination.put)")
         api, _ = self.connection.run("connect", self.connection.ready)
         part_size = self._part_size(api)
-        start = source.tell() if source.seekable() else None
-        digests = digest_source(source, size, part_size)
-        if start is None:
-            raise ValueError("a B2 put needs a seekable source (see Destination.put)")
+        start = source.tell()
+        sha256 = sha256.lower() if sha256 is not None else sha256_of(source, size)
         tracker = Progress(progress, size)
+        sha1 = None
         if size <= part_size:
-            reply = self._put_small(file_name, source, start, size, digests, tracker)
+            window = SourceWindow(source, start, size, 0, tracker)
+            reply = self._put_small(file_name, window, sha256)
+            sha1 = window.sha1
         else:
             reply = large_files.put_large(
                 self.connection,
@@ -213,11 +225,11 @@ class B2Destination(TraitProperties):
                 start,
                 size,
                 part_size,
-                digests,
+                sha256,
                 tracker,
                 retention=self._retention(),
             )
-        self._check_upload_reply(key, reply, size, digests)
+        self._check_upload_reply(key, reply, size, sha256, sha1)
         tracker.report(size)
         return ObjectInfo(key, size, int(reply.get("uploadTimestamp") or 0) / 1000 or None)
 
@@ -236,25 +248,17 @@ class B2Destination(TraitProperties):
         mode = Mode.COMPLIANCE if self._retention_mode == "compliance" else Mode.GOVERNANCE
         return FileRetentionSetting(mode, until_ms)
 
-    def _put_small(
-        self,
-        file_name: str,
-        source: BinaryIO,
-        start: int,
-        size: int,
-        digests: Digests,
-        tracker: Progress,
-    ) -> dict[str, Any]:
+    def _put_small(self, file_name: str, window: SourceWindow, sha256: str) -> dict[str, Any]:
         def upload() -> dict[str, Any]:
             _, bucket_id = self.connection.ready()
             reply: dict[str, Any] = self.connection.api.session.upload_file(
                 bucket_id,
                 file_name,
-                size,
+                window.size,
                 CONTENT_TYPE,
-                digests.sha1,
-                {SHA256_INFO: digests.sha256},
-                SourceWindow(source, start, size, 0, tracker),
+                SHA1_AT_END,
+                {SHA256_INFO: sha256},
+                window,
                 None,
                 file_retention=self._retention(),
             )
@@ -263,22 +267,21 @@ class B2Destination(TraitProperties):
         return self.connection.run(f"upload of {file_name}", upload)
 
     def _check_upload_reply(
-        self, key: str, reply: dict[str, Any], size: int, digests: Digests
+        self, key: str, reply: dict[str, Any], size: int, sha256: str, sha1: str | None
     ) -> None:
-        """A put counts only when B2's record matches what we sent, byte count and hashes."""
+        """A put counts only when B2's record matches what we sent, byte count and hashes
+        (``sha1``: of a small file's bytes as sent; a large file's parts were checked
+        one by one, and B2 records no SHA-1 of its whole)."""
         info = reply.get("fileInfo") or {}
-        stored_sha1 = reply.get("contentSha1")
         problems = []
         if reply.get("fileName") != self._root + key:
             problems.append("name")
         if int(reply.get("contentLength", -1)) != size:
             problems.append("size")
-        if info.get(SHA256_INFO) != digests.sha256:
+        if info.get(SHA256_INFO) != sha256:
             problems.append("sha256")
-        if stored_sha1 not in (None, "none") and stored_sha1 != digests.sha1:
+        if sha1 is not None and reply.get("contentSha1") != sha1:
             problems.append("sha1")
-        if (stored_sha1 in (None, "none")) and info.get(LARGE_FILE_SHA1_INFO) != digests.sha1:
-            problems.append("large file sha1")
         if problems:
             raise DestinationError(
                 f"B2 recorded the upload of {key} at {self.name!r} differently from what was "
@@ -317,13 +320,14 @@ class B2Destination(TraitProperties):
         file_name = self._file_name(key)
 
         def head() -> ObjectInfo:
-            api, _ = self.connection.ready()
-            headers = api.session.get_file_info_by_name(self.bucket, file_name)
-            lowered = {str(k).lower(): v for k, v in dict(headers).items()}
-            if lowered.get("x-bz-file-name") is None:
-                raise DestinationError(f"B2 gave no file information for {key}")
-            stamp = int(lowered.get("x-bz-upload-timestamp") or 0)
-            return ObjectInfo(key, int(lowered.get("content-length", 0)), stamp / 1000 or None)
+            from b2sdk.v3 import Bucket
+
+            api, bucket_id = self.connection.ready()
+            # b2sdk's public Bucket turns the HEAD's bare 404 into FileNotPresent (no call
+            # is made to build it: the id is known).
+            version = Bucket(api, bucket_id, name=self.bucket).get_file_info_by_name(file_name)
+            stamp = int(version.upload_timestamp or 0)
+            return ObjectInfo(key, int(version.content_length), stamp / 1000 or None)
 
         return self.connection.run(f"stat of {key}", head)
 

@@ -32,7 +32,6 @@ __all__ = [
     "is_missing_bucket",
     "is_transient",
     "map_error",
-    "resource_not_found",
 ]
 
 
@@ -91,14 +90,6 @@ def is_missing_bucket(exc: BaseException) -> bool:
     return isinstance(exc, NonExistentBucket | BucketIdNotFound)
 
 
-def resource_not_found() -> type[Exception]:
-    """b2sdk's 404 without a B2 error code (a HEAD of a missing file)."""
-    # b2sdk.v3 does not export it (internal API, pinned by pyproject).
-    from b2sdk._internal.exception import ResourceNotFound
-
-    return ResourceNotFound  # type: ignore[no-any-return]
-
-
 def describe(exc: BaseException) -> str:
     """A short one-line description of ``exc`` (its type and first line, at most 200 chars)."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -130,7 +121,7 @@ def map_error(
         return DestinationUnavailableError(
             f"bucket {bucket!r} of {where} does not exist (any more)"
         )
-    if isinstance(exc, FileNotPresent | resource_not_found()):
+    if isinstance(exc, FileNotPresent):
         return ObjectNotFoundError(f"{what}: the object is missing at {where}")
     if isinstance(exc, InvalidAuthToken) and exc.code == "expired_auth_token":
         # b2sdk renewed the token once and B2 still calls it expired: try again later.
@@ -161,8 +152,8 @@ def map_error(
         # A timeout or a dropped connection: the next attempt may get through (retryable);
         # if none does, the destination counts as unreachable (unavailable) for the run.
         return DestinationUnreachableError(f"{where} is unreachable ({what}: {describe(exc)})")
+    if is_transient(exc):  # before OSError: requests' errors are OSErrors too
+        return RetryableDestinationError(f"{what} at {where} failed: {describe(exc)}")
     if isinstance(exc, OSError):
         return DestinationError(f"{what} at {where}: local I/O failed: {describe(exc)}")
-    if is_transient(exc):
-        return RetryableDestinationError(f"{what} at {where} failed: {describe(exc)}")
     return DestinationError(f"{what} at {where} failed: {describe(exc)}")

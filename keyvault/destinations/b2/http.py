@@ -1,7 +1,5 @@
 """b2sdk's HTTP layer, tuned: timeouts from :class:`~.config.B2Settings`, one try per request.
 
-Also the adapter that turns b2sdk's download progress into keyvault's progress calls.
-
 Imports b2sdk: imported only when a B2 destination opens (``keyvault --help`` must not
 load b2sdk).
 """
@@ -10,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from b2sdk.v3 import AbstractProgressListener, B2Http, B2HttpApiConfig, B2RawHTTPApi
+from b2sdk.v3 import B2Http, B2HttpApiConfig, B2RawHTTPApi
 
 from .config import B2Settings
-from .progress import Progress
 
-__all__ = ["DownloadListener", "TunedB2Http", "api_config"]
+__all__ = ["TunedB2Http", "api_config"]
 
 
 class TunedB2Http(B2Http):  # type: ignore[misc]
@@ -45,19 +42,8 @@ class TunedB2Http(B2Http):  # type: ignore[misc]
 
 def api_config(settings: B2Settings) -> Any:
     """A b2sdk API config whose raw API talks through a :class:`TunedB2Http`."""
+    # ``_raw_api_class`` is B2HttpApiConfig's documented hook for the raw API; b2sdk has no
+    # public way to set its request tries (bound as default arguments of B2Http's methods)
+    # or to hand it an HTTP layer, so the raw API is built here around ours.
     http = TunedB2Http(settings)
     return B2HttpApiConfig(_raw_api_class=lambda _default_http: B2RawHTTPApi(http))
-
-
-class DownloadListener(AbstractProgressListener):  # type: ignore[misc]
-    """b2sdk's download progress, reported through a :class:`~.progress.Progress`."""
-
-    def __init__(self, progress: Progress) -> None:
-        super().__init__()
-        self._progress = progress
-
-    def set_total_bytes(self, total_byte_count: int) -> None:
-        pass
-
-    def bytes_completed(self, byte_count: int) -> None:
-        self._progress.report(byte_count)

@@ -8,8 +8,8 @@ One upload goes through the states of :data:`UploadState`:
     the next run finds the marker and cancels what was started.
 ``uploading``
     The file id is known and recorded with the marker. Parts go up one at a time, each
-    read straight from the caller's source with its SHA-1 (hashed before the start, in
-    the put's one pass), and each reply is checked.
+    read straight from the caller's source and hashed as it is sent (its SHA-1 follows
+    its bytes: :class:`~.progress.SourceWindow`), and each reply is checked.
 ``finishing``
     ``b2_finish_large_file`` with the parts' SHA1s.
 ``done``
@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from keyvault.errors import DestinationError
 
-from .config import CONTENT_TYPE, LARGE_FILE_SHA1_INFO, SHA256_INFO
-from .errors import describe, resource_not_found
-from .progress import Digests, Progress, SourceWindow
+from .config import CONTENT_TYPE, SHA1_AT_END, SHA256_INFO
+from .errors import describe
+from .progress import Progress, SourceWindow
 
 if TYPE_CHECKING:
     from .connection import B2Connection
@@ -49,10 +49,9 @@ def cancel_large_file(conn: B2Connection, file_id: str) -> None:
     """Cancel the unfinished large file ``file_id`` (already finished or gone is fine)."""
     from b2sdk.v3.exception import BadRequest, FileNotPresent
 
-    ResourceNotFound = resource_not_found()
     try:
         conn.api.session.cancel_large_file(file_id)
-    except (FileNotPresent, ResourceNotFound, BadRequest):
+    except (FileNotPresent, BadRequest):
         pass  # already finished, cancelled or gone
 
 
@@ -89,19 +88,21 @@ def put_large(
     start: int,
     size: int,
     part_size: int,
-    digests: Digests,
+    sha256: str,
     tracker: Progress,
     *,
     retention: Any,
 ) -> dict[str, Any]:
-    """Upload ``size`` bytes of ``source`` (from ``start``) as large file ``file_name``,
-    in parts of ``part_size`` whose SHA-1s are in ``digests``, under ``retention`` (a
-    b2sdk ``FileRetentionSetting`` or None); B2's finish reply.
+    """Upload ``size`` bytes of ``source`` (from ``start``), whose sha256 is ``sha256``, as
+    large file ``file_name`` in parts of ``part_size``, under ``retention`` (a b2sdk
+    ``FileRetentionSetting`` or None); B2's finish reply.
 
     Each call is made once; a failure cancels the file and raises the contract's error
     (retryable ones are retried by the engine's wrapper, from the start of the put).
+    The whole file's SHA-1 (``large_file_sha1``) is not recorded: it would be needed at
+    the start, before the one pass; ``kv_sha256`` is what reads check.
     """
-    file_info = {SHA256_INFO: digests.sha256, LARGE_FILE_SHA1_INFO: digests.sha1}
+    file_info = {SHA256_INFO: sha256}
     info = conn.info
     state: UploadState = "starting"
     marker = info.pending_add(file_name)
@@ -128,27 +129,27 @@ def put_large(
     file_id = str(started["fileId"])
     info.pending_set_id(marker, file_id)
     state = "uploading"
+    part_sha1s: list[str] = []
     try:
-        for number, (offset, sha1) in enumerate(
-            zip(range(0, size, part_size), digests.part_sha1s, strict=True), start=1
-        ):
-            length = min(part_size, size - offset)
+        for number, offset in enumerate(range(0, size, part_size), start=1):
+            window = SourceWindow(
+                source, start + offset, min(part_size, size - offset), offset, tracker
+            )
 
-            def upload_part(
-                number: int = number, offset: int = offset, length: int = length, sha1: str = sha1
-            ) -> Any:
+            def upload_part(number: int = number, window: SourceWindow = window) -> str:
                 conn.ready()
-                window = SourceWindow(source, start + offset, length, offset, tracker)
-                reply = conn.api.session.upload_part(file_id, number, length, sha1, window)
-                if reply.get("contentSha1") != sha1:
+                reply = conn.api.session.upload_part(
+                    file_id, number, window.size, SHA1_AT_END, window
+                )
+                if window.sha1 is None or reply.get("contentSha1") != window.sha1:
                     raise DestinationError(f"B2 acknowledged part {number} with a bad SHA1")
-                return reply
+                return window.sha1
 
-            conn.run(f"upload of part {number} of {file_name}", upload_part)
+            part_sha1s.append(conn.run(f"upload of part {number} of {file_name}", upload_part))
         state = "finishing"
         finished: dict[str, Any] = conn.run(
             f"finish of large file {file_name}",
-            lambda: conn.api.session.finish_large_file(file_id, list(digests.part_sha1s)),
+            lambda: conn.api.session.finish_large_file(file_id, part_sha1s),
         )
     except BaseException:
         # Cancel now so no unfinished file (billed storage) stays behind; if that fails

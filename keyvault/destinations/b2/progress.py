@@ -1,24 +1,26 @@
-"""A put's source as B2 reads it: hashed once, then sent in windows that report progress.
+"""A put's source as B2 reads it: sent in windows that hash it on the way and report progress.
 
-:func:`digest_source` is the one pass over the bytes before an upload starts: the SHA-1
-B2 needs (of the whole object and, for a large file, of each part: both are sent ahead
-of the bytes) and the sha256 recorded as file info ``kv_sha256``, all from the same
-chunks. :class:`SourceWindow` then lets b2sdk read one request's bytes straight from the
-caller's seekable source (no copy), and reports progress as they go. No b2sdk import.
+B2 wants a SHA-1 of each request's body (the whole object, or each part of a large
+file). :class:`SourceWindow` hashes the bytes as b2sdk sends them and appends the digest
+as 40 hex digits after them (B2's ``hex_digits_at_end``), so the upload is the one pass
+over the source: no hashing ahead, no copy. The sha256 recorded as ``kv_sha256`` comes
+from the caller (the engine hashed the ciphertext as it wrote it); :func:`sha256_of`
+hashes the source only for a caller that does not know it. No b2sdk import.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..base import ProgressCallback
 
-__all__ = ["Digests", "Progress", "SourceWindow", "digest_source"]
+__all__ = ["SHA1_HEX_LENGTH", "Progress", "SourceWindow", "sha256_of"]
 
 _CHUNK = 1 << 20
+#: The bytes a SHA-1 in hex adds at the end of a request body.
+SHA1_HEX_LENGTH = 40
 
 
 class Progress:
@@ -35,54 +37,30 @@ class Progress:
             self._callback(done, self.total)
 
 
-@dataclass(frozen=True)
-class Digests:
-    """Hashes of a put's bytes, lowercase hex."""
-
-    sha1: str
-    sha256: str
-    #: SHA-1 of each part, when the object goes up as a large file; else empty.
-    part_sha1s: tuple[str, ...] = ()
-
-
-def digest_source(source: BinaryIO, size: int, part_size: int) -> Digests:
-    """Hash ``size`` bytes of ``source`` from where it is, then seek back there (when it
-    can: the caller refuses a source that cannot).
-
-    Part SHA-1s are computed only when ``size`` exceeds ``part_size`` (a large file).
-    A source that ends early is a caller mistake: ``ValueError``.
-    """
-    start = source.tell() if source.seekable() else None
-    whole_sha1 = hashlib.sha1()  # noqa: S324 - B2's checksum
-    whole_sha256 = hashlib.sha256()
-    large = size > part_size
-    parts: list[str] = []
+def sha256_of(source: BinaryIO, size: int) -> str:
+    """The sha256 (hex) of ``size`` bytes of the seekable ``source`` from where it is,
+    which it is left at. A source that ends early is a caller mistake: ``ValueError``."""
+    start = source.tell()
+    digest = hashlib.sha256()
     done = 0
     while done < size:
-        part = hashlib.sha1() if large else None  # noqa: S324 - B2's checksum
-        part_end = min(size, done + part_size)
-        while done < part_end:
-            chunk = source.read(min(_CHUNK, part_end - done))
-            if not chunk:
-                raise ValueError(f"the source ended after {done} of {size} bytes")
-            whole_sha1.update(chunk)
-            whole_sha256.update(chunk)
-            if part is not None:
-                part.update(chunk)
-            done += len(chunk)
-        if part is not None:
-            parts.append(part.hexdigest())
-    if start is not None:
-        source.seek(start)
-    return Digests(whole_sha1.hexdigest(), whole_sha256.hexdigest(), tuple(parts))
+        chunk = source.read(min(_CHUNK, size - done))
+        if not chunk:
+            raise ValueError(f"the source ended after {done} of {size} bytes")
+        digest.update(chunk)
+        done += len(chunk)
+    source.seek(start)
+    return digest.hexdigest()
 
 
 class SourceWindow(io.RawIOBase):
-    """``length`` bytes of ``source`` from ``offset``, readable (and rewindable: b2sdk
-    seeks to 0 before it sends) as a stream of their own.
+    """``length`` bytes of ``source`` from ``offset``, then their SHA-1 as 40 hex digits:
+    one request's body for B2's ``hex_digits_at_end`` (:attr:`size` bytes in all).
 
-    Reading reports ``base`` + the bytes read so far to ``progress`` (``base`` is the
-    window's place in the whole object).
+    Readable in order, rewindable to its start (b2sdk seeks to 0 before it sends, and
+    ``requests`` to the end and back to learn the size). The SHA-1 is of the bytes as
+    they were read; :attr:`sha1` gives it once they all were. Reading reports ``base`` +
+    the bytes read so far to ``progress`` (``base`` is the window's place in the object).
     """
 
     def __init__(
@@ -95,6 +73,20 @@ class SourceWindow(io.RawIOBase):
         self._base = base
         self._progress = progress
         self._position = 0
+        self._sha1 = hashlib.sha1()  # noqa: S324 - B2's checksum
+        #: How many of the window's first bytes went into ``_sha1``.
+        self._hashed = 0
+        self._digits: bytes | None = None
+
+    @property
+    def size(self) -> int:
+        """The body's length: the bytes and the 40 hex digits after them."""
+        return self._length + SHA1_HEX_LENGTH
+
+    @property
+    def sha1(self) -> str | None:
+        """The SHA-1 (hex) of the window's bytes, once every one of them was read."""
+        return None if self._digits is None else self._digits.decode("ascii")
 
     def readable(self) -> bool:
         return True
@@ -106,17 +98,33 @@ class SourceWindow(io.RawIOBase):
         return self._position
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        anchor = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._length}
-        self._position = max(0, min(self._length, anchor[whence] + offset))
+        anchor = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self.size}
+        self._position = max(0, min(self.size, anchor[whence] + offset))
+        if self._position == 0:  # a new send: hash again from the first byte
+            self._sha1 = hashlib.sha1()  # noqa: S324 - B2's checksum
+            self._hashed = 0
+            self._digits = None
         return self._position
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        wanted = min(len(buffer), self._length - self._position)
-        if wanted <= 0:
-            return 0
-        self._source.seek(self._offset + self._position)
-        chunk = self._source.read(wanted)
-        buffer[: len(chunk)] = chunk
-        self._position += len(chunk)
-        self._progress.report(self._base + self._position)
-        return len(chunk)
+        if self._position < self._length:
+            wanted = min(len(buffer), self._length - self._position)
+            self._source.seek(self._offset + self._position)
+            chunk = self._source.read(wanted)
+            if not chunk:
+                raise ValueError(f"the source ended {self._length - self._position} bytes early")
+            if self._position == self._hashed:  # bytes read again are not hashed again
+                self._sha1.update(chunk)
+                self._hashed += len(chunk)
+            buffer[: len(chunk)] = chunk
+            self._position += len(chunk)
+            self._progress.report(self._base + self._position)
+            return len(chunk)
+        if self._digits is None:
+            if self._hashed != self._length:
+                raise ValueError("a B2 request body must be read in order from its start")
+            self._digits = self._sha1.hexdigest().encode("ascii")
+        tail = self._digits[self._position - self._length :][: len(buffer)]
+        buffer[: len(tail)] = tail
+        self._position += len(tail)
+        return len(tail)

@@ -32,7 +32,13 @@ class AlwaysFailingPuts(MemoryDestination):
         self.put_attempts = 0
 
     def put(
-        self, key: str, source: BinaryIO, size: int, progress: ProgressCallback | None = None
+        self,
+        key: str,
+        source: BinaryIO,
+        size: int,
+        progress: ProgressCallback | None = None,
+        *,
+        sha256: str | None = None,
     ) -> ObjectInfo:
         if "/objects/" in key:
             self.put_attempts += 1
