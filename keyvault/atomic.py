@@ -37,22 +37,26 @@ _CAN_ADVISE = hasattr(os, "posix_fadvise")  # not on Windows or macOS: plain wri
 class _WritebackFile(io.FileIO):
     """A raw file that starts its writeback every ``_WRITEBACK_STEP`` bytes written.
 
-    The hint is advisory: it never drops dirty data, so a seek, a short write or an OS
-    that ignores it costs nothing but the hint.
+    Each hint covers the last two steps: the newest one starts its writeback, the one
+    before it (on the medium by then, mostly) leaves the cache. The hint is advisory: it
+    never drops dirty data, so a seek, a short write or an OS that ignores it costs
+    nothing but the hint.
     """
 
     _written = 0
-    _started = 0
+    _started = 0  # where the last step began
+    _previous = 0  # where the step before it began
 
     def write(self, data: ReadableBuffer, /) -> int:
         count = super().write(data)
         if count:
             self._written += count
             if self._written - self._started >= _WRITEBACK_STEP:
-                self._started = self._written
-                # The whole file: writeback starts for the new dirty pages, and the
-                # pages written back since the last call leave the cache.
-                os.posix_fadvise(self.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+                start = self._previous
+                self._previous, self._started = self._started, self._written
+                os.posix_fadvise(
+                    self.fileno(), start, self._written - start, os.POSIX_FADV_DONTNEED
+                )
         return count
 
 
