@@ -19,6 +19,14 @@ Each tool decrypts the *other* tool's ciphertext (so every run is also an intero
 and every output's SHA-256 is checked against the input. Note that keyvault's ``-o`` is
 durable (fsync of the file and its folder before the rename) and ``age``'s is not.
 
+Fairness: before each timed process its input file is read once, so both tools start
+from a page cache that holds their input (keyvault's own output leaves the cache as it
+is written back, which would otherwise make ``age -d`` of keyvault's file read the disk).
+keyvault runs as installed: with Python bytecode (a pip install compiles it; here the
+first, untimed runs write it to a folder in the temp dir, ``PYTHONPYCACHEPREFIX``, even
+when ``PYTHONDONTWRITEBYTECODE`` is set in this environment, which would otherwise make
+every run compile keyvault's modules from source, about 40 ms).
+
 Printed: a Markdown table per size with the median wall time of each command, the ratio
 ``age / keyvault`` of the medians (>= 1.0: keyvault as fast or faster) and the peak RSS
 (GNU time's ``%M``, largest of the runs). The machine's load average is printed before
@@ -64,7 +72,9 @@ _GNU_TIME = "/usr/bin/time"
 _RSS_MARK = "kv-bench-peak-rss-kib="
 
 
-def _run_measured(argv: list[str]) -> tuple[float, int, str, str]:
+def _run_measured(
+    argv: list[str], env: dict[str, str] | None = None
+) -> tuple[float, int, str, str]:
     """(wall seconds, peak RSS in KiB, stdout, stderr) of one child process.
 
     Peak RSS comes from GNU time when present: a child forked straight from this Python
@@ -72,7 +82,7 @@ def _run_measured(argv: list[str]) -> tuple[float, int, str, str]:
     """
     wrapped = [_GNU_TIME, "-f", _RSS_MARK + "%M", *argv] if os.path.exists(_GNU_TIME) else argv
     start = time.perf_counter()
-    process = subprocess.run(wrapped, capture_output=True, text=True)
+    process = subprocess.run(wrapped, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     stderr = process.stderr
     rss = 0
@@ -84,10 +94,25 @@ def _run_measured(argv: list[str]) -> tuple[float, int, str, str]:
     return elapsed, rss, process.stdout, stderr
 
 
-def _timed(argv: list[str]) -> tuple[float, int]:
+def _timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
     """(wall seconds, peak RSS in KiB) of one child process; raises if it fails."""
-    elapsed, rss, _, _ = _run_measured(argv)
+    elapsed, rss, _, _ = _run_measured(argv, env)
     return elapsed, rss
+
+
+def _warm(path: Path) -> None:
+    """Read ``path`` once so that its pages are in the cache."""
+    with open(path, "rb", buffering=0) as handle:
+        buffer = bytearray(4 * MIB)
+        while handle.readinto(buffer):
+            pass
+
+
+def _installed_env(work: Path) -> dict[str, str]:
+    """The environment for keyvault: bytecode written to and read from ``work``."""
+    env = dict(os.environ, PYTHONPYCACHEPREFIX=str(work / "pycache"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def _ratio_rows(size_mib: int, results: dict[str, list[tuple[float, int]]]) -> list[str]:
@@ -120,11 +145,14 @@ def _bench_size(work: Path, size_mib: int, runs: int) -> dict[str, list[tuple[fl
         ["age-keygen", "-y", str(key)], check=True, capture_output=True, text=True
     ).stdout.strip()
     kv = [sys.executable, "-m", "keyvault_cli"]
+    kv_env = _installed_env(work)
     results: dict[str, list[tuple[float, int]]] = {}
 
     def run(name: str, argv: list[str], output: Path) -> None:
         output.unlink(missing_ok=True)
-        results.setdefault(name, []).append(_timed(argv))
+        _warm(Path(argv[-1]))
+        env = kv_env if name.startswith("keyvault") else None
+        results.setdefault(name, []).append(_timed(argv, env))
         if output.suffix == ".out" and _sha256(output) != expected:
             raise SystemExit(f"{name}: output differs from the input")
         if output.suffix == ".out":

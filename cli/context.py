@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from keyvault.vault.home import resolve_home
-
 from .output import Output
 
 __all__ = ["AppContext", "get_app", "pass_app"]
@@ -24,6 +22,8 @@ class AppContext:
     @property
     def home(self) -> Path:
         """The config dir (``--config-dir``, ``KEYVAULT_HOME`` or the platform default)."""
+        from keyvault.vault.home import resolve_home  # platformdirs: only when used
+
         return resolve_home(self.config_dir_option)
 
 

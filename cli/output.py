@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +24,8 @@ class Output:
     ) -> None:
         """Print the result: ``payload`` as one JSON object, or the ``human`` rendering."""
         if self.json_mode:
+            import json  # only with --json: most runs print text
+
             document = {"schema": JSON_SCHEMA_VERSION, **payload}
             sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
             sys.stdout.flush()
@@ -48,6 +49,8 @@ class Output:
 
     def error_document(self, type_name: str, message: str, hint: str | None) -> str:
         """The JSON error object for ``--json`` mode."""
+        import json
+
         error: dict[str, Any] = {"type": type_name, "message": message}
         if hint:
             error["hint"] = hint

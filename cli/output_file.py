@@ -95,7 +95,7 @@ def output_stream(path: Path, force: bool) -> Iterator[_OutputFile]:
     """
     from_body: list[BaseException] = []
     try:
-        with atomic_writer(path, overwrite=force) as handle:
+        with atomic_writer(path, overwrite=force, stream=True) as handle:
             try:
                 yield _OutputFile(handle, path)
             except BaseException as exc:

@@ -9,7 +9,6 @@ the libraries it is handed to are outside our control).
 
 from __future__ import annotations
 
-import hmac
 from typing import NoReturn
 
 __all__ = ["Secret"]
@@ -38,6 +37,8 @@ class Secret:
 
     def equals(self, other: Secret) -> bool:
         """Constant-time comparison with another secret."""
+        import hmac  # here: the CLI's start-up need not load hashlib
+
         return hmac.compare_digest(bytes(self._buffer), bytes(other._buffer))
 
     def is_empty(self) -> bool:

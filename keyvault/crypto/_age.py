@@ -226,7 +226,7 @@ def encrypt_file(
 ) -> None:
     """Encrypt a file into ``out_path`` atomically (temp file + rename), mode 0600."""
     _check_recipients(recipients)
-    with open(in_path, "rb") as src, atomic_writer(Path(out_path)) as dst:
+    with open(in_path, "rb", buffering=0) as src, atomic_writer(Path(out_path), stream=True) as dst:
         encrypt_stream(src, dst, recipients, armor=armor, progress=progress)
 
 
@@ -242,5 +242,5 @@ def decrypt_file(
     The plaintext goes to a temp file beside ``out_path`` that is renamed over it only
     after the last chunk authenticated, and is deleted on any error.
     """
-    with open(in_path, "rb") as src, atomic_writer(Path(out_path)) as dst:
+    with open(in_path, "rb", buffering=0) as src, atomic_writer(Path(out_path), stream=True) as dst:
         decrypt_stream(src, dst, identities, progress=progress)

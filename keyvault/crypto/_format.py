@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac as _hmac
 import re
 from dataclasses import dataclass
 
 from keyvault.errors import HeaderError, HeaderMacError, NotAnAgeFileError
 
-from ._primitives import hkdf_sha256, hmac_sha256
+from ._primitives import hkdf_sha256, hmac_sha256, hmac_sha256_matches
 from ._source import Source
 
 __all__ = [
@@ -100,8 +99,8 @@ def b64decode_canonical(text: bytes) -> bytes:
     return data
 
 
-def _header_mac(file_key: bytes, mac_input: bytes) -> bytes:
-    return hmac_sha256(hkdf_sha256(file_key, b"", b"header"), mac_input)
+def _header_mac_key(file_key: bytes) -> bytes:
+    return hkdf_sha256(file_key, b"", b"header")
 
 
 def encode_header(stanzas: list[Stanza], file_key: bytes) -> bytes:
@@ -109,12 +108,13 @@ def encode_header(stanzas: list[Stanza], file_key: bytes) -> bytes:
     if not stanzas:
         raise ValueError("an age header needs at least one stanza")
     mac_input = VERSION_LINE + b"".join(s.encode() for s in stanzas) + b"---"
-    return mac_input + b" " + b64encode_unpadded(_header_mac(file_key, mac_input)) + b"\n"
+    mac = hmac_sha256(_header_mac_key(file_key), mac_input)
+    return mac_input + b" " + b64encode_unpadded(mac) + b"\n"
 
 
 def verify_header_mac(header: Header, file_key: bytes) -> None:
     """Raise :class:`HeaderMacError` unless the MAC matches (constant-time compare)."""
-    if not _hmac.compare_digest(_header_mac(file_key, header.mac_input), header.mac):
+    if not hmac_sha256_matches(_header_mac_key(file_key), header.mac_input, header.mac):
         raise HeaderMacError()
 
 

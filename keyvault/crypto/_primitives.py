@@ -7,12 +7,19 @@ once, which is why a fixed all-zero nonce is safe for :func:`seal_file_key` /
 
 from __future__ import annotations
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-__all__ = ["FILE_KEY_SIZE", "hkdf_sha256", "hmac_sha256", "open_file_key", "seal_file_key"]
+__all__ = [
+    "FILE_KEY_SIZE",
+    "hkdf_sha256",
+    "hmac_sha256",
+    "hmac_sha256_matches",
+    "open_file_key",
+    "seal_file_key",
+]
 
 FILE_KEY_SIZE = 16
 _ZERO_NONCE = bytes(12)
@@ -28,6 +35,17 @@ def hmac_sha256(key: bytes, data: bytes) -> bytes:
     mac = hmac.HMAC(key, hashes.SHA256())
     mac.update(data)
     return mac.finalize()
+
+
+def hmac_sha256_matches(key: bytes, data: bytes, mac: bytes) -> bool:
+    """Whether ``mac`` is the HMAC-SHA-256 of ``data``, compared in constant time."""
+    check = hmac.HMAC(key, hashes.SHA256())
+    check.update(data)
+    try:
+        check.verify(mac)
+    except InvalidSignature:
+        return False
+    return True
 
 
 def seal_file_key(wrap_key: bytes, file_key: bytes) -> bytes:

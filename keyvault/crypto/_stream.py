@@ -3,12 +3,13 @@
 Chunk ``i`` is sealed under the payload key with the nonce ``i`` (11 bytes, big-endian)
 followed by a flag byte, 1 for the last chunk and 0 otherwise.
 
-Speed and memory: the calling thread reads blocks of ``_BATCH`` chunks with ``readinto``
-into a small ring of preallocated buffers and writes finished blocks in order; a thread
+Speed and memory: three stages overlap on all cores. A reader thread fills blocks of
+``_BATCH`` chunks with ``readinto`` from a small ring of preallocated buffers; a thread
 pool seals or opens the chunks of each block with ``encrypt_into``/``decrypt_into``
-(``cryptography`` >= 50 releases the GIL there), so reading, writing and the crypto of
-several blocks overlap on all cores. No per-chunk allocation happens, and memory is
-constant: ``_RING`` blocks of about 1 MiB in and out, whatever the file size.
+(``cryptography`` >= 50 releases the GIL there); the calling thread writes finished blocks
+in order. Reading and writing (kernel copies) each take about as long as the crypto, so
+each has its own thread. No per-chunk allocation happens, and memory is constant:
+``_RING`` blocks of about 1 MiB in and out, whatever the file size.
 
 Decryption rules (C2SP age "Payload", pinned down by the CCTV vectors): a short chunk must
 open as the last one; a full chunk is tried as not-last, then as last; a last chunk must
@@ -22,9 +23,10 @@ error as void (the file functions write to a temp file and delete it on error).
 from __future__ import annotations
 
 import os
-from collections import deque
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from queue import SimpleQueue
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -48,8 +50,7 @@ TAG_SIZE = 16
 ENCRYPTED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE
 NONCE_SIZE = 16
 _BATCH = 16  # chunks per block: 1 MiB
-_IN_FLIGHT = 4  # blocks being sealed or opened at once
-_RING = _IN_FLIGHT + 2  # + the block being read ahead + the one being written
+_RING = 6  # blocks in memory: being read, read ahead, in the pool, being written
 
 Progress = Callable[[int], None]
 
@@ -73,11 +74,51 @@ def _chunk_nonce(index: int, last: bool) -> bytes:
     return index.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
 
 
+# A block's input and output buffers.
+_Buffers = tuple[memoryview, memoryview]
 # A job: (first chunk index, bytes in the input block, whether the input ends with it).
 _Job = tuple[int, int, bool]
 # Its result: (bytes of output ready in the output block, error after them or None).
 _Result = tuple[int, PayloadError | None]
 _Work = Callable[[memoryview, memoryview, _Job], _Result]
+# What the reader hands the writer: a block in the works, the end (None), or its error.
+_Ready = tuple[_Buffers, _Job, Future[_Result]] | BaseException | None
+
+
+def _new_buffers(in_block: int, out_block: int) -> _Buffers:
+    return memoryview(bytearray(in_block)), memoryview(bytearray(out_block))
+
+
+def _read_blocks(
+    source: ReadInto,
+    current: _Buffers,
+    filled: int,
+    free: SimpleQueue[_Buffers | None],
+    ready: SimpleQueue[_Ready],
+    submit: Callable[[_Buffers, _Job], Future[_Result]],
+) -> None:
+    """The reader thread: fill free blocks in order and hand each to the pool and the writer.
+
+    A block is known to be the last one when the next read finds end of input, so one
+    block is always read ahead. Stops at end of input, at a ``None`` in ``free`` (the
+    writer gave up) or at an error, which it passes to the writer.
+    """
+    try:
+        index = 0
+        while True:
+            following = free.get()
+            if following is None:
+                return
+            next_filled = source.readinto_full(following[0]) if filled == len(current[0]) else 0
+            job = (index, filled, next_filled == 0)
+            ready.put((current, job, submit(current, job)))
+            if next_filled == 0:
+                ready.put(None)
+                return
+            index += _BATCH  # every block but the last holds exactly _BATCH chunks
+            current, filled = following, next_filled
+    except BaseException as error:  # handed to the writer, which raises it
+        ready.put(error)
 
 
 def _pipeline(
@@ -91,14 +132,17 @@ def _pipeline(
 ) -> int:
     """Read blocks, run ``work`` on them in a pool, write the outputs in order.
 
-    ``count(job_bytes_in, bytes_out)`` gives the plaintext size a finished block stands for.
-    """
-    ring = [(memoryview(bytearray(in_block)), memoryview(bytearray(out_block)))]
-    free: deque[tuple[memoryview, memoryview]] = deque(ring)
-    total = 0
-    index = 0
+    Three stages overlap: a reader thread fills input blocks (:func:`_read_blocks`), the
+    pool seals or opens them, and the calling thread writes the finished blocks in order,
+    reports progress and raises the first error. ``count(job_bytes_in, bytes_out)`` gives
+    the plaintext size a finished block stands for.
 
-    def emit(buffers: tuple[memoryview, memoryview], job: _Job, result: _Result) -> None:
+    On an error the reader is told to stop but not waited for: it may be blocked reading
+    a pipe, and it stops at its next block (its buffers are its own).
+    """
+    total = 0
+
+    def emit(buffers: _Buffers, job: _Job, result: _Result) -> None:
         nonlocal total
         size, error = result
         if size:
@@ -108,46 +152,42 @@ def _pipeline(
             progress(total)
         if error is not None:
             raise error
-        free.append(buffers)
 
-    current = free.popleft()
-    filled = source.readinto_full(current[0])
-    if filled < in_block:  # a small payload: one block, no thread pool
-        emit(current, (0, filled, True), work(current[0], current[1], (0, filled, True)))
+    first = _new_buffers(in_block, out_block)
+    filled = source.readinto_full(first[0])
+    if filled < in_block:  # a small payload: one block, no threads
+        job = (0, filled, True)
+        emit(first, job, work(first[0], first[1], job))
         return total
-    while len(ring) < _RING:
-        ring.append((memoryview(bytearray(in_block)), memoryview(bytearray(out_block))))
-        free.append(ring[-1])
-    pending: deque[tuple[tuple[memoryview, memoryview], _Job, Future[_Result]]] = deque()
+    free: SimpleQueue[_Buffers | None] = SimpleQueue()
+    for _ in range(_RING - 1):
+        free.put(_new_buffers(in_block, out_block))
+    ready: SimpleQueue[_Ready] = SimpleQueue()
     with ThreadPoolExecutor(_worker_count(), thread_name_prefix="keyvault-age") as pool:
+
+        def submit(buffers: _Buffers, job: _Job) -> Future[_Result]:
+            return pool.submit(work, buffers[0], buffers[1], job)
+
+        reader = threading.Thread(
+            target=_read_blocks,
+            args=(source, first, filled, free, ready, submit),
+            name="keyvault-age-reader",
+            daemon=True,
+        )
+        reader.start()
         try:
-            while True:
-                while not free:
-                    emit(*_result(pending.popleft()))
-                following = free.popleft()
-                next_filled = source.readinto_full(following[0]) if filled == in_block else 0
-                job = (index, filled, next_filled == 0)
-                pending.append((current, job, pool.submit(work, current[0], current[1], job)))
-                index += _BATCH  # every block but the last holds exactly _BATCH chunks
-                if next_filled == 0:
-                    free.appendleft(following)
-                    break
-                current, filled = following, next_filled
-                while len(pending) > _IN_FLIGHT:
-                    emit(*_result(pending.popleft()))
-            while pending:
-                emit(*_result(pending.popleft()))
-        finally:
-            for _, _, future in pending:
-                future.cancel()
+            while (item := ready.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                buffers, job, future = item
+                emit(buffers, job, future.result())
+                free.put(buffers)
+        except BaseException:
+            free.put(None)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    reader.join()
     return total
-
-
-def _result(
-    entry: tuple[tuple[memoryview, memoryview], _Job, Future[_Result]],
-) -> tuple[tuple[memoryview, memoryview], _Job, _Result]:
-    buffers, job, future = entry
-    return buffers, job, future.result()
 
 
 def _split(data: memoryview, job: _Job, chunk_size: int) -> Iterator[tuple[int, memoryview, bool]]:

@@ -263,6 +263,25 @@ def test_not_an_age_file_and_tampering_leave_no_output(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".kv-tmp")] == []
 
 
+def test_damage_inside_a_large_file_leaves_no_output(tmp_path: Path) -> None:
+    """20 MiB: the durable ``-o`` has started writing back verified plaintext (every 8 MiB)
+    when a damaged chunk after it is found; still nothing is left."""
+    identity, key = _keypair(tmp_path)
+    plain = _write(tmp_path / "in", os.urandom(20 * 1024 * 1024))
+    encrypted = tmp_path / "x.age"
+    _ok(run_cli("encrypt", "-r", str(identity.recipient), "-o", str(encrypted), str(plain)))
+    data = bytearray(encrypted.read_bytes())
+    data[-5 * (64 * 1024 + 16)] ^= 1  # a chunk in the last MiB, after 19 verified MiB
+    tampered = _write(tmp_path / "t.age", bytes(data))
+    result = run_cli("--json", "decrypt", "-i", str(key), "-o", str(tmp_path / "o"), str(tampered))
+    assert result.code == 1
+    assert result.json()["error"]["type"] == "PayloadError"
+    assert not (tmp_path / "o").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".kv-tmp")] == []
+    _ok(run_cli("decrypt", "-i", str(key), "-o", str(tmp_path / "o"), str(encrypted)))
+    assert (tmp_path / "o").read_bytes() == plain.read_bytes()
+
+
 def test_refuses_binary_to_a_terminal(tmp_path: Path) -> None:
     identity, _ = _keypair(tmp_path)
     plain = _write(tmp_path / "in", b"x")

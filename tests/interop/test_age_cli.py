@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,8 @@ pytestmark = pytest.mark.skipif(
     reason="needs the age and age-keygen CLIs on a POSIX system",
 )
 
-SIZES = [0, 1, 65535, 65536, 65537, 5 * 1024 * 1024 + 3]
+# ... and the payload pipeline's block boundaries (16 chunks, 1 MiB of plaintext)
+SIZES = [0, 1, 65535, 65536, 65537, 1024 * 1024, 2 * 1024 * 1024, 5 * 1024 * 1024 + 3]
 PASSPHRASE_SIZES = [0, 1, 65536, 65537, 3 * 1024 * 1024]
 PASSPHRASE = "interop test passphrase, not a real one"
 
@@ -233,3 +235,29 @@ def test_hash_of_large_round_trip_through_both(
     identities = parse_identity_file(Secret(key_file.read_text()))
     out = decrypt_bytes((tmp_path / "b.age").read_bytes(), identities)
     assert hashlib.sha256(out).digest() == hashlib.sha256(data).digest()
+
+
+def _keyvault(*args: str) -> None:
+    """Run the ``keyvault`` CLI as a process, the way a user does."""
+    command = [sys.executable, "-m", "keyvault_cli", *args]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+
+
+def test_cli_to_cli_large_files_both_ways(
+    tmp_path: Path, age_key: tuple[Path, X25519Recipient]
+) -> None:
+    """``keyvault encrypt``/``decrypt`` processes, file to file, beside ``age``: a file
+    larger than several writeback steps of the durable ``-o`` (8 MiB each)."""
+    key_file, recipient = age_key
+    plain = tmp_path / "plain"
+    plain.write_bytes(_data(19 * 1024 * 1024 + 11))
+    expected = hashlib.sha256(plain.read_bytes()).digest()
+    _keyvault("encrypt", "-r", str(recipient), "-o", str(tmp_path / "kv.age"), str(plain))
+    _age("-d", "-i", str(key_file), "-o", str(tmp_path / "by-age"), str(tmp_path / "kv.age"))
+    _age("-r", str(recipient), "-o", str(tmp_path / "age.age"), str(plain))
+    _keyvault(
+        "decrypt", "-i", str(key_file), "-o", str(tmp_path / "by-kv"), str(tmp_path / "age.age")
+    )
+    for name in ("by-age", "by-kv"):
+        assert hashlib.sha256((tmp_path / name).read_bytes()).digest() == expected
+    assert (tmp_path / "by-kv").stat().st_mode & 0o777 == 0o600
