@@ -156,7 +156,11 @@ def _no_match(header: Header, identities: Sequence[Identity]) -> Exception:
         return NoMatchingIdentityError(
             "the file is passphrase-encrypted", hint="decrypt it with its passphrase"
         )
-    return NoMatchingIdentityError()
+    # Said for a person (often an heir) holding the wrong key, not for an age expert.
+    return NoMatchingIdentityError(
+        hint="the key given does not open it: it was encrypted to another key; check that "
+        "it is the right key file, 24 words or recovery kit"
+    )
 
 
 def decrypt_stream(

@@ -131,9 +131,11 @@ def test_the_preview_with_someone_elses_words_shows_nothing(
     view.run_preview()
     qtbot.waitUntil(lambda: bool(error_dialogs()), timeout=30_000)
     message = error_dialogs()[0].text()
+    hint = error_dialogs()[0].informativeText()
     close_error_dialogs()
     # The core's words, as recover says them for a key that does not open the backup.
     assert message == "no identity matched any of the file's recipients"
+    assert "encrypted to another key" in hint
     assert view.last_contents is None
     assert not view.contents.isVisibleTo(view)
     assert view.contents.rowCount() == 0

@@ -253,6 +253,7 @@ def test_no_match_errors_say_what_to_do() -> None:
     with pytest.raises(NoMatchingIdentityError) as info:
         decrypt_bytes(by_key, [identity])
     assert not isinstance(info.value, WrongPassphraseError)
+    assert info.value.hint is not None and "encrypted to another key" in info.value.hint
     by_passphrase = encrypt_bytes(b"x", [_fast_scrypt("right")])
     with pytest.raises(WrongPassphraseError):
         decrypt_bytes(by_passphrase, [ScryptIdentity(Secret("wrong"))])
