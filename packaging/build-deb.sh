@@ -8,8 +8,10 @@
 # wrappers that exec the bundle), the .desktop entry and the hicolor icons under /usr/share.
 # The menu and icon caches are refreshed by the triggers of desktop-file-utils and
 # hicolor-icon-theme, so the package needs no maintainer scripts and `apt remove` leaves
-# nothing behind. Depends lists the system libraries the bundle does not carry: those of
-# Qt's xcb platform plugin (keyvault_gui/xcb_check.py has the same list) and of Qt itself.
+# nothing behind. Depends lists the system libraries the bundle does not carry (keyvault.spec
+# leaves them out, test-deb.sh checks): those of Qt's xcb platform plugin
+# (keyvault_gui/xcb_check.py has the same list) and of Qt itself. Each name exists on Debian 12
+# and Ubuntu 24.04 (there glib is libglib2.0-0t64, hence the alternative).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

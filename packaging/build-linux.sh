@@ -22,6 +22,7 @@ now_ns() { date +%s%N; }
 say() { printf 'build-linux: %s\n' "$*"; }
 fail() { printf 'build-linux: FAIL: %s\n' "$*" >&2; exit 1; }
 
+command -v objdump >/dev/null || fail "PyInstaller needs objdump: apt-get install binutils"
 mkdir -p "$BUILD"
 t0=$(now_ns)
 

@@ -26,6 +26,17 @@ if command -v desktop-file-validate >/dev/null; then
 fi
 say "ok: installed ($(dpkg-query -W -f='${Package} ${Version}' keyvault)), on PATH, in the menu"
 
+# The bundle carries no copy of a library the package depends on: a copy shadows the
+# system's for every library loaded beside it (Debian 12's glib in the bundle stopped Qt's
+# gtk3 theme plugin from loading on Ubuntu 24.04). packaging/keyvault.spec leaves them out.
+for pkg in $(dpkg-query -W -f='${Depends}' keyvault | tr ',|' '\n\n' | sed 's/(.*)//; s/ //g'); do
+    dpkg -L "$pkg" 2>/dev/null || true
+done | grep -E '/lib[^/]*\.so\.[0-9]+$' | xargs -rn1 basename | sort -u >"$TMP/system-libs"
+[ -s "$TMP/system-libs" ] || fail "no library found in the packages keyvault depends on"
+shadowed="$(find /opt/keyvault -name 'lib*.so*' -printf '%f\n' | sort -u | comm -12 - "$TMP/system-libs")"
+[ -z "$shadowed" ] || fail "the bundle carries its own copy of system libraries: $(echo $shadowed)"
+say "ok: the bundle uses the system's copy of the $(wc -l <"$TMP/system-libs") libraries of its Depends"
+
 # The installed CLI: version, a BIP39 vector accepted, a bad checksum refused.
 export KEYVAULT_HOME="$TMP/home"
 keyvault --version | grep -q "keyvault, version" || fail "keyvault --version"
