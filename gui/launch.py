@@ -1,7 +1,9 @@
 """The ``keyvault-gui`` command: check the system before Qt loads, then start the app.
 
 Imports no Qt until :func:`keyvault_gui.xcb_check.check` has passed: a missing xcb library
-makes Qt abort without a hint, so the missing packages are named first (exit 1).
+makes Qt abort without a hint, so the missing packages are named first (exit 1). A library
+Qt itself links (libEGL, libGL, fontconfig...) that will not load is named too, with the
+packages the README lists, instead of an ImportError traceback (exit 1).
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from collections.abc import Sequence
 
 from . import xcb_check
 
-__all__ = ["main"]
+__all__ = ["QT_SYSTEM_PACKAGES", "main"]
+
+#: The Debian/Ubuntu packages of the libraries Qt links on every platform (README's list).
+QT_SYSTEM_PACKAGES = ("libegl1", "libgl1", "libxkbcommon0", "libfontconfig1", "libdbus-1-3")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,7 +28,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem is not None:
         sys.stderr.write(f"keyvault-gui: error: {problem}\n")
         return 1
-    app = importlib.import_module("keyvault_gui.app")
+    try:
+        app = importlib.import_module("keyvault_gui.app")
+    except ImportError as exc:  # a shared library of Qt's that the dynamic loader refused
+        sys.stderr.write(
+            f"keyvault-gui: error: Qt could not load: {exc}\n"
+            f"hint: {xcb_check.apt_install_line(list(QT_SYSTEM_PACKAGES))}\n"
+        )
+        return 1
     return int(app.main(args))
 
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from keyvault_gui import xcb_check
+from keyvault_gui import launch, xcb_check
 
 
 @pytest.mark.parametrize(
@@ -89,6 +89,23 @@ def test_a_library_that_will_not_load_is_named_with_its_package(tmp_path: Path) 
     )
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("keyvault ")
+
+
+def test_a_qt_library_that_will_not_load_is_named_without_a_traceback(tmp_path: Path) -> None:
+    # A real dlopen failure of a library Qt links on every platform, offscreen included.
+    (tmp_path / "libEGL.so.1").write_bytes(b"not an ELF file")
+    env = {**os.environ, "LD_LIBRARY_PATH": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-m", "keyvault_gui", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Qt could not load" in result.stderr and "libEGL.so.1" in result.stderr
+    assert xcb_check.apt_install_line(list(launch.QT_SYSTEM_PACKAGES)) in result.stderr
 
 
 def test_the_message_is_one_apt_line() -> None:
