@@ -1,10 +1,12 @@
 """``keyvault backup``, ``status``, ``verify``, ``repair``, ``restore`` and ``recover``.
 
-Exit codes (ARCHITECTURE.md): 0 ok; 1 an error (a destination full or failing, an item
-that cannot be read); 3 the 3-2-1 policy is not met (``backup``, ``status``); 4 a copy
-is missing or damaged (``verify``, ``repair`` when something stays broken). A drive that
-is not connected is reported; only ``verify`` counts it (unless it is marked offline) as
-its copies missing.
+Exit codes (ARCHITECTURE.md): 0 ok; 1 an error (an item that cannot be read, no
+destination took the run); 3 the 3-2-1 policy is not met (``backup``, ``status``); 4 a
+copy is missing or damaged (``verify``, ``repair`` when something stays broken,
+``backup`` when a destination failed or held damage while another took the run: the
+rule is :attr:`~keyvault.backup.reports.BackupReport.exit_code`). A drive that is not
+connected is reported; only ``verify`` counts it (unless it is marked offline) as its
+copies missing.
 """
 
 from __future__ import annotations
@@ -146,7 +148,9 @@ def backup(dry_run: bool) -> None:
 
     Changed items get a new version, encrypted to the vault key, copied to each
     destination and read back; unchanged items cost nothing. A drive that is not
-    connected is reported and skipped. Exit 3 when an item is not 3-2-1 afterwards.
+    connected is reported and skipped. Exit 4 when a destination failed or held a
+    damaged copy while another took the new version, 1 when none did, 3 when an item
+    is not 3-2-1 afterwards.
     """
     from keyvault.backup.engine import backup as run_backup
 
@@ -180,15 +184,15 @@ def backup(dry_run: bool) -> None:
             click.echo(f"-> {dest.name}: {text}")
             for note in dest.notes:
                 click.echo(f"   {note}")
+            for damage in dest.damage:
+                click.echo(f"   DAMAGED: {damage}")
         if not report.dry_run:
             click.echo("")
             _echo_verdicts(report.verdicts)
 
     app.output.emit(report.to_dict(), human)
-    if report.failed:
-        raise click.exceptions.Exit(ExitCode.ERROR)
-    if not report.dry_run and not report.policy_met:
-        raise click.exceptions.Exit(ExitCode.POLICY_NOT_MET)
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)
 
 
 @click.command("status")

@@ -266,11 +266,15 @@ def _check_destinations(
         if seen.status in ("ahead", "newer-format"):
             result.state, result.message = "conflict", conflict_message(dest.name, seen, v)
             continue
+        record = v.state.dest(dest.name)
+        if seen.status == "none" and record is not None and record.manifest_sha256:
+            result.damage.append("its manifest was missing; a new one is written")
         if seen.status == "damaged":
-            result.notes.append("its manifest was damaged or not authentic; a new one was written")
+            result.damage.append("its manifest was damaged or not authentic; a new one is written")
         if seen.status == "older":
-            result.notes.append(
-                f"its manifest was an older one (generation {seen.generation}); replaced"
+            result.damage.append(
+                f"its manifest was replaced by an older one (generation {seen.generation}); "
+                "a new one is written"
             )
         if seen.status == "interrupted":
             result.notes.append("an interrupted run had left its manifest unrecorded; replaced")
@@ -427,6 +431,11 @@ def _sync_destination(
         copy = held.get(target.object_id)
         if copy is not None and copy.ok:
             continue
+        if copy is not None:
+            result.damage.append(
+                f"its copy of {candidate.item.name!r} version {target.version} was found "
+                f"missing or damaged ({copy.error or 'last check'}); copied again"
+            )
         spool = candidate.spool
         if spool is None or not spool.exists():
             spool = fetch_to_spool(v, target, sources, dest.name)
@@ -473,6 +482,21 @@ def _sync_destination(
     sealed = sealed_object_ids(v, dest)
     if sealed is not None:  # an unreadable sealed manifest: prune nothing this run
         _prune(v, dest, grace, result, manifest.object_ids() | sealed)
+    _note_bad_copies(v, dest.name, result)
+
+
+def _note_bad_copies(v: RunContext, dest: str, result: DestResult) -> None:
+    """Add to ``result.damage`` each copy at ``dest`` that the last check found missing or
+    damaged and this run did not write again (an older version: ``repair`` copies it)."""
+    for object_id, copy in sorted(v.state.copies(dest).items()):
+        if copy.ok:
+            continue
+        record = v.state.version_by_object(object_id)
+        what = f"{record.item!r} version {record.version}" if record else f"object {object_id}"
+        result.damage.append(
+            f"its copy of {what} was found missing or damaged "
+            f"({copy.error or 'last check'}); run 'keyvault repair'"
+        )
 
 
 def backup(

@@ -300,14 +300,21 @@ def unseal_manifest(
     document is malformed, the vault id differs from ``vault_id``, or the generation is
     below ``min_generation``; :class:`ConfigError` when a newer keyvault wrote it.
     """
+    # Untrusted until the MAC matches: anyone holding the public recipient can encrypt a
+    # manifest (deep nesting recurses in the parser; a lone surrogate such as "\ud800"
+    # parses but cannot be encoded again for the MAC).
     try:
         document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise RollbackError("the manifest is damaged or not authentic") from None
     if not isinstance(document, dict) or not isinstance(document.get("mac"), str):
         raise RollbackError("the manifest is damaged or not authentic")
     claimed = document.pop("mac")
-    if not hmac.compare_digest(claimed.encode(), _mac(document, mac_key).encode()):
+    try:
+        expected = _mac(document, mac_key)
+    except (UnicodeEncodeError, RecursionError):
+        raise RollbackError("the manifest is damaged or not authentic") from None
+    if not hmac.compare_digest(claimed.encode("utf-8", "replace"), expected.encode()):
         raise RollbackError("the manifest is not authentic (forged, damaged or another vault's)")
     version = document.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool):

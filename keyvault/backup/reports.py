@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from keyvault.errors import ExitCode
 from keyvault.vault.state import format_time
 from keyvault.wallets.identity import Identity
 
@@ -86,7 +87,9 @@ class DestResult:
     """What a backup did at one destination.
 
     ``state``: ``ok``, ``missing`` (not available: skipped), ``conflict`` (another writer's
-    newer manifest: not overwritten), ``full`` or ``failed``.
+    newer manifest: not overwritten), ``full`` or ``failed``. ``damage``: one line for
+    each missing or damaged thing the run found there (a manifest it replaced, a copy a
+    check had found damaged), also when the run wrote it again.
     """
 
     name: str
@@ -98,10 +101,17 @@ class DestResult:
     manifest_generation: int | None = None
     pruned: int = 0
     notes: list[str] = field(default_factory=list)
+    damage: list[str] = field(default_factory=list)
+
+    @property
+    def troubled(self) -> bool:
+        """True when this destination failed, refused the run, or held something missing
+        or damaged (a missing drive is not trouble: it is reported and skipped)."""
+        return self.state in ("failed", "full", "conflict") or bool(self.damage)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return dict(self.__dict__)
+        return {**self.__dict__, "troubled": self.troubled}
 
 
 @dataclass
@@ -132,6 +142,28 @@ class BackupReport:
         """True when every item's verdict is ``ok``."""
         return all(v.state != "not-met" for v in self.verdicts)
 
+    @property
+    def exit_code(self) -> int:
+        """The exit code of ``keyvault backup`` (the one place it is decided):
+
+        1 (:attr:`ExitCode.ERROR`) when an item could not be read, or when destinations
+        were in trouble (:attr:`DestResult.troubled`) and none of them ended ``ok``: no
+        copy was made at all; 4 (:attr:`ExitCode.COPY_MISSING_OR_DAMAGED`) when a
+        destination was in trouble while another one took the run: that destination's
+        copy is missing or damaged, the others hold the new version; 3
+        (:attr:`ExitCode.POLICY_NOT_MET`) when an item is not 3-2-1 afterwards; else 0.
+        A dry run never gives 3.
+        """
+        if any(i.action == "failed" for i in self.items):
+            return ExitCode.ERROR
+        if any(d.troubled for d in self.destinations):
+            if any(d.state == "ok" for d in self.destinations):
+                return ExitCode.COPY_MISSING_OR_DAMAGED
+            return ExitCode.ERROR
+        if not self.dry_run and not self.policy_met:
+            return ExitCode.POLICY_NOT_MET
+        return ExitCode.OK
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
@@ -143,6 +175,7 @@ class BackupReport:
             "writes": self.writes,
             "failed": self.failed,
             "policy_met": self.policy_met,
+            "exit_code": self.exit_code,
             "status": [v.to_dict() for v in self.verdicts],
         }
 

@@ -27,6 +27,7 @@ from keyvault.errors import (
     AlreadyExistsError,
     ConfigError,
     DamagedFileError,
+    DamagedObjectError,
     DestinationError,
     DestinationUnavailableError,
     KeyvaultError,
@@ -235,6 +236,7 @@ def restore(
             raise NotFoundError(f"no destination called {from_dest!r}")
         holders = {c.dest for c in state.copies_of(record.object_id)}
         errors: list[str] = []
+        damaged = False
         try:
             for dest in candidates:
                 if dest.name not in holders:
@@ -261,6 +263,7 @@ def restore(
                         )
                 except DestinationError as exc:
                     errors.append(f"{dest.name}: {exc.message}")
+                    damaged = damaged or isinstance(exc, DamagedObjectError)
                     continue
                 return RestoreResult(
                     name, record.kind, record.version, Path(out), size, record.sha256, dest.name
@@ -268,9 +271,9 @@ def restore(
         finally:
             v.clear_spool()
         detail = "; ".join(errors) or "no available destination holds it"
-        raise DestinationUnavailableError(
-            f"no intact copy of {name!r} version {record.version} could be read ({detail})"
-        )
+        message = f"no intact copy of {name!r} version {record.version} could be read ({detail})"
+        # A copy that was reached and found damaged is exit 4; none reached is exit 1.
+        raise DamagedObjectError(message) if damaged else DestinationUnavailableError(message)
 
 
 def _find_vault_ids(source: Destination) -> list[str]:

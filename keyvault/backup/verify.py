@@ -15,10 +15,12 @@ from keyvault.destinations.wrappers import CheckedDestination
 from keyvault.errors import (
     DamagedObjectError,
     DestinationError,
+    DestinationRetriesExhaustedError,
     DestinationUnavailableError,
     KeyvaultError,
     NotFoundError,
     ObjectNotFoundError,
+    RetryableDestinationError,
 )
 from keyvault.vault.lock import RunLock
 from keyvault.vault.state import open_state, utc_now
@@ -46,6 +48,13 @@ __all__ = [
     "repair",
     "verify",
 ]
+
+#: A destination that could not be reached: nothing is learnt about what it holds.
+_UNREACHED = (
+    DestinationUnavailableError,
+    RetryableDestinationError,
+    DestinationRetriesExhaustedError,
+)
 
 
 def _expected_objects(
@@ -123,6 +132,11 @@ def _check_object(
     except DamagedObjectError:
         check.result, check.message = "damaged", "it is larger than recorded in the manifest"
         return check
+    except _UNREACHED:
+        raise
+    except DestinationError as exc:  # something else in its place (a symlink, ...)
+        check.result, check.message = "damaged", exc.message
+        return check
 
 
 def _verify_destination(
@@ -194,6 +208,10 @@ def _verify_destination(
             data = get_bytes(dest, v.key_key)
         except ObjectNotFoundError:
             key_check.result, key_check.message = "missing", "key.age is missing"
+        except _UNREACHED:
+            raise
+        except DestinationError as exc:  # too large, a symlink, ...: not the key we wrote
+            key_check.result, key_check.message = "damaged", exc.message
         else:
             if sha256(data) != record.key_sha256:
                 key_check.result, key_check.message = "damaged", "key.age does not match"
