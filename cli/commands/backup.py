@@ -32,7 +32,16 @@ if TYPE_CHECKING:
     from keyvault.backup.engine import ProgressEvent, ProgressFn
     from keyvault.backup.policy import Verdict
 
-__all__ = ["backup", "recover", "repair", "restore", "status", "vault_identities", "verify"]
+__all__ = [
+    "backup",
+    "read_shares",
+    "recover",
+    "repair",
+    "restore",
+    "status",
+    "vault_identities",
+    "verify",
+]
 
 
 # --- progress ----------------------------------------------------------------------------
@@ -343,8 +352,13 @@ def restore(
         )
     app.output.emit(
         {"restored": result.to_dict()},
-        f"restored {result.name} version {result.version} from {result.source} to {result.path}",
+        f"restored {result.name} version {result.version} from {result.source} to "
+        f"{result.path}\n    {result.identity_line}",
     )
+    if result.identity_check == "different":
+        # On stderr too: a script parsing stdout must still see it.
+        click.echo(f"WARNING {result.name!r}: {result.identity_line}", err=True)
+        raise click.exceptions.Exit(ExitCode.COPY_MISSING_OR_DAMAGED)
 
 
 def _recover_identities(
@@ -368,16 +382,21 @@ def _recover_identities(
     if shares_file:
         from keyvault.paper.kit import identity_from_shares
 
-        text = _read_text_file(shares_file, "shares")
-        try:
-            # One share per line, typed or from 'keyvault scan'; a page scanned twice counts once.
-            lines = dict.fromkeys(
-                " ".join(line.split()).lower() for line in text.reveal_text().splitlines()
-            )
-            return [identity_from_shares([Secret(line, label="share") for line in lines if line])]
-        finally:
-            text.wipe()
+        return [identity_from_shares(read_shares(shares_file))]
     return None
+
+
+def read_shares(shares_file: str) -> list[Secret]:
+    """SLIP-39 shares from FILE ('-': stdin), one per line, typed or from 'keyvault scan';
+    a page scanned twice counts once."""
+    text = _read_text_file(shares_file, "shares")
+    try:
+        lines = dict.fromkeys(
+            " ".join(line.split()).lower() for line in text.reveal_text().splitlines()
+        )
+        return [Secret(line, label="share") for line in lines if line]
+    finally:
+        text.wipe()
 
 
 @click.command("recover")
@@ -457,6 +476,7 @@ def recover(
         click.echo(f"vault {report.vault_id}, manifest generation {report.generation}")
         for item in report.restored:
             click.echo(f"restored {item.name} version {item.version} -> {item.path}")
+            click.echo(f"    {item.identity_line}")
             found = guards.get(item.name)
             if found is not None:
                 click.echo(f"    {found.line}")
@@ -474,13 +494,25 @@ def recover(
         "invalid": "the seal does not verify with this vault key",
     }[report.seal]
     click.echo(f"seal: {seal_line}", err=True)
+    for item in report.restored:
+        if item.identity_check == "different":
+            click.echo(f"WARNING {item.name!r}: {item.identity_line}", err=True)
     for sealed in report.sealed_versions:
         facts = sealed.to_dict()
+        if sealed.same_wallet:
+            click.echo(
+                f"note {sealed.name!r}: version {facts['current_version']} was written after "
+                f"the owner's seal and holds the same wallet as the sealed version "
+                f"{sealed.version} ({facts['sealed_proof']}), restored beside it as "
+                f"{sealed.path}",
+                err=True,
+            )
+            continue
         click.echo(
             f"WARNING {sealed.name!r}: version {facts['current_version']} "
             f"({facts['current_proof'] or 'not restored'}) was written after the owner's "
-            f"seal; the sealed version {sealed.version} ({facts['sealed_proof']}) is "
-            f"restored beside it as {sealed.path}",
+            f"seal and is NOT the sealed wallet; the sealed version {sealed.version} "
+            f"({facts['sealed_proof']}) is restored beside it as {sealed.path}",
             err=True,
         )
     payload: dict[str, Any] = report.to_dict()
@@ -489,5 +521,5 @@ def recover(
         if found is not None:
             entry.update(fingerprint=found.fingerprint, **found.guard.payload())
     app.output.emit(payload, human)
-    if report.failed:
-        raise click.exceptions.Exit(ExitCode.COPY_MISSING_OR_DAMAGED)
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)

@@ -33,7 +33,8 @@ that cannot be read safely while its program runs (Bitcoin Core's):
 
 The other operations live in modules named for them: :func:`status` (:mod:`.status`),
 :func:`verify` and :func:`repair` (:mod:`.verify`), :func:`restore`, :func:`recover`
-and :func:`recover_from_source` (:mod:`.restore`); what they return is in
+and :func:`recover_from_source` (:mod:`.restore`), :func:`list_source` (:mod:`.sources`);
+what they return is in
 :mod:`keyvault.backup.reports`.
 """
 
@@ -60,10 +61,12 @@ from keyvault.errors import (
     KeyvaultError,
     SourceChangedError,
 )
+from keyvault.vault import identities as recorded_identities
 from keyvault.vault.config import ItemConfig
 from keyvault.vault.items import phrase_digest, phrase_record_path
 from keyvault.vault.lock import RunLock
 from keyvault.vault.state import VersionRecord, format_time, open_state, utc_now
+from keyvault.wallets.identity import Identity
 
 from .catalog import (
     SeenManifest,
@@ -78,6 +81,7 @@ from .catalog import (
     write_manifest,
 )
 from .originals import open_original, original_digest, record_original, recorded_digest, source_path
+from .proof import KEPT_FOR_IDENTITY, snapshot_identity
 from .reports import (
     BackupReport,
     CopyCheck,
@@ -95,6 +99,7 @@ from .reports import (
 from .restore import recover, recover_from_source, restore
 from .run import HashSink, RunContext, as_binary, open_destinations, sha256
 from .snapshot import fingerprint
+from .sources import list_source
 from .status import status, status_of
 from .transfer import delete, ensure_key, ensure_marker, fetch_to_spool, put_checked
 from .verify import repair, verify
@@ -114,6 +119,7 @@ __all__ = [
     "VerifiedDest",
     "VerifyReport",
     "backup",
+    "list_source",
     "open_destinations",
     "recover",
     "recover_from_source",
@@ -182,6 +188,8 @@ def _encrypt_item(v: RunContext, item: ItemConfig, version: int) -> tuple[Versio
     for attempt in range(2):
         try:
             with open_original(v, item) as snapshot, atomic_writer(spool) as handle:
+                if snapshot.kind == "file":
+                    snapshot.keep(KEPT_FOR_IDENTITY)
                 sink = HashSink(handle)
                 encrypt_stream(
                     as_binary(snapshot),
@@ -191,6 +199,9 @@ def _encrypt_item(v: RunContext, item: ItemConfig, version: int) -> tuple[Versio
                 )
                 plain_sha, plain_size = snapshot.sha256, snapshot.size
                 root_name = snapshot.root_name
+                identity = snapshot_identity(
+                    item.kind, snapshot.kept, snapshot.head, root_name, plain_sha
+                )
             break
         except SourceChangedError:
             if attempt == 1:
@@ -208,6 +219,7 @@ def _encrypt_item(v: RunContext, item: ItemConfig, version: int) -> tuple[Versio
         stored_sha256=sink.sha256,
         recipient=v.recipient_text,
         source_name=root_name,
+        identity=identity,
     )
     return record, spool
 
@@ -231,8 +243,18 @@ def _phrase_version(v: RunContext, item: ItemConfig, version: int) -> tuple[Vers
         stored_sha256=sha256(data),
         recipient=digest.recipient or v.recipient_text,
         phrase_kind=item.phrase_kind,
+        identity=_recorded_identity(v, item.name),
     )
     return record, spool
+
+
+def _recorded_identity(v: RunContext, name: str) -> Identity | None:
+    """A phrase item's identity as recorded when it was added (the record itself is
+    encrypted to the vault key, which a backup does not hold)."""
+    try:
+        return recorded_identities.load(v.home).get(name)
+    except KeyvaultError:  # a damaged identities.json: the version goes without one
+        return None
 
 
 def _unchanged(v: RunContext, item: ItemConfig, sha: str, print_now: str | None) -> bool:
@@ -275,6 +297,11 @@ def _check_destinations(
             result.damage.append(
                 f"its manifest was replaced by an older one (generation {seen.generation}); "
                 "a new one is written"
+            )
+        if seen.status == "foreign":
+            result.damage.append(
+                f"its manifest (generation {seen.generation}) was not written by this machine "
+                "nor sealed by the owner; a new one is written (see 'keyvault verify')"
             )
         if seen.status == "interrupted":
             result.notes.append("an interrupted run had left its manifest unrecorded; replaced")

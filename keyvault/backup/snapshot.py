@@ -94,6 +94,23 @@ class SnapshotStream(io.RawIOBase):
         self.root_name = root_name
         #: Entries left out of a folder snapshot (relative paths), with the reason.
         self.skipped: list[tuple[str, str]] = []
+        self._keep = 0
+        self._kept = bytearray()
+
+    def keep(self, limit: int) -> None:
+        """Keep a copy of the first ``limit`` (+1) bytes read from now on (for the
+        wallet's identity, :mod:`.proof`): :attr:`kept` and :attr:`head`."""
+        self._keep = limit
+
+    @property
+    def kept(self) -> bytes | None:
+        """The whole plaintext read, when it was at most the ``keep`` limit, else None."""
+        return bytes(self._kept) if len(self._kept) <= self._keep else None
+
+    @property
+    def head(self) -> bytes:
+        """The first bytes read (at most 4096) while keeping."""
+        return bytes(self._kept[:4096])
 
     def readable(self) -> bool:
         return True
@@ -113,6 +130,8 @@ class SnapshotStream(io.RawIOBase):
         self._pending = self._pending[count:]
         self._hash.update(piece)
         self._size += count
+        if len(self._kept) <= self._keep:
+            self._kept += piece[: self._keep + 1 - len(self._kept)]
         return count
 
     @property
