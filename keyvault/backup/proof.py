@@ -18,6 +18,7 @@ rebuilt to compare, e.g. a BIP39 passphrase that was not stored with the phrase)
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -91,7 +92,9 @@ def compare(recorded: Identity | None, found: Identity | None, sha256: str) -> I
         return "unknown"
     if recorded.kind == "bip39" and recorded.bip39_passphrase and not found.bip39_passphrase:
         return "unknown"
-    return "same" if recorded.same_wallet(found) else "different"
+    # The format is read partly from the file's name, which a restore chooses: not part
+    # of which wallet it is.
+    return "same" if recorded.same_wallet(replace(found, format=recorded.format)) else "different"
 
 
 def describe(check: IdentityCheck, recorded: Identity | None, found: Identity | None) -> str:
