@@ -17,7 +17,8 @@ modules, each named for its one job:
 - :mod:`.untar`: a folder archive extracted safely (tarfile's ``data`` filter rules).
 - :mod:`.catalog`: what each destination holds; its manifest built, read and written.
 - :mod:`.manifest`: the manifest document (pure: encrypt, decrypt, seal).
-- :mod:`.retention` (pure): which versions are kept; :mod:`.reports`: what calls return.
+- :mod:`.retention` (pure): which versions are kept; :mod:`.room`: pruning to make room
+  for the newest version at a full destination; :mod:`.reports`: what calls return.
 - :mod:`.setup`: adding and checking destinations (``dest add``).
 - :mod:`.drill`: recovery drills (the owner proves a restore works); :mod:`.drilldates`
   when each copy was last drilled, which are overdue or failed; :mod:`.sharedrill` every
@@ -42,6 +43,7 @@ __all__ = [
     "reports",
     "restore",
     "retention",
+    "room",
     "run",
     "sealcheck",
     "setup",

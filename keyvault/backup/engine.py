@@ -65,7 +65,7 @@ from keyvault.vault import identities as recorded_identities
 from keyvault.vault.config import ItemConfig
 from keyvault.vault.items import phrase_digest, phrase_record_path
 from keyvault.vault.lock import RunLock
-from keyvault.vault.state import VersionRecord, format_time, open_state, utc_now
+from keyvault.vault.state import VersionRecord, open_state, utc_now
 from keyvault.wallets.identity import Identity
 
 from .catalog import (
@@ -97,6 +97,7 @@ from .reports import (
     VerifyReport,
 )
 from .restore import recover, recover_from_source, restore
+from .room import make_room
 from .run import HashSink, RunContext, as_binary, open_destinations, sha256
 from .snapshot import fingerprint
 from .sources import list_source
@@ -391,55 +392,6 @@ def _prepare_items(v: RunContext, report: list[ItemResult], dry_run: bool) -> li
     return candidates
 
 
-def _prunable_when_full(v: RunContext, dest: str, keep: str) -> list[VersionRecord]:
-    """Versions at ``dest`` that may go to make room, oldest first: never an item's newest
-    stored version, never its newest deep-verified one, never ``keep`` (being written)."""
-    held = v.state.copies(dest)
-    found: list[VersionRecord] = []
-    for item in v.config.items:
-        stored = [r for r in v.state.versions(item.name) if r.object_id in held]
-        if len(stored) < 2:
-            continue
-        protected = {stored[-1].object_id, keep}
-        deep = [r for r in stored if r.deep_verified_at is not None]
-        if deep:
-            protected.add(max(deep, key=lambda r: (r.deep_verified_at, r.version)).object_id)
-        found += [r for r in stored if r.object_id not in protected]
-    return sorted(found, key=lambda r: (r.created, r.version))
-
-
-def _make_room(
-    v: RunContext, dest: CheckedDestination, seen: SeenManifest, result: DestResult, keep: str
-) -> bool:
-    """Prune ``dest``'s oldest prunable version: a manifest without it is written first
-    (so the manifest there never names a missing object), then the object is deleted;
-    when even the manifest does not fit, the object goes first.
-    False when nothing may be pruned (the destination fails as full)."""
-    sealed = sealed_object_ids(v, dest)
-    if sealed is None:
-        return False  # the sealed manifest cannot be read: do not guess what it names
-    prunable = [r for r in _prunable_when_full(v, dest.name, keep) if r.object_id not in sealed]
-    if not prunable:
-        return False
-    victim = prunable[0]
-    v.state.remove_copy(dest.name, victim.object_id)
-    try:
-        write_manifest(v, dest, result, floor=seen.generation or 0)
-        delete(dest, v.object_key(victim.object_id))
-    except DestinationFullError:
-        # Not even room for the manifest: the object goes first (until the manifest is
-        # written, the one there names an older version that is no longer held).
-        delete(dest, v.object_key(victim.object_id))
-        write_manifest(v, dest, result, floor=seen.generation or 0)
-    result.writes += 1
-    result.pruned += 1
-    result.notes.append(
-        f"the destination was full: pruned {victim.item!r} version {victim.version} "
-        f"(stored {format_time(victim.created)}) to make room for the newest"
-    )
-    return True
-
-
 def _sync_destination(
     v: RunContext,
     dest: CheckedDestination,
@@ -488,7 +440,7 @@ def _sync_destination(
                 break
             except DestinationFullError:
                 # The newest version first: make room by pruning an older one, then retry.
-                if not _make_room(v, dest, seen, result, keep=target.object_id):
+                if not make_room(v, dest, seen, result, keep=target.object_id):
                     raise
         v.state.record_copy(dest.name, target.object_id, v.now)
         result.uploaded += 1
@@ -503,7 +455,7 @@ def _sync_destination(
         except DestinationFullError:
             # The object fit but the manifest naming it did not: make room the same way
             # (pruning writes a manifest itself, so build it again and see if it is current).
-            if not _make_room(v, dest, seen, result, keep=""):
+            if not make_room(v, dest, seen, result, keep=""):
                 raise
             manifest = build_manifest(v, dest.name, 0)
     sealed = sealed_object_ids(v, dest)

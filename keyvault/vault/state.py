@@ -12,7 +12,7 @@ wallet each version holds); never a key, a passphrase or a phrase.
 The state is a cache of what this machine did and saw; the destinations' manifests are
 the record. Losing it costs re-verification, not data.
 
-This module is longer than most (about 700 lines) on purpose: it is the one place that
+This module is longer than most (about 750 lines) on purpose: it is the one place that
 knows the database, each table's schema beside the reads and writes of that table.
 """
 

@@ -25,6 +25,7 @@ FRONT_DOORS = {
         "reports",
         "restore",
         "retention",
+        "room",
         "run",
         "sealcheck",
         "setup",
