@@ -241,6 +241,16 @@ def _drill_copy(
     )
 
 
+def _learn_version_identity(home: Path, item: str, version: int | None, found: Identity) -> None:
+    """Record the identity a drill proved for a version that has none (backed up by an
+    earlier release): the next backup writes it into the manifest, so a new machine can
+    compare too."""
+    with open_state(home) as state:
+        for record in state.versions(item):
+            if record.version == version and record.identity is None:
+                state.record_version_identity(record.object_id, found)
+
+
 # --- the owner's seal -------------------------------------------------------------------
 
 
@@ -377,6 +387,8 @@ def drill(
         report.bytes_downloaded += done.size
         if done.result == "recorded" and done.found is not None:
             records[item.name] = done.found
+        if done.result in ("proven", "recorded") and done.found is not None:
+            _learn_version_identity(home, item.name, done.version, done.found)
         if done.result != "unreachable":
             entry = dict(state.get(key, {}))
             entry.update(drilled=format_time(now), result=done.result, size=done.size)

@@ -7,7 +7,9 @@ before anything is restored.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from pathlib import Path
 
 from keyvault.backup.engine import list_source
@@ -118,3 +120,24 @@ def test_list_source_shows_what_a_source_holds(kv_home: Path, tmp_path: Path) ->
     sealed = list_source(str(usb), home=fresh, passphrase=Secret(PASSPHRASE))
     assert sealed.seal == "sealed" and all(h.sealed for h in sealed.items)
     assert json.loads(json.dumps(sealed.to_dict()))["items"][0]["proof"]
+
+
+def test_a_drill_gives_versions_of_earlier_releases_their_identity(
+    kv_home: Path, tmp_path: Path
+) -> None:
+    usb, _ = _vault(kv_home, tmp_path)
+    # As an earlier release left them: versions with no identity, a manifest without any.
+    with contextlib.closing(sqlite3.connect(kv_home / "state.db")) as db, db:
+        db.execute("DELETE FROM version_identities")
+    assert run_cli("backup").code in (0, 3)
+
+    def identities() -> dict[str, object]:
+        items = manifest_of(usb, kv_home)["items"]
+        return {i["name"]: i["versions"][-1]["identity"] for i in items}  # type: ignore[attr-defined]
+
+    assert identities() == {"ledger": None, "hot": None}
+    assert run_cli("drill", env=ENV).code == 0
+    assert run_cli("backup").code in (0, 3)
+    found = identities()
+    assert found["ledger"]["fingerprint"] == wallet.phrase_fingerprint(PHRASE)  # type: ignore[index]
+    assert found["hot"]["kind"] == "sha256"  # type: ignore[index]
