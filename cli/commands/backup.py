@@ -1,10 +1,12 @@
 """``keyvault backup``, ``status``, ``verify``, ``repair``, ``restore`` and ``recover``.
 
-Exit codes (ARCHITECTURE.md): 0 ok; 1 an error (a destination full or failing, an item
-that cannot be read); 3 the 3-2-1 policy is not met (``backup``, ``status``); 4 a copy
-is missing or damaged (``verify``, ``repair`` when something stays broken). A drive that
-is not connected is reported; only ``verify`` counts it (unless it is marked offline) as
-its copies missing.
+Exit codes (ARCHITECTURE.md): 0 ok; 1 an error (an item that cannot be read, no
+destination took the run); 3 the 3-2-1 policy is not met (``backup``, ``status``); 4 a
+copy is missing or damaged (``verify``, ``repair`` when something stays broken,
+``backup`` when a destination failed or held damage while another took the run: the
+rule is :attr:`~keyvault.backup.reports.BackupReport.exit_code`). A drive that is not
+connected is reported; only ``verify`` counts it (unless it is marked offline) as its
+copies missing.
 """
 
 from __future__ import annotations
@@ -30,7 +32,16 @@ if TYPE_CHECKING:
     from keyvault.backup.engine import ProgressEvent, ProgressFn
     from keyvault.backup.policy import Verdict
 
-__all__ = ["backup", "recover", "repair", "restore", "status", "vault_identities", "verify"]
+__all__ = [
+    "backup",
+    "read_shares",
+    "recover",
+    "repair",
+    "restore",
+    "status",
+    "vault_identities",
+    "verify",
+]
 
 
 # --- progress ----------------------------------------------------------------------------
@@ -146,7 +157,9 @@ def backup(dry_run: bool) -> None:
 
     Changed items get a new version, encrypted to the vault key, copied to each
     destination and read back; unchanged items cost nothing. A drive that is not
-    connected is reported and skipped. Exit 3 when an item is not 3-2-1 afterwards.
+    connected is reported and skipped. Exit 4 when a destination failed or held a
+    damaged copy while another took the new version, 1 when none did, 3 when an item
+    is not 3-2-1 afterwards.
     """
     from keyvault.backup.engine import backup as run_backup
 
@@ -180,15 +193,15 @@ def backup(dry_run: bool) -> None:
             click.echo(f"-> {dest.name}: {text}")
             for note in dest.notes:
                 click.echo(f"   {note}")
+            for damage in dest.damage:
+                click.echo(f"   DAMAGED: {damage}")
         if not report.dry_run:
             click.echo("")
             _echo_verdicts(report.verdicts)
 
     app.output.emit(report.to_dict(), human)
-    if report.failed:
-        raise click.exceptions.Exit(ExitCode.ERROR)
-    if not report.dry_run and not report.policy_met:
-        raise click.exceptions.Exit(ExitCode.POLICY_NOT_MET)
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)
 
 
 @click.command("status")
@@ -339,8 +352,13 @@ def restore(
         )
     app.output.emit(
         {"restored": result.to_dict()},
-        f"restored {result.name} version {result.version} from {result.source} to {result.path}",
+        f"restored {result.name} version {result.version} from {result.source} to "
+        f"{result.path}\n    {result.identity_line}",
     )
+    if result.identity_check == "different":
+        # On stderr too: a script parsing stdout must still see it.
+        click.echo(f"WARNING {result.name!r}: {result.identity_line}", err=True)
+        raise click.exceptions.Exit(ExitCode.COPY_MISSING_OR_DAMAGED)
 
 
 def _recover_identities(
@@ -364,16 +382,21 @@ def _recover_identities(
     if shares_file:
         from keyvault.paper.kit import identity_from_shares
 
-        text = _read_text_file(shares_file, "shares")
-        try:
-            # One share per line, typed or from 'keyvault scan'; a page scanned twice counts once.
-            lines = dict.fromkeys(
-                " ".join(line.split()).lower() for line in text.reveal_text().splitlines()
-            )
-            return [identity_from_shares([Secret(line, label="share") for line in lines if line])]
-        finally:
-            text.wipe()
+        return [identity_from_shares(read_shares(shares_file))]
     return None
+
+
+def read_shares(shares_file: str) -> list[Secret]:
+    """SLIP-39 shares from FILE ('-': stdin), one per line, typed or from 'keyvault scan';
+    a page scanned twice counts once."""
+    text = _read_text_file(shares_file, "shares")
+    try:
+        lines = dict.fromkeys(
+            " ".join(line.split()).lower() for line in text.reveal_text().splitlines()
+        )
+        return [Secret(line, label="share") for line in lines if line]
+    finally:
+        text.wipe()
 
 
 @click.command("recover")
@@ -453,6 +476,7 @@ def recover(
         click.echo(f"vault {report.vault_id}, manifest generation {report.generation}")
         for item in report.restored:
             click.echo(f"restored {item.name} version {item.version} -> {item.path}")
+            click.echo(f"    {item.identity_line}")
             found = guards.get(item.name)
             if found is not None:
                 click.echo(f"    {found.line}")
@@ -470,13 +494,25 @@ def recover(
         "invalid": "the seal does not verify with this vault key",
     }[report.seal]
     click.echo(f"seal: {seal_line}", err=True)
+    for item in report.restored:
+        if item.identity_check == "different":
+            click.echo(f"WARNING {item.name!r}: {item.identity_line}", err=True)
     for sealed in report.sealed_versions:
         facts = sealed.to_dict()
+        if sealed.same_wallet:
+            click.echo(
+                f"note {sealed.name!r}: version {facts['current_version']} was written after "
+                f"the owner's seal and holds the same wallet as the sealed version "
+                f"{sealed.version} ({facts['sealed_proof']}), restored beside it as "
+                f"{sealed.path}",
+                err=True,
+            )
+            continue
         click.echo(
             f"WARNING {sealed.name!r}: version {facts['current_version']} "
             f"({facts['current_proof'] or 'not restored'}) was written after the owner's "
-            f"seal; the sealed version {sealed.version} ({facts['sealed_proof']}) is "
-            f"restored beside it as {sealed.path}",
+            f"seal and is NOT the sealed wallet; the sealed version {sealed.version} "
+            f"({facts['sealed_proof']}) is restored beside it as {sealed.path}",
             err=True,
         )
     payload: dict[str, Any] = report.to_dict()
@@ -485,5 +521,5 @@ def recover(
         if found is not None:
             entry.update(fingerprint=found.fingerprint, **found.guard.payload())
     app.output.emit(payload, human)
-    if report.failed:
-        raise click.exceptions.Exit(ExitCode.COPY_MISSING_OR_DAMAGED)
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)

@@ -19,7 +19,7 @@ from keyvault.errors import ExitCode
 
 from ..context import get_app
 from ..options import passphrase_file_option
-from .backup import _recover_identities, vault_identities
+from .backup import _recover_identities, read_shares, vault_identities
 
 __all__ = ["drill", "seal"]
 
@@ -56,29 +56,47 @@ _WORDS = {
 @click.option(
     "-i", "--identity", "identity_file", metavar="AGE_KEY_FILE", help="The vault key file."
 )
+@click.option(
+    "--shares-file",
+    metavar="FILE",
+    help="The SLIP-39 shares of a split recovery kit, one per line: every combination "
+    "of them that SLIP-39 allows must open the vault key.",
+)
 @passphrase_file_option
 def drill(
     budget: int | None,
     drill_every: int,
     phrase_file: str | None,
     identity_file: str | None,
+    shares_file: str | None,
     passphrase_file: str | None,
 ) -> None:
     """Restore each item from each destination and prove it is still the same wallet.
 
     The vault key comes from the 24 words, the age key file or the vault passphrase
     (asked for when nothing else is given). Nothing is written but the drill dates and
-    identities recorded for the first time.
+    identities recorded for the first time. With --shares-file, the printed shares of a
+    split kit are drilled too: each T-of-N combination must open the vault key.
     """
     from keyvault.backup.drill import drill as run_drill
+    from keyvault.backup.sharedrill import drill_shares
+    from keyvault.vault.config import load_config
 
     app = get_app()
     if sum(x is not None for x in (phrase_file, identity_file, passphrase_file)) > 1:
         raise click.UsageError("give only one of --phrase-file, -i and --passphrase-file")
+    shares = read_shares(shares_file) if shares_file else None
     keys = _recover_identities(phrase_file, identity_file) or vault_identities(passphrase_file)
     report = run_drill(
         app.home, identities=keys, budget=budget, drill_every=timedelta(days=drill_every)
     )
+    kit = None
+    if shares is not None:
+        try:
+            kit = drill_shares(shares, load_config(app.home).require_vault().recipient)
+        finally:
+            for share in shares:
+                share.wipe()
 
     def human() -> None:
         for copy in report.copies:
@@ -93,9 +111,20 @@ def drill(
         if report.sealed:
             click.echo(f"sealed the proven generation at: {', '.join(report.sealed)}")
         click.echo(f"downloaded {report.bytes_downloaded} bytes; seal key {report.seal_public}")
+        if kit is not None:
+            more = f" (the first {kit.combinations} of more)" if kit.truncated else ""
+            click.echo(
+                f"split kit: {kit.combinations} combination(s) of its {kit.shares} shares "
+                f"tried{more}; {len(kit.failed)} failed"
+            )
+            for who, why in kit.failed:
+                click.echo(f"    FAILED {who}: {why}")
 
-    app.output.emit(report.to_dict(), human)
-    if report.problems:
+    payload = report.to_dict()
+    if kit is not None:
+        payload["shares"] = kit.to_dict()
+    app.output.emit(payload, human)
+    if report.problems or (kit is not None and not kit.ok):
         raise click.exceptions.Exit(ExitCode.COPY_MISSING_OR_DAMAGED)
 
 

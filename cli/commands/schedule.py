@@ -24,6 +24,7 @@ import platformdirs
 
 from keyvault import childproc
 from keyvault.atomic import atomic_write
+from keyvault.backup.drilldates import drill_findings
 from keyvault.errors import SchedulerError
 from keyvault.schedule import alerts as alerting
 from keyvault.schedule import timers as sched
@@ -212,11 +213,14 @@ def _current_alerts(
     settings: sched.ScheduleSettings,
     now: datetime,
 ) -> list[alerting.Alert]:
+    failed, overdue = drill_findings(get_app().home, now=now)
     return alerting.evaluate(
         now=now,
         last_success=last_success,
         since=sched.parse_when(state.installed),
         max_age=settings.max_backup_age,
+        drill_failed=failed,
+        drill_overdue=overdue,
     )
 
 
@@ -368,12 +372,15 @@ def run() -> None:
             state.last_verify_exit = step.exit_code
     # After the steps: the backup just run (by its own process) is in the engine's state.
     last_success, _source = sched.last_backup_success(home, state)
+    drills_failed, drills_overdue = drill_findings(home, now=now)
     alerts = alerting.evaluate(
         now=now,
         last_success=last_success,
         since=sched.parse_when(state.installed) or now,
         max_age=settings.max_backup_age,
         steps=steps,
+        drill_failed=drills_failed,
+        drill_overdue=drills_overdue,
     )
     failed = any(a.kind in ("run-failed", "backup-stale", "copy-missing") for a in alerts)
     state.consecutive_failures = state.consecutive_failures + 1 if failed else 0

@@ -1,7 +1,8 @@
 """Backups under the 3-2-1 policy: the engine and what it is made of.
 
 The front door is :mod:`keyvault.backup.engine` (``backup``, ``status``, ``verify``,
-``repair``, ``restore``, ``recover``, ``recover_from_source`` and their reports). The
+``repair``, ``restore``, ``recover``, ``recover_from_source``, ``list_source`` and their
+reports). The
 modules, each named for its one job:
 
 - :mod:`.engine`: a backup run, from originals to checked copies at every destination.
@@ -16,9 +17,15 @@ modules, each named for its one job:
 - :mod:`.untar`: a folder archive extracted safely (tarfile's ``data`` filter rules).
 - :mod:`.catalog`: what each destination holds; its manifest built, read and written.
 - :mod:`.manifest`: the manifest document (pure: encrypt, decrypt, seal).
-- :mod:`.retention` (pure): which versions are kept; :mod:`.reports`: what calls return.
+- :mod:`.retention` (pure): which versions are kept; :mod:`.room`: pruning to make room
+  for the newest version at a full destination; :mod:`.reports`: what calls return.
 - :mod:`.setup`: adding and checking destinations (``dest add``).
-- :mod:`.drill`: recovery drills (the owner proves a restore works).
+- :mod:`.drill`: recovery drills (the owner proves a restore works); :mod:`.drilldates`
+  when each copy was last drilled, which are overdue or failed; :mod:`.sharedrill` every
+  T-of-N combination of a split kit's shares.
+- :mod:`.proof`: which wallet a copy holds (identities recorded, rebuilt, compared).
+- :mod:`.sources`: a source seen with only the vault key: its vault folders, the
+  authentic manifest, and :func:`~.sources.list_source` (what it holds, for a preview).
 
 Submodules are imported by name (importing this package imports none of them, so the
 CLI's start-up stays light).
@@ -27,17 +34,22 @@ CLI's start-up stays light).
 __all__ = [
     "catalog",
     "drill",
+    "drilldates",
     "engine",
     "manifest",
     "originals",
     "policy",
+    "proof",
     "reports",
     "restore",
     "retention",
+    "room",
     "run",
     "sealcheck",
     "setup",
+    "sharedrill",
     "snapshot",
+    "sources",
     "status",
     "transfer",
     "untar",

@@ -89,6 +89,7 @@ def build_manifest(v: RunContext, dest: str, generation: int) -> Manifest:
                 stored_sha256=r.stored_sha256,
                 recipient=r.recipient,
                 source_name=r.source_name,
+                identity=r.identity,
             )
             for r in v.state.versions(item.name)
             if r.object_id in copies and r.version in keep
@@ -123,7 +124,9 @@ def content_digest(v: RunContext, manifest: Manifest) -> str:
 
 
 #: What the manifest found at a destination is (see :class:`SeenManifest`).
-ManifestStatus = Literal["none", "ours", "older", "interrupted", "ahead", "damaged", "newer-format"]
+ManifestStatus = Literal[
+    "none", "ours", "older", "interrupted", "foreign", "ahead", "damaged", "newer-format"
+]
 
 
 @dataclass
@@ -132,8 +135,11 @@ class SeenManifest:
 
     ``status``: ``none``, ``ours`` (the one this machine last wrote), ``older`` (authentic,
     older than the one this machine last wrote there: rolled back), ``interrupted``
-    (authentic, written by a run of this machine that died before recording it), ``ahead``
-    (authentic and newer than any generation this machine reserved: another writer),
+    (authentic, written by a run of this machine that died before recording it: its
+    digest was noted before the write), ``foreign`` (authentic, of a generation this
+    machine reserved, but not a manifest it wrote: another holder of ``mac.key``, e.g. a
+    copy of the config folder), ``ahead`` (authentic and newer than any generation this
+    machine reserved: another writer),
     ``damaged`` (unreadable or not authentic), ``newer-format``.
     """
 
@@ -167,7 +173,11 @@ def read_manifest(v: RunContext, dest: CheckedDestination) -> SeenManifest:
     last = record.generation if record is not None else None
     if last is not None and manifest.generation < last:
         return SeenManifest("older", sha, manifest.generation, manifest)
-    return SeenManifest("interrupted", sha, manifest.generation, manifest)
+    if v.state.manifest_writing(dest.name) == sha:
+        return SeenManifest("interrupted", sha, manifest.generation, manifest)
+    # Authentic (under mac.key) and of a generation this machine reserved, but not a
+    # manifest it wrote: another holder of the config folder's keys wrote it.
+    return SeenManifest("foreign", sha, manifest.generation, manifest)
 
 
 def sealed_object_ids(v: RunContext, dest: CheckedDestination) -> frozenset[str] | None:
@@ -191,6 +201,12 @@ def sealed_object_ids(v: RunContext, dest: CheckedDestination) -> frozenset[str]
 def conflict_message(dest: str, seen: SeenManifest, v: RunContext) -> str:
     if seen.status == "newer-format":
         return f"destination {dest!r} holds a manifest of a newer keyvault: not overwritten"
+    if seen.status == "foreign":
+        return (
+            f"destination {dest!r} holds a manifest (generation {seen.generation}) that this "
+            "machine did not write and the owner did not seal: another holder of this "
+            "vault's machine key (mac.key) wrote it"
+        )
     return (
         f"destination {dest!r} holds a newer manifest (generation {seen.generation}, this "
         f"machine is at {v.state.generation()}) written by another keyvault: not overwritten"
@@ -217,6 +233,7 @@ def write_manifest(
         manifest = replace(content, generation=generation, created=format_time(v.now))
     data = encrypt_manifest(manifest, v.mac_key, v.recipient)
     sha = sha256(data)
+    v.state.note_manifest_writing(dest.name, sha)  # durable: put_checked checkpoints first
     put_checked(v, dest, v.manifest_key, None, data, sha, result)
     v.state.record_manifest(dest.name, generation, sha, v.now, content_digest(v, manifest))
     result.manifest_generation = generation

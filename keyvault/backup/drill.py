@@ -31,16 +31,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import json
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from keyvault import layout
-from keyvault.atomic import atomic_write
 from keyvault.crypto import X25519Identity
 from keyvault.crypto.seal import SealStatement, seal, seal_document, seal_public
 from keyvault.destinations.base import Destination
@@ -53,13 +51,25 @@ from keyvault.errors import (
 from keyvault.vault import identities as recorded_identities
 from keyvault.vault.config import ItemConfig, load_config
 from keyvault.vault.items import phrase_digest
-from keyvault.vault.state import format_time, open_state, parse_time, utc_now
+from keyvault.vault.keystore import remember_seal_public
+from keyvault.vault.state import format_time, open_state, utc_now
 from keyvault.wallets.identity import Identity
 
 from . import engine
 from .catalog import read_manifest
+from .drilldates import (
+    DEFAULT_DRILL_EVERY,
+    DRILL_FILE,
+    PROBLEMS,
+    ItemDrills,
+    copy_key,
+    drill_status,
+    load_dates,
+    save_dates,
+    when,
+)
+from .proof import restored_identity
 from .run import RunContext
-from .sealcheck import restored_identity
 from .transfer import get_bytes
 
 __all__ = [
@@ -73,15 +83,9 @@ __all__ = [
     "seal_destinations",
 ]
 
-DRILL_FILE = "drill.json"
-DEFAULT_DRILL_EVERY = timedelta(days=90)
-_FORMAT = "keyvault drill state"
-_MAX_STATE = 4 << 20
 _MAX_RECORD = 64 << 10
 
 Result = Literal["proven", "recorded", "mismatch", "damaged", "missing", "unreachable", "skipped"]
-#: Results that make a drill fail (exit 4 in the CLI).
-PROBLEMS: frozenset[str] = frozenset({"mismatch", "damaged", "missing"})
 
 
 @dataclass(frozen=True)
@@ -142,84 +146,6 @@ class DrillReport:
             "seal_public": self.seal_public,
             "sealed": list(self.sealed),
         }
-
-
-# --- drill dates ------------------------------------------------------------------------
-
-
-def _key(item: str, destination: str) -> str:
-    return json.dumps([item, destination])
-
-
-def _load_state(home: Path) -> dict[str, dict[str, Any]]:
-    """The drill dates by copy; an absent or damaged file is an empty history (the next
-    drill then simply drills everything first)."""
-    path = Path(home) / DRILL_FILE
-    try:
-        if path.is_symlink() or path.stat().st_size > _MAX_STATE:
-            return {}
-        document = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return {}
-    if not isinstance(document, dict):
-        return {}
-    copies = document.get("copies")
-    if document.get("format") != _FORMAT or not isinstance(copies, dict):
-        return {}
-    return {k: v for k, v in copies.items() if isinstance(v, dict)}
-
-
-def _save_state(home: Path, copies: dict[str, dict[str, Any]]) -> None:
-    document = {"format": _FORMAT, "version": 1, "copies": copies}
-    atomic_write(Path(home) / DRILL_FILE, (json.dumps(document, indent=2) + "\n").encode())
-
-
-def _when(entry: dict[str, Any] | None, field_name: str) -> datetime | None:
-    value = entry.get(field_name) if entry else None
-    if not isinstance(value, str):
-        return None
-    try:
-        return parse_time(value)
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class ItemDrills:
-    """What the drill dates say of one item's copies (for the dashboard)."""
-
-    #: When a copy of the item was last proven restorable, None if never.
-    last_proven: datetime | None
-    #: Destinations whose copy is overdue: not proven within ``drill_every``.
-    overdue: tuple[str, ...]
-
-
-def drill_status(
-    home: Path,
-    copies: Mapping[str, tuple[Sequence[str], datetime | None]],
-    *,
-    now: datetime,
-    drill_every: timedelta = DEFAULT_DRILL_EVERY,
-) -> dict[str, ItemDrills]:
-    """Read ``drill.json`` (never writes, never fails: a damaged file is no history).
-
-    ``copies`` maps each item to (the destinations holding a copy, when it was first
-    backed up). A copy never proven is overdue only once the item's first backup is
-    older than ``drill_every`` (a new item is not overdue on its first day).
-    """
-    state = _load_state(Path(home))
-    found: dict[str, ItemDrills] = {}
-    for item, (destinations, since) in copies.items():
-        proven = {d: _when(state.get(_key(item, d)), "proven") for d in destinations}
-        overdue = tuple(
-            d
-            for d, at in proven.items()
-            if (at is not None and now - at > drill_every)
-            or (at is None and since is not None and now - since > drill_every)
-        )
-        dates = [at for at in proven.values() if at is not None]
-        found[item] = ItemDrills(max(dates, default=None), overdue)
-    return found
 
 
 def _estimate(home: Path, item: ItemConfig, entry: dict[str, Any] | None) -> int:
@@ -315,6 +241,16 @@ def _drill_copy(
     )
 
 
+def _learn_version_identity(home: Path, item: str, version: int | None, found: Identity) -> None:
+    """Record the identity a drill proved for a version that has none (backed up by an
+    earlier release): the next backup writes it into the manifest, so a new machine can
+    compare too."""
+    with open_state(home) as state:
+        for record in state.versions(item):
+            if record.version == version and record.identity is None:
+                state.record_version_identity(record.object_id, found)
+
+
 # --- the owner's seal -------------------------------------------------------------------
 
 
@@ -350,7 +286,7 @@ def seal_destinations(
     object it names, and recover restores the owner's sealed versions from it.
     """
     sealed: list[str] = []
-    public = seal_public(key)
+    public = remember_seal_public(home, key)
     with open_state(home) as state:
         run = RunContext(home, state, destinations=destinations, progress=None, now=None)
         for dest in run.dests:
@@ -419,7 +355,7 @@ def drill(
     now = now or utc_now()
     config = load_config(home)
     config.require_vault()
-    state = _load_state(home)
+    state = load_dates(home)
     records = recorded_identities.load(home)
     dest_names = (
         [d.name for d in config.destinations]
@@ -428,12 +364,12 @@ def drill(
     )
     pairs = [(item, name) for item in config.items for name in dest_names]
     epoch = datetime.min.replace(tzinfo=now.tzinfo)
-    pairs.sort(key=lambda p: _when(state.get(_key(p[0].name, p[1])), "drilled") or epoch)
+    pairs.sort(key=lambda p: when(state.get(copy_key(p[0].name, p[1])), "drilled") or epoch)
 
     report = DrillReport(copies=[], seal_public=seal_public(identities[0]))
     full = False
     for item, name in pairs:
-        key = _key(item.name, name)
+        key = copy_key(item.name, name)
         estimate = _estimate(home, item, state.get(key))
         if budget is not None and estimate > budget:
             report.copies.append(
@@ -451,13 +387,15 @@ def drill(
         report.bytes_downloaded += done.size
         if done.result == "recorded" and done.found is not None:
             records[item.name] = done.found
+        if done.result in ("proven", "recorded") and done.found is not None:
+            _learn_version_identity(home, item.name, done.version, done.found)
         if done.result != "unreachable":
             entry = dict(state.get(key, {}))
             entry.update(drilled=format_time(now), result=done.result, size=done.size)
             if done.result in ("proven", "recorded"):
                 entry["proven"] = format_time(now)
             state[key] = entry
-    _save_state(home, state)
+    save_dates(home, state)
     report.sealed = seal_destinations(
         home,
         identities[0],
@@ -465,7 +403,7 @@ def drill(
         destinations=destinations,
     )
     for item, name in pairs:
-        proven = _when(state.get(_key(item.name, name)), "proven")
+        proven = when(state.get(copy_key(item.name, name)), "proven")
         if proven is None or now - proven > drill_every:
             report.overdue.append((item.name, name))
     return report

@@ -33,7 +33,8 @@ that cannot be read safely while its program runs (Bitcoin Core's):
 
 The other operations live in modules named for them: :func:`status` (:mod:`.status`),
 :func:`verify` and :func:`repair` (:mod:`.verify`), :func:`restore`, :func:`recover`
-and :func:`recover_from_source` (:mod:`.restore`); what they return is in
+and :func:`recover_from_source` (:mod:`.restore`), :func:`list_source` (:mod:`.sources`);
+what they return is in
 :mod:`keyvault.backup.reports`.
 """
 
@@ -60,10 +61,12 @@ from keyvault.errors import (
     KeyvaultError,
     SourceChangedError,
 )
+from keyvault.vault import identities as recorded_identities
 from keyvault.vault.config import ItemConfig
 from keyvault.vault.items import phrase_digest, phrase_record_path
 from keyvault.vault.lock import RunLock
-from keyvault.vault.state import VersionRecord, format_time, open_state, utc_now
+from keyvault.vault.state import VersionRecord, open_state, utc_now
+from keyvault.wallets.identity import Identity
 
 from .catalog import (
     SeenManifest,
@@ -78,6 +81,7 @@ from .catalog import (
     write_manifest,
 )
 from .originals import open_original, original_digest, record_original, recorded_digest, source_path
+from .proof import KEPT_FOR_IDENTITY, snapshot_identity
 from .reports import (
     BackupReport,
     CopyCheck,
@@ -93,8 +97,10 @@ from .reports import (
     VerifyReport,
 )
 from .restore import recover, recover_from_source, restore
+from .room import make_room
 from .run import HashSink, RunContext, as_binary, open_destinations, sha256
 from .snapshot import fingerprint
+from .sources import list_source
 from .status import status, status_of
 from .transfer import delete, ensure_key, ensure_marker, fetch_to_spool, put_checked
 from .verify import repair, verify
@@ -114,6 +120,7 @@ __all__ = [
     "VerifiedDest",
     "VerifyReport",
     "backup",
+    "list_source",
     "open_destinations",
     "recover",
     "recover_from_source",
@@ -182,6 +189,8 @@ def _encrypt_item(v: RunContext, item: ItemConfig, version: int) -> tuple[Versio
     for attempt in range(2):
         try:
             with open_original(v, item) as snapshot, atomic_writer(spool) as handle:
+                if snapshot.kind == "file":
+                    snapshot.keep(KEPT_FOR_IDENTITY)
                 sink = HashSink(handle)
                 encrypt_stream(
                     as_binary(snapshot),
@@ -191,6 +200,9 @@ def _encrypt_item(v: RunContext, item: ItemConfig, version: int) -> tuple[Versio
                 )
                 plain_sha, plain_size = snapshot.sha256, snapshot.size
                 root_name = snapshot.root_name
+                identity = snapshot_identity(
+                    item.kind, snapshot.kept, snapshot.head, root_name, plain_sha
+                )
             break
         except SourceChangedError:
             if attempt == 1:
@@ -208,6 +220,7 @@ def _encrypt_item(v: RunContext, item: ItemConfig, version: int) -> tuple[Versio
         stored_sha256=sink.sha256,
         recipient=v.recipient_text,
         source_name=root_name,
+        identity=identity,
     )
     return record, spool
 
@@ -231,8 +244,18 @@ def _phrase_version(v: RunContext, item: ItemConfig, version: int) -> tuple[Vers
         stored_sha256=sha256(data),
         recipient=digest.recipient or v.recipient_text,
         phrase_kind=item.phrase_kind,
+        identity=_recorded_identity(v, item.name),
     )
     return record, spool
+
+
+def _recorded_identity(v: RunContext, name: str) -> Identity | None:
+    """A phrase item's identity as recorded when it was added (the record itself is
+    encrypted to the vault key, which a backup does not hold)."""
+    try:
+        return recorded_identities.load(v.home).get(name)
+    except KeyvaultError:  # a damaged identities.json: the version goes without one
+        return None
 
 
 def _unchanged(v: RunContext, item: ItemConfig, sha: str, print_now: str | None) -> bool:
@@ -266,11 +289,20 @@ def _check_destinations(
         if seen.status in ("ahead", "newer-format"):
             result.state, result.message = "conflict", conflict_message(dest.name, seen, v)
             continue
+        record = v.state.dest(dest.name)
+        if seen.status == "none" and record is not None and record.manifest_sha256:
+            result.damage.append("its manifest was missing; a new one is written")
         if seen.status == "damaged":
-            result.notes.append("its manifest was damaged or not authentic; a new one was written")
+            result.damage.append("its manifest was damaged or not authentic; a new one is written")
         if seen.status == "older":
-            result.notes.append(
-                f"its manifest was an older one (generation {seen.generation}); replaced"
+            result.damage.append(
+                f"its manifest was replaced by an older one (generation {seen.generation}); "
+                "a new one is written"
+            )
+        if seen.status == "foreign":
+            result.damage.append(
+                f"its manifest (generation {seen.generation}) was not written by this machine "
+                "nor sealed by the owner; a new one is written (see 'keyvault verify')"
             )
         if seen.status == "interrupted":
             result.notes.append("an interrupted run had left its manifest unrecorded; replaced")
@@ -360,55 +392,6 @@ def _prepare_items(v: RunContext, report: list[ItemResult], dry_run: bool) -> li
     return candidates
 
 
-def _prunable_when_full(v: RunContext, dest: str, keep: str) -> list[VersionRecord]:
-    """Versions at ``dest`` that may go to make room, oldest first: never an item's newest
-    stored version, never its newest deep-verified one, never ``keep`` (being written)."""
-    held = v.state.copies(dest)
-    found: list[VersionRecord] = []
-    for item in v.config.items:
-        stored = [r for r in v.state.versions(item.name) if r.object_id in held]
-        if len(stored) < 2:
-            continue
-        protected = {stored[-1].object_id, keep}
-        deep = [r for r in stored if r.deep_verified_at is not None]
-        if deep:
-            protected.add(max(deep, key=lambda r: (r.deep_verified_at, r.version)).object_id)
-        found += [r for r in stored if r.object_id not in protected]
-    return sorted(found, key=lambda r: (r.created, r.version))
-
-
-def _make_room(
-    v: RunContext, dest: CheckedDestination, seen: SeenManifest, result: DestResult, keep: str
-) -> bool:
-    """Prune ``dest``'s oldest prunable version: a manifest without it is written first
-    (so the manifest there never names a missing object), then the object is deleted;
-    when even the manifest does not fit, the object goes first.
-    False when nothing may be pruned (the destination fails as full)."""
-    sealed = sealed_object_ids(v, dest)
-    if sealed is None:
-        return False  # the sealed manifest cannot be read: do not guess what it names
-    prunable = [r for r in _prunable_when_full(v, dest.name, keep) if r.object_id not in sealed]
-    if not prunable:
-        return False
-    victim = prunable[0]
-    v.state.remove_copy(dest.name, victim.object_id)
-    try:
-        write_manifest(v, dest, result, floor=seen.generation or 0)
-        delete(dest, v.object_key(victim.object_id))
-    except DestinationFullError:
-        # Not even room for the manifest: the object goes first (until the manifest is
-        # written, the one there names an older version that is no longer held).
-        delete(dest, v.object_key(victim.object_id))
-        write_manifest(v, dest, result, floor=seen.generation or 0)
-    result.writes += 1
-    result.pruned += 1
-    result.notes.append(
-        f"the destination was full: pruned {victim.item!r} version {victim.version} "
-        f"(stored {format_time(victim.created)}) to make room for the newest"
-    )
-    return True
-
-
 def _sync_destination(
     v: RunContext,
     dest: CheckedDestination,
@@ -427,6 +410,11 @@ def _sync_destination(
         copy = held.get(target.object_id)
         if copy is not None and copy.ok:
             continue
+        if copy is not None:
+            result.damage.append(
+                f"its copy of {candidate.item.name!r} version {target.version} was found "
+                f"missing or damaged ({copy.error or 'last check'}); copied again"
+            )
         spool = candidate.spool
         if spool is None or not spool.exists():
             spool = fetch_to_spool(v, target, sources, dest.name)
@@ -452,7 +440,7 @@ def _sync_destination(
                 break
             except DestinationFullError:
                 # The newest version first: make room by pruning an older one, then retry.
-                if not _make_room(v, dest, seen, result, keep=target.object_id):
+                if not make_room(v, dest, seen, result, keep=target.object_id):
                     raise
         v.state.record_copy(dest.name, target.object_id, v.now)
         result.uploaded += 1
@@ -467,12 +455,27 @@ def _sync_destination(
         except DestinationFullError:
             # The object fit but the manifest naming it did not: make room the same way
             # (pruning writes a manifest itself, so build it again and see if it is current).
-            if not _make_room(v, dest, seen, result, keep=""):
+            if not make_room(v, dest, seen, result, keep=""):
                 raise
             manifest = build_manifest(v, dest.name, 0)
     sealed = sealed_object_ids(v, dest)
     if sealed is not None:  # an unreadable sealed manifest: prune nothing this run
         _prune(v, dest, grace, result, manifest.object_ids() | sealed)
+    _note_bad_copies(v, dest.name, result)
+
+
+def _note_bad_copies(v: RunContext, dest: str, result: DestResult) -> None:
+    """Add to ``result.damage`` each copy at ``dest`` that the last check found missing or
+    damaged and this run did not write again (an older version: ``repair`` copies it)."""
+    for object_id, copy in sorted(v.state.copies(dest).items()):
+        if copy.ok:
+            continue
+        record = v.state.version_by_object(object_id)
+        what = f"{record.item!r} version {record.version}" if record else f"object {object_id}"
+        result.damage.append(
+            f"its copy of {what} was found missing or damaged "
+            f"({copy.error or 'last check'}); run 'keyvault repair'"
+        )
 
 
 def backup(

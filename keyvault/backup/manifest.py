@@ -4,7 +4,8 @@
 reader), age-encrypted. It lists the vault id, a generation number that grows with every
 manifest the vault writes, the items with their versions (random object ids, sizes,
 sha256 of plaintext and of the stored ciphertext, times, the recipient each version was
-encrypted to) and the sha256 of the ``key.age`` stored beside it. Its ``mac`` field is
+encrypted to, optionally the wallet identity it holds) and the sha256 of the ``key.age``
+stored beside it. Its ``mac`` field is
 HMAC-SHA256, under the manifest MAC key (derived from the vault key, see
 :func:`keyvault.crypto.vaultkey.derive_manifest_mac_key`), of the canonical JSON of every
 other field (keys sorted, no spaces, UTF-8).
@@ -33,10 +34,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from keyvault.crypto import X25519Identity, X25519Recipient, decrypt_bytes, encrypt_bytes
-from keyvault.errors import ConfigError, RollbackError
+from keyvault.errors import ConfigError, IdentityRecordError, RollbackError
 from keyvault.layout import relative_object_key
 from keyvault.secret import Secret
 from keyvault.vault.config import ITEM_KINDS
+from keyvault.wallets.identity import Identity
 
 __all__ = [
     "FORMAT",
@@ -80,6 +82,9 @@ class VersionEntry:
     recipient: str
     #: The file's or folder's own name when it was backed up (``None`` for phrases).
     source_name: str | None = None
+    #: The wallet this version holds (:mod:`.proof`); ``None`` in manifests of earlier
+    #: releases, which wrote none.
+    identity: Identity | None = None
 
     @property
     def object_key(self) -> str:
@@ -141,24 +146,44 @@ def _document(manifest: Manifest) -> dict[str, Any]:
                 "name": item.name,
                 "kind": item.kind,
                 "phrase_kind": item.phrase_kind,
-                "versions": [
-                    {
-                        "version": v.version,
-                        "object": v.object_id,
-                        "created": v.created,
-                        "source_name": v.source_name,
-                        "size": v.size,
-                        "sha256": v.sha256,
-                        "stored_size": v.stored_size,
-                        "stored_sha256": v.stored_sha256,
-                        "recipient": v.recipient,
-                    }
-                    for v in sorted(item.versions, key=lambda v: v.version)
-                ],
+                "versions": [_version_document(v) for v in sorted(item.versions, key=_number)],
             }
             for item in sorted(manifest.items, key=lambda i: i.name)
         ],
     }
+
+
+def _number(version: VersionEntry) -> int:
+    return version.version
+
+
+def _version_document(v: VersionEntry) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "version": v.version,
+        "object": v.object_id,
+        "created": v.created,
+        "source_name": v.source_name,
+        "size": v.size,
+        "sha256": v.sha256,
+        "stored_size": v.stored_size,
+        "stored_sha256": v.stored_sha256,
+        "recipient": v.recipient,
+    }
+    if v.identity is not None:  # absent, not null: a version without one reads as before
+        document["identity"] = v.identity.to_json()
+    return document
+
+
+def _identity(raw: Mapping[str, Any]) -> Identity | None:
+    """A version's identity record; one this release cannot read (a newer kind) is left
+    out rather than making the whole (authentic) manifest unreadable."""
+    value = raw.get("identity")
+    if value is None:
+        return None
+    try:
+        return Identity.from_json(value)
+    except IdentityRecordError:
+        return None
 
 
 def _canonical(document: Mapping[str, Any]) -> bytes:
@@ -240,6 +265,7 @@ def _parse(document: Mapping[str, Any]) -> Manifest:
                     stored_sha256=_hex(_get(raw, "stored_sha256", str), _HEX64),
                     recipient=_get(raw, "recipient", str),
                     source_name=_opt_str(raw, "source_name"),
+                    identity=_identity(raw),
                 )
             )
         if len({v.version for v in versions}) != len(versions):
@@ -300,14 +326,21 @@ def unseal_manifest(
     document is malformed, the vault id differs from ``vault_id``, or the generation is
     below ``min_generation``; :class:`ConfigError` when a newer keyvault wrote it.
     """
+    # Untrusted until the MAC matches: anyone holding the public recipient can encrypt a
+    # manifest (deep nesting recurses in the parser; a lone surrogate such as "\ud800"
+    # parses but cannot be encoded again for the MAC).
     try:
         document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise RollbackError("the manifest is damaged or not authentic") from None
     if not isinstance(document, dict) or not isinstance(document.get("mac"), str):
         raise RollbackError("the manifest is damaged or not authentic")
     claimed = document.pop("mac")
-    if not hmac.compare_digest(claimed.encode(), _mac(document, mac_key).encode()):
+    try:
+        expected = _mac(document, mac_key)
+    except (UnicodeEncodeError, RecursionError):
+        raise RollbackError("the manifest is damaged or not authentic") from None
+    if not hmac.compare_digest(claimed.encode("utf-8", "replace"), expected.encode()):
         raise RollbackError("the manifest is not authentic (forged, damaged or another vault's)")
     version = document.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool):

@@ -260,6 +260,7 @@ def _count(
     last_verify_errors: int,
     item_kind: ItemKind | None,
     forgiven: CopyEvidence | None = None,
+    failed_drills: Sequence[str] = (),
 ) -> _Count:
     eligible: list[CopyEvidence] = []
     rejected: list[NotCounted] = []
@@ -307,6 +308,13 @@ def _count(
     if strict and last_verify_errors > 0:
         failures.append(
             ("errors", f"the last verification found {last_verify_errors} error(s) (3-2-1-1-0)")
+        )
+    if strict and failed_drills:
+        failures.append(
+            (
+                "errors",
+                f"the last drill of the copy at {', '.join(failed_drills)} failed (3-2-1-1-0)",
+            )
         )
     return _Count(
         tuple(counted),
@@ -434,12 +442,15 @@ def evaluate(
     original_changed_since_backup_at: datetime | None = None,
     last_verify_errors: int = 0,
     item_kind: ItemKind | None = None,
+    failed_drills: Sequence[str] = (),
 ) -> Verdict:
     """Apply the policy to the copies of one item.
 
     ``now`` and every datetime are timezone-aware. ``original_changed_since_backup_at`` is
     when the original was seen changed after its last backup (``None``: unchanged).
     ``item_kind`` tunes the advice and leaves physical copies of files uncounted.
+    ``failed_drills`` names the destinations whose copy of the item failed its last
+    drill: errors for 3-2-1-1-0's "0 errors", like a verification's.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -459,6 +470,7 @@ def evaluate(
             last_verify_errors=last_verify_errors,
             item_kind=item_kind,
             forgiven=forgiven,
+            failed_drills=failed_drills,
         )
 
     result = recount()

@@ -6,12 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
+from keyvault.errors import ExitCode
 from keyvault.vault.state import format_time
 from keyvault.wallets.identity import Identity
 
 from .policy import Verdict
+from .proof import IdentityCheck, describe
 
 __all__ = [
     "BackupReport",
@@ -86,7 +88,9 @@ class DestResult:
     """What a backup did at one destination.
 
     ``state``: ``ok``, ``missing`` (not available: skipped), ``conflict`` (another writer's
-    newer manifest: not overwritten), ``full`` or ``failed``.
+    newer manifest: not overwritten), ``full`` or ``failed``. ``damage``: one line for
+    each missing or damaged thing the run found there (a manifest it replaced, a copy a
+    check had found damaged), also when the run wrote it again.
     """
 
     name: str
@@ -98,10 +102,17 @@ class DestResult:
     manifest_generation: int | None = None
     pruned: int = 0
     notes: list[str] = field(default_factory=list)
+    damage: list[str] = field(default_factory=list)
+
+    @property
+    def troubled(self) -> bool:
+        """True when this destination failed, refused the run, or held something missing
+        or damaged (a missing drive is not trouble: it is reported and skipped)."""
+        return self.state in ("failed", "full", "conflict") or bool(self.damage)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return dict(self.__dict__)
+        return {**self.__dict__, "troubled": self.troubled}
 
 
 @dataclass
@@ -132,6 +143,28 @@ class BackupReport:
         """True when every item's verdict is ``ok``."""
         return all(v.state != "not-met" for v in self.verdicts)
 
+    @property
+    def exit_code(self) -> int:
+        """The exit code of ``keyvault backup`` (the one place it is decided):
+
+        1 (:attr:`ExitCode.ERROR`) when an item could not be read, or when destinations
+        were in trouble (:attr:`DestResult.troubled`) and none of them ended ``ok``: no
+        copy was made at all; 4 (:attr:`ExitCode.COPY_MISSING_OR_DAMAGED`) when a
+        destination was in trouble while another one took the run: that destination's
+        copy is missing or damaged, the others hold the new version; 3
+        (:attr:`ExitCode.POLICY_NOT_MET`) when an item is not 3-2-1 afterwards; else 0.
+        A dry run never gives 3.
+        """
+        if any(i.action == "failed" for i in self.items):
+            return ExitCode.ERROR
+        if any(d.troubled for d in self.destinations):
+            if any(d.state == "ok" for d in self.destinations):
+                return ExitCode.COPY_MISSING_OR_DAMAGED
+            return ExitCode.ERROR
+        if not self.dry_run and not self.policy_met:
+            return ExitCode.POLICY_NOT_MET
+        return ExitCode.OK
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
@@ -143,6 +176,7 @@ class BackupReport:
             "writes": self.writes,
             "failed": self.failed,
             "policy_met": self.policy_met,
+            "exit_code": self.exit_code,
             "status": [v.to_dict() for v in self.verdicts],
         }
 
@@ -174,7 +208,7 @@ class StatusReport:
 class CopyCheck:
     """One checked thing at one destination.
 
-    ``what``: ``object``, ``manifest`` or ``key``. ``result``: ``ok``, ``missing``,
+    ``what``: ``object``, ``manifest``, ``key`` or ``seal``. ``result``: ``ok``, ``missing``,
     ``damaged``, ``conflict`` (another writer's newer manifest) or ``not-restorable``.
     """
 
@@ -304,7 +338,13 @@ class RepairReport:
 
 @dataclass
 class RestoreResult:
-    """One restored item version."""
+    """One restored item version, and whether it is the wallet recorded with it.
+
+    ``identity_check`` (:func:`~.proof.compare`): ``same``, ``different`` (a copy that
+    restores a *different* wallet than the one backed up: exit 4), ``unknown`` or
+    ``not-recorded``; ``identity`` is rebuilt from the restored copy, ``recorded`` is
+    the one stored with the version (local state for restore, the manifest for recover).
+    """
 
     name: str
     kind: str
@@ -313,10 +353,30 @@ class RestoreResult:
     size: int
     sha256: str
     source: str
+    identity: Identity | None = None
+    recorded: Identity | None = None
+    identity_check: str = "not-recorded"
+
+    @property
+    def identity_line(self) -> str:
+        """One line for a report: same wallet as recorded, or not."""
+        return describe(cast(IdentityCheck, self.identity_check), self.recorded, self.identity)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {**self.__dict__, "path": str(self.path)}
+        """JSON-ready form (identities in :meth:`Identity.to_json` form)."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "version": self.version,
+            "path": str(self.path),
+            "size": self.size,
+            "sha256": self.sha256,
+            "source": self.source,
+            "identity_check": self.identity_check,
+            "identity_line": self.identity_line,
+            "identity": self.identity.to_json() if self.identity else None,
+            "recorded_identity": self.recorded.to_json() if self.recorded else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -333,9 +393,19 @@ class SealedVersion:
     current_path: Path | None
     current_identity: Identity | None
 
+    @property
+    def same_wallet(self) -> bool:
+        """True when the newer version holds the same wallet as the sealed one (both
+        identities rebuilt and :meth:`Identity.same_wallet`); False when they differ or
+        either could not be rebuilt: then recover exits 4."""
+        if self.identity is None or self.current_identity is None:
+            return False
+        return self.identity.same_wallet(self.current_identity)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (documented in docs/threat-model.md, "Recover and the seal")."""
         return {
+            "same_wallet": self.same_wallet,
             "item": self.name,
             "sealed_version": self.version,
             "sealed_path": str(self.path),
@@ -369,9 +439,25 @@ class RecoverReport:
     #: Sealed versions restored beside newer, unsealed ones.
     sealed_versions: list[SealedVersion] = field(default_factory=list)
 
+    @property
+    def exit_code(self) -> int:
+        """The exit code of ``keyvault recover`` (the one place it is decided): 4
+        (:attr:`ExitCode.COPY_MISSING_OR_DAMAGED`) when an item failed, a restored copy
+        is not the wallet recorded with it, or a version written after the owner's seal
+        holds another wallet than the sealed one (or one whose identity cannot be
+        rebuilt); else 0."""
+        if (
+            self.failed
+            or any(r.identity_check == "different" for r in self.restored)
+            or any(not s.same_wallet for s in self.sealed_versions)
+        ):
+            return ExitCode.COPY_MISSING_OR_DAMAGED
+        return ExitCode.OK
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
+            "exit_code": self.exit_code,
             "vault_id": self.vault_id,
             "generation": self.generation,
             "restored": [r.to_dict() for r in self.restored],

@@ -21,36 +21,31 @@ from keyvault.crypto import X25519Identity, decrypt_stream
 from keyvault.crypto.vaultkey import derive_manifest_mac_key
 from keyvault.destinations import mounts
 from keyvault.destinations.base import Destination
-from keyvault.destinations.factory import open_recovery_sources
 from keyvault.destinations.wrappers import CheckedDestination, wrap
 from keyvault.errors import (
     AlreadyExistsError,
-    ConfigError,
     DamagedFileError,
+    DamagedObjectError,
     DestinationError,
     DestinationUnavailableError,
     KeyvaultError,
-    NoMatchingIdentityError,
     NotFoundError,
-    ObjectNotFoundError,
-    RollbackError,
     from_os_error,
 )
 from keyvault.secret import Secret
-from keyvault.vault.keystore import unlock_encrypted_key
 from keyvault.vault.state import open_state
 from keyvault.wallets.identity import Identity
 
 from .manifest import (
     ItemEntry,
-    Manifest,
     VersionEntry,
-    decrypt_manifest,
 )
+from .proof import compare, restored_identity
 from .reports import ProgressEvent, ProgressFn, RecoverReport, RestoreResult, SealedVersion
 from .run import CHUNK, HashSink, RunContext, as_binary, safe_name
-from .sealcheck import check_seal, restored_identity, sealed_differences
-from .transfer import get_bytes, stream_object
+from .sealcheck import check_seal, sealed_differences
+from .sources import each_vault, open_manifest
+from .transfer import stream_object
 from .untar import extract_folder, strip_root_filter
 
 if TYPE_CHECKING:  # B2 support is imported only for a b2:// source
@@ -235,6 +230,7 @@ def restore(
             raise NotFoundError(f"no destination called {from_dest!r}")
         holders = {c.dest for c in state.copies_of(record.object_id)}
         errors: list[str] = []
+        damaged = False
         try:
             for dest in candidates:
                 if dest.name not in holders:
@@ -261,25 +257,18 @@ def restore(
                         )
                 except DestinationError as exc:
                     errors.append(f"{dest.name}: {exc.message}")
+                    damaged = damaged or isinstance(exc, DamagedObjectError)
                     continue
-                return RestoreResult(
+                done = RestoreResult(
                     name, record.kind, record.version, Path(out), size, record.sha256, dest.name
                 )
+                return _with_identity(done, record.phrase_kind, record.identity)
         finally:
             v.clear_spool()
         detail = "; ".join(errors) or "no available destination holds it"
-        raise DestinationUnavailableError(
-            f"no intact copy of {name!r} version {record.version} could be read ({detail})"
-        )
-
-
-def _find_vault_ids(source: Destination) -> list[str]:
-    ids = set()
-    for info in source.list(layout.ROOT):
-        vault_id = layout.vault_id_of(info.key)
-        if vault_id is not None:
-            ids.add(vault_id)
-    return sorted(ids)
+        message = f"no intact copy of {name!r} version {record.version} could be read ({detail})"
+        # A copy that was reached and found damaged is exit 4; none reached is exit 1.
+        raise DamagedObjectError(message) if damaged else DestinationUnavailableError(message)
 
 
 def recover(
@@ -307,52 +296,14 @@ def recover(
     ``<name>.sealed`` (``<name>.sealed.phrase.json``), listed with both identities in
     :attr:`RecoverReport.sealed_versions`.
     """
-    if identity is None and passphrase is None:
-        raise ValueError("recover needs the vault key or the vault passphrase")
     home = Path(home)
     source = wrap(source)
-    ids = [vault_id] if vault_id else _find_vault_ids(source)
-    if not ids:
-        raise NotFoundError("no keyvault backup found there (no manifest.age)")
-    if len(ids) > 1 and identity is None:
-        raise ConfigError(f"{len(ids)} vaults are stored there", hint="name one with its vault id")
-    chosen = ids[0]
-    if identity is None:
-        assert passphrase is not None
-        try:
-            key_data = get_bytes(source, layout.key_key(chosen))
-        except ObjectNotFoundError:
-            raise NotFoundError("the destination holds no key.age to open") from None
-        identity = unlock_encrypted_key(key_data, passphrase)
+    opened = open_manifest(
+        source, home=home, identity=identity, passphrase=passphrase, vault_id=vault_id
+    )
+    chosen, identity, manifest = opened.vault_id, opened.identity, opened.manifest
     mac_key = derive_manifest_mac_key(identity)
-    manifest: Manifest | None = None
-    manifest_sha256 = ""
-    last_error: KeyvaultError | None = None
-    with open_state(home) as state:
-        for candidate in ids:
-            try:
-                data = get_bytes(source, layout.manifest_key(candidate))
-                manifest = decrypt_manifest(
-                    data,
-                    [identity],
-                    mac_key,
-                    vault_id=candidate,
-                    min_generation=state.seen_generation(candidate),
-                )
-            except KeyvaultError as exc:
-                last_error = exc
-                continue
-            manifest_sha256 = hashlib.sha256(data).hexdigest()
-            chosen = candidate
-            break
-        if manifest is None:
-            assert last_error is not None
-            if isinstance(last_error, RollbackError):
-                raise last_error
-            raise RollbackError(
-                f"no authentic manifest opens with this key ({last_error.message})"
-            ) from None
-        state.note_seen_generation(chosen, manifest.generation)
+    manifest_sha256 = opened.sha256
 
     out_dir = Path(out_dir)
     plan: list[tuple[ItemEntry, VersionEntry, Path]] = []
@@ -398,9 +349,7 @@ def recover(
             report.failed += [(f"{name} (sealed version)", m) for name, m in beside.failed]
             for done in beside.restored:
                 newer, newer_path = current.get(done.name, (None, None))
-                report.sealed_versions.append(
-                    _sealed_version(done, sealed_plan, newer, newer_path, report)
-                )
+                report.sealed_versions.append(_sealed_version(done, newer, newer_path, report))
     return report
 
 
@@ -411,29 +360,33 @@ def _identity_or_none(kind: str, phrase_kind: str | None, path: Path, sha: str) 
         return None
 
 
+def _with_identity(
+    done: RestoreResult, phrase_kind: str | None, recorded: Identity | None
+) -> RestoreResult:
+    """``done`` with the identity rebuilt from what it wrote, compared with ``recorded``."""
+    done.identity = _identity_or_none(done.kind, phrase_kind, done.path, done.sha256)
+    done.recorded = recorded
+    done.identity_check = compare(recorded, done.identity, done.sha256)
+    return done
+
+
 def _sealed_version(
     done: RestoreResult,
-    sealed_plan: list[tuple[ItemEntry, VersionEntry, Path]],
     newer: VersionEntry | None,
     newer_path: Path | None,
     report: RecoverReport,
 ) -> SealedVersion:
     """How the sealed version ``done`` (restored beside the newer one) and the newer one
-    differ: both identities, from the files just written."""
-    entry = next(e for e, _, p in sealed_plan if p == done.path)
+    differ: both identities, rebuilt from the files just written."""
     newer_done = next((r for r in report.restored if r.name == done.name), None)
     return SealedVersion(
         name=done.name,
         version=done.version,
         path=done.path,
-        identity=_identity_or_none(done.kind, entry.phrase_kind, done.path, done.sha256),
+        identity=done.identity,
         current_version=newer.version if newer is not None else None,
         current_path=newer_path if newer_done is not None else None,
-        current_identity=(
-            _identity_or_none(newer_done.kind, entry.phrase_kind, newer_done.path, newer.sha256)
-            if newer_done is not None and newer is not None
-            else None
-        ),
+        current_identity=newer_done.identity if newer_done is not None else None,
     )
 
 
@@ -473,17 +426,10 @@ def _recover_items(
         except OSError as exc:  # the output disk (full, read-only): this item only
             report.failed.append((entry.name, from_os_error(exc).message))
             continue
-        report.restored.append(
-            RestoreResult(
-                entry.name,
-                entry.kind,
-                version.version,
-                target,
-                size,
-                version.sha256,
-                source.name,
-            )
+        done = RestoreResult(
+            entry.name, entry.kind, version.version, target, size, version.sha256, source.name
         )
+        report.restored.append(_with_identity(done, entry.phrase_kind, version.identity))
 
 
 def recover_from_source(
@@ -501,44 +447,37 @@ def recover_from_source(
     ``b2://bucket/prefix`` (key: ``b2_credentials``, e.g. the kit's read key, else
     ``B2_APPLICATION_KEY_ID`` / ``B2_APPLICATION_KEY``).
 
-    Each vault found there (:func:`~keyvault.destinations.factory.open_recovery_sources`)
-    is tried with each of ``identities`` (e.g. the keys of an age key file), or, when
-    none is given, with ``passphrase`` (which opens the ``key.age`` stored there), until
-    one opens an authentic manifest; folders skipped on the way (another vault's, one
-    without ``key.age``, an unreadable one) are listed in :attr:`RecoverReport.skipped`.
-    When none opens, a
-    :class:`~keyvault.errors.RollbackError` met on the way is raised (a forged or
-    rolled-back manifest matters more than a key that did not fit), else the first
-    error met. The caller keeps ownership of ``passphrase`` (wipe it after).
+    Each vault found there is tried with each of ``identities`` (e.g. the keys of an age
+    key file), or, when none is given, with ``passphrase`` (which opens the ``key.age``
+    stored there), until one opens an authentic manifest (:func:`each_vault`); folders
+    skipped on the way are listed in :attr:`RecoverReport.skipped`. The caller keeps
+    ownership of ``passphrase`` (wipe it after).
     """
-    if not identities and passphrase is None:
-        raise ValueError("recover needs the vault key or the vault passphrase")
-    keys: list[X25519Identity | None] = list(identities) or [None]
-    errors: list[KeyvaultError] = []
-    skipped: list[tuple[str, str]] = []
-    for candidate in open_recovery_sources(source, home, b2_credentials):
-        vault_id = getattr(candidate, "vault_id", None)
-        for identity in keys:
-            try:
-                report = recover(
-                    candidate,
-                    out_dir,
-                    home=home,
-                    identity=identity,
-                    passphrase=None if identity is not None else passphrase,
-                    vault_id=vault_id,
-                    force=force,
-                    progress=progress,
-                )
-            except (NoMatchingIdentityError, RollbackError, NotFoundError, DestinationError) as exc:
-                # Another vault's folder, one without key.age or manifest, a damaged one:
-                # try the next, and say which were skipped and why.
-                errors.append(exc)
-                skipped.append((vault_id or candidate.name, exc.message))
-                continue
-            report.skipped = [s for s in skipped if s[0] != report.vault_id]
-            return report
-    # A forged or rolled-back manifest matters most, then a key that did not fit.
-    rollback = next((e for e in errors if isinstance(e, RollbackError)), None)
-    wrong_key = next((e for e in errors if isinstance(e, NoMatchingIdentityError)), None)
-    raise rollback or wrong_key or errors[0]
+
+    def attempt(
+        candidate: Destination,
+        identity: X25519Identity | None,
+        passphrase: Secret | None,
+        vault_id: str | None,
+    ) -> RecoverReport:
+        return recover(
+            candidate,
+            out_dir,
+            home=home,
+            identity=identity,
+            passphrase=passphrase,
+            vault_id=vault_id,
+            force=force,
+            progress=progress,
+        )
+
+    report, skipped = each_vault(
+        source,
+        attempt,
+        home=home,
+        identities=identities,
+        passphrase=passphrase,
+        b2_credentials=b2_credentials,
+    )
+    report.skipped = [s for s in skipped if s[0] != report.vault_id]
+    return report

@@ -17,7 +17,9 @@ status        meaning
               or a newer generation, or the manifest it covers cannot be read
 ============  ===============================================================
 
-Everything read here is untrusted: the seal document and the sealed manifest are read
+:func:`check_seal` uses the seal key derived from the vault key (recover);
+:func:`check_seal_public` the public half recorded in the config (``verify``, which has
+no vault key). Everything read here is untrusted: the seal document and the sealed manifest are read
 within the destination's small-object cap and parsed with limits; the sealed manifest
 must have the digest the verified seal names and pass the manifest MAC.
 """
@@ -26,25 +28,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from keyvault import layout
 from keyvault.crypto import X25519Identity
-from keyvault.crypto.seal import parse_seal_document, seal_public, verify_seal
+from keyvault.crypto.seal import SealStatement, parse_seal_document, seal_public, verify_seal
 from keyvault.destinations.wrappers import CheckedDestination
 from keyvault.errors import KeyvaultError, ObjectNotFoundError
 from keyvault.secret import Secret
-from keyvault.vault.items import PHRASE_KINDS, parse_phrase_record
-from keyvault.wallets.identity import Identity, file_identity, wallet_identity
 
 from .manifest import ItemEntry, Manifest, VersionEntry, decrypt_manifest
 from .transfer import get_bytes
 
-__all__ = ["SealCheck", "check_seal", "restored_identity", "sealed_differences"]
+__all__ = ["SealCheck", "check_seal", "check_seal_public", "sealed_differences"]
 
 SealStatus = Literal["sealed", "older", "none", "invalid"]
-_MAX_RECORD = 64 << 10
 
 
 @dataclass(frozen=True)
@@ -71,6 +69,42 @@ class SealCheck:
         return "the seal does not verify"
 
 
+def _statement(
+    source: CheckedDestination, vault_id: str, public: str, newest: int
+) -> SealStatement | SealStatus:
+    """The verified statement of ``seal.json`` at ``source`` under the seal key
+    ``public`` (never the key the document names), or the status when there is none or
+    it does not verify (another vault, a generation above ``newest``)."""
+    try:
+        document = get_bytes(source, layout.seal_key(vault_id))
+    except ObjectNotFoundError:
+        return "none"
+    except KeyvaultError:
+        return "invalid"
+    try:
+        _, statement, signature = parse_seal_document(document)
+    except KeyvaultError:
+        return "invalid"
+    if (
+        not verify_seal(public, statement, signature)
+        or statement.vault_id != vault_id
+        or statement.generation > newest
+    ):
+        return "invalid"
+    return statement
+
+
+def _sealed_manifest_bytes(
+    source: CheckedDestination, vault_id: str, statement: SealStatement
+) -> bytes | None:
+    """``sealed-manifest.age`` when it is the manifest the statement names, else None."""
+    try:
+        data = get_bytes(source, layout.sealed_manifest_key(vault_id))
+    except KeyvaultError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == statement.manifest_sha256 else None
+
+
 def check_seal(
     source: CheckedDestination,
     vault_id: str,
@@ -82,34 +116,42 @@ def check_seal(
     """Check ``seal.json`` at ``source`` against the current manifest (``current``, whose
     stored bytes have sha256 ``current_sha256``) with the seal key of ``identity``."""
     public = seal_public(identity)
-    try:
-        document = get_bytes(source, layout.seal_key(vault_id))
-    except ObjectNotFoundError:
-        return SealCheck("none", public)
-    except KeyvaultError:
-        return SealCheck("invalid", public)
-    try:
-        _, statement, signature = parse_seal_document(document)
-    except KeyvaultError:
-        return SealCheck("invalid", public)
-    if (
-        not verify_seal(public, statement, signature)
-        or statement.vault_id != vault_id
-        or statement.generation > current.generation
-    ):
-        return SealCheck("invalid", public)
+    statement = _statement(source, vault_id, public, current.generation)
+    if not isinstance(statement, SealStatement):
+        return SealCheck(statement, public)
     if statement.manifest_sha256 == current_sha256:
         return SealCheck("sealed", public, statement.generation)
+    data = _sealed_manifest_bytes(source, vault_id, statement)
+    if data is None:
+        return SealCheck("invalid", public)
     try:
-        data = get_bytes(source, layout.sealed_manifest_key(vault_id))
-        if hashlib.sha256(data).hexdigest() != statement.manifest_sha256:
-            return SealCheck("invalid", public)
         sealed = decrypt_manifest(data, [identity], mac_key, vault_id=vault_id)
     except KeyvaultError:
         return SealCheck("invalid", public)
     if sealed.generation != statement.generation:
         return SealCheck("invalid", public)
     return SealCheck("older", public, statement.generation, sealed)
+
+
+def check_seal_public(
+    source: CheckedDestination,
+    vault_id: str,
+    public: str,
+    current_generation: int,
+    current_sha256: str,
+) -> SealCheck:
+    """Check ``seal.json`` at ``source`` without the vault key, with the seal's public
+    half from the config (``verify``): ``sealed`` when it covers the manifest whose
+    stored bytes have sha256 ``current_sha256``; ``older`` when it covers an earlier
+    generation whose manifest is kept beside it byte for byte (not decrypted here)."""
+    statement = _statement(source, vault_id, public, current_generation)
+    if not isinstance(statement, SealStatement):
+        return SealCheck(statement, public)
+    if statement.manifest_sha256 == current_sha256:
+        return SealCheck("sealed", public, statement.generation)
+    if _sealed_manifest_bytes(source, vault_id, statement) is None:
+        return SealCheck("invalid", public)
+    return SealCheck("older", public, statement.generation)
 
 
 def sealed_differences(
@@ -128,17 +170,3 @@ def sealed_differences(
         if latest is None or latest.sha256 != version.sha256:
             found.append((entry, version, latest))
     return found
-
-
-def restored_identity(kind: str, phrase_kind: str | None, path: Path, sha256: str) -> Identity:
-    """The wallet identity of a restored copy at ``path`` (a file or folder just written,
-    of item kind ``kind``; ``sha256`` its plaintext hash)."""
-    if kind == "folder":
-        return Identity(kind="sha256", format="folder", sha256=sha256)
-    if kind == "phrase":
-        with path.open("rb") as handle:
-            data = handle.read(_MAX_RECORD + 1)
-        if phrase_kind in PHRASE_KINDS and len(data) <= _MAX_RECORD:
-            return parse_phrase_record(Secret(data, label="phrase record")).identity()
-        return wallet_identity(data)
-    return file_identity(path)

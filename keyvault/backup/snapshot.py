@@ -3,12 +3,16 @@
 A snapshot is a readable stream that hashes (sha256) and counts its bytes as it is read,
 so the engine encrypts and fingerprints in one pass and never writes plaintext to disk.
 
-A folder becomes a POSIX (pax) tar whose bytes depend only on the names, kinds and
-contents of its entries: names sorted (by their bytes), every entry under one top-level
-directory named after the folder, mtime fixed at :data:`TAR_MTIME`, uid/gid 0, empty
-uname/gname, modes normalised (0700 for folders and executables, 0600 otherwise). So an
-unchanged folder hashes the same on every run, and ``age -d object | tar x`` restores it
-with private modes. Symbolic links are kept only when they are relative and stay inside
+A folder becomes a POSIX (pax) tar whose bytes depend only on the names, kinds,
+contents, permission bits and modification times (whole seconds) of its entries: names
+sorted (by their bytes), every entry under one top-level directory named after the
+folder (itself 0700, mtime :data:`TAR_MTIME`), uid/gid 0, empty uname/gname. Modes are
+those tarfile's ``data`` filter keeps (no set-uid/gid or sticky bit, no group or other
+write; the owner can always read and write, and enter a folder), so a restore
+(:mod:`.untar`) gives subfolders and files back their modes and times. An unchanged
+folder hashes the same on every run; a changed mode or time is a new version. Archives
+of earlier releases carry 0700/0600 and :data:`TAR_MTIME` for every entry and restore
+that way. Symbolic links are kept only when they are relative and stay inside
 the folder; other links, sockets, devices and FIFOs are left out and listed in
 :attr:`SnapshotStream.skipped`. Hard links are stored as ordinary files.
 """
@@ -90,6 +94,23 @@ class SnapshotStream(io.RawIOBase):
         self.root_name = root_name
         #: Entries left out of a folder snapshot (relative paths), with the reason.
         self.skipped: list[tuple[str, str]] = []
+        self._keep = 0
+        self._kept = bytearray()
+
+    def keep(self, limit: int) -> None:
+        """Keep a copy of the first ``limit`` (+1) bytes read from now on (for the
+        wallet's identity, :mod:`.proof`): :attr:`kept` and :attr:`head`."""
+        self._keep = limit
+
+    @property
+    def kept(self) -> bytes | None:
+        """The whole plaintext read, when it was at most the ``keep`` limit, else None."""
+        return bytes(self._kept) if len(self._kept) <= self._keep else None
+
+    @property
+    def head(self) -> bytes:
+        """The first bytes read (at most 4096) while keeping."""
+        return bytes(self._kept[:4096])
 
     def readable(self) -> bool:
         return True
@@ -109,6 +130,8 @@ class SnapshotStream(io.RawIOBase):
         self._pending = self._pending[count:]
         self._hash.update(piece)
         self._size += count
+        if len(self._kept) <= self._keep:
+            self._kept += piece[: self._keep + 1 - len(self._kept)]
         return count
 
     @property
@@ -235,7 +258,6 @@ def _link_stays_inside(relative: bytes, target: str) -> bool:
 
 
 def _tar_header(info: tarfile.TarInfo) -> bytes:
-    info.mtime = TAR_MTIME
     info.uid = info.gid = 0
     info.uname = info.gname = ""
     return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
@@ -245,23 +267,28 @@ def _tar_chunks(root: Path, skipped: list[tuple[str, str]]) -> Iterator[bytes]:
     top = root.name or "folder"
     written = 0
 
-    def entry(name: str, kind: bytes, mode: int, size: int = 0, link: str = "") -> bytes:
+    def entry(
+        name: str, kind: bytes, mode: int, mtime: int, size: int = 0, link: str = ""
+    ) -> bytes:
         info = tarfile.TarInfo(name)
         info.type = kind
         info.mode = mode
+        info.mtime = mtime
         info.size = size
         info.linkname = link
         return _tar_header(info)
 
-    header = entry(top, tarfile.DIRTYPE, 0o700)
+    header = entry(top, tarfile.DIRTYPE, 0o700, TAR_MTIME)
     written += len(header)
     yield header
     for relative, full, info in _walk(root):
         name = top + "/" + os.fsdecode(relative)
         shown = os.fsdecode(relative)
         mode = info.st_mode
+        # The data filter's modes (group/other never write), whole seconds.
+        kept, mtime = stat.S_IMODE(mode) & 0o755, max(0, int(info.st_mtime))
         if stat.S_ISDIR(mode):
-            block = entry(name, tarfile.DIRTYPE, 0o700)
+            block = entry(name, tarfile.DIRTYPE, kept | 0o700, mtime)
         elif stat.S_ISLNK(mode):
             try:
                 target = os.readlink(full)
@@ -270,10 +297,11 @@ def _tar_chunks(root: Path, skipped: list[tuple[str, str]]) -> Iterator[bytes]:
             if not _link_stays_inside(relative, target):
                 skipped.append((shown, "link leaves the folder"))
                 continue
-            block = entry(name, tarfile.SYMTYPE, 0o777, link=target)
+            block = entry(name, tarfile.SYMTYPE, 0o777, TAR_MTIME, link=target)
         elif stat.S_ISREG(mode):
-            executable = bool(mode & stat.S_IXUSR)
-            block = entry(name, tarfile.REGTYPE, 0o700 if executable else 0o600, info.st_size)
+            if not kept & stat.S_IXUSR:
+                kept &= ~0o111  # as the data filter: executable only if the owner's is
+            block = entry(name, tarfile.REGTYPE, kept | 0o600, mtime, info.st_size)
             written += len(block)
             yield block
             for chunk in _exact_chunks(full, info.st_size):

@@ -15,6 +15,7 @@ from keyvault.vault.keystore import encrypted_key_bytes
 from keyvault.vault.state import CopyRecord, DestRecord, VersionRecord, open_state, parse_time
 
 from .catalog import current_version
+from .drilldates import drill_status
 from .originals import original_digest, record_original, source_path
 from .policy import CopyEvidence, Verdict, evaluate, physical_location_id
 from .reports import StatusReport
@@ -230,6 +231,9 @@ def status_of(v: RunContext, *, strict: bool = False) -> StatusReport:
     records = {d.name: state.dest(d.name) for d in v.dests}
     held = {d.name: state.copies(d.name) for d in v.dests}
     errors = sum(record.last_verify_errors for record in records.values() if record is not None)
+    drills = drill_status(
+        v.home, {i.name: ([d.name for d in v.dests], None) for i in v.config.items}, now=v.now
+    )
     verdicts: list[Verdict] = []
     warnings: list[str] = []
     places: Places = {}
@@ -249,6 +253,7 @@ def status_of(v: RunContext, *, strict: bool = False) -> StatusReport:
                 original_changed_since_backup_at=changed_since,
                 last_verify_errors=errors,
                 item_kind=cast(Literal["file", "folder", "phrase"], item.kind),
+                failed_drills=drills[item.name].failed,
             )
         )
         if current is not None and current.recipient != v.recipient_text:

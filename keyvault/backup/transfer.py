@@ -111,6 +111,8 @@ def ensure_key(
     record = v.state.dest(dest.name)
     if not force and record is not None and record.key_sha256 == sha and record.key_ok:
         return
+    if not force and record is not None and record.key_sha256 == sha:
+        result.damage.append("its key.age was found missing or damaged; written again")
     put_checked(v, dest, v.key_key, None, data, sha, result)
     v.state.record_key(dest.name, sha, v.now)
 

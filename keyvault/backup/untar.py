@@ -9,6 +9,9 @@ no device or FIFO, no set-uid bits or group/other write permission, no owners.
 Python gained those filters in 3.11.4 (and 3.10.12). Debian 12's own Python is 3.11.2,
 which has none (``extractall`` there takes no ``filter``), so on such a Python the same rules
 are applied here, member by member, and attributes are set without ever changing an owner.
+Either way files and subfolders get their archived modification times and modes within
+those rules (a folder's mode too, which the ``data`` filter alone would leave at the
+process's default).
 
 Errors: :class:`~keyvault.errors.DamagedFileError` for a member that breaks a rule (with the
 filters, tarfile's own ``FilterError`` for the rules it checks); ``tarfile.TarError`` for an
@@ -39,10 +42,21 @@ def _inside(path: str, folder: str) -> bool:
     return os.path.commonpath([path, folder]) == folder
 
 
+def _folder_mode(member: tarfile.TarInfo) -> int:
+    """A folder's mode by the data filter's rule for files (no set-uid/gid or sticky bit,
+    no group or other write), the owner always allowed in. The filter itself leaves a
+    folder's mode alone (the process's default); keyvault keeps the archived one."""
+    return (member.mode & 0o755) | 0o700
+
+
 def _data_filter(member: tarfile.TarInfo, destination: str) -> tarfile.TarInfo:
-    """The ``data`` filter's rules (CPython's ``_get_filtered_attrs`` with ``for_data``)."""
+    """The ``data`` filter's rules (CPython's ``_get_filtered_attrs`` with ``for_data``),
+    a folder's mode kept as :func:`_folder_mode` says."""
     if HAS_FILTERS:
-        return tarfile.data_filter(member, destination)
+        filtered = tarfile.data_filter(member, destination)
+        if filtered.isdir():
+            filtered = filtered.replace(mode=_folder_mode(member), deep=False)
+        return filtered
     folder = os.path.realpath(destination)
     changed = copy.copy(member)
     name = member.name.lstrip("/" + os.sep)
@@ -57,7 +71,7 @@ def _data_filter(member: tarfile.TarInfo, destination: str) -> tarfile.TarInfo:
             mode &= ~0o111
         changed.mode = mode | 0o600
     elif member.isdir() or member.issym():
-        changed.mode = 0o755 if member.isdir() else member.mode
+        changed.mode = _folder_mode(member) if member.isdir() else member.mode
     else:
         raise DamagedFileError("the folder archive holds a device or FIFO")
     if member.islnk() or member.issym():

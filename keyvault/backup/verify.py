@@ -15,10 +15,12 @@ from keyvault.destinations.wrappers import CheckedDestination
 from keyvault.errors import (
     DamagedObjectError,
     DestinationError,
+    DestinationRetriesExhaustedError,
     DestinationUnavailableError,
     KeyvaultError,
     NotFoundError,
     ObjectNotFoundError,
+    RetryableDestinationError,
 )
 from keyvault.vault.lock import RunLock
 from keyvault.vault.state import open_state, utc_now
@@ -40,12 +42,20 @@ from .reports import (
     VerifyReport,
 )
 from .run import HashSink, RunContext, as_binary, sha256
+from .sealcheck import SealCheck, check_seal_public
 from .transfer import ensure_key, fetch_to_spool, get_bytes, put_checked, stream_object
 
 __all__ = [
     "repair",
     "verify",
 ]
+
+#: A destination that could not be reached: nothing is learnt about what it holds.
+_UNREACHED = (
+    DestinationUnavailableError,
+    RetryableDestinationError,
+    DestinationRetriesExhaustedError,
+)
 
 
 def _expected_objects(
@@ -123,6 +133,21 @@ def _check_object(
     except DamagedObjectError:
         check.result, check.message = "damaged", "it is larger than recorded in the manifest"
         return check
+    except _UNREACHED:
+        raise
+    except DestinationError as exc:  # something else in its place (a symlink, ...)
+        check.result, check.message = "damaged", exc.message
+        return check
+
+
+def _owner_seal(v: RunContext, dest: CheckedDestination, seen: SeenManifest) -> SealCheck | None:
+    """The owner's seal at ``dest`` checked with the public half in the config; None when
+    the config has none yet (a vault of an earlier release not sealed since) or there is
+    no readable manifest to hold it against."""
+    public = v.vault.seal_public
+    if public is None or seen.sha256 is None or seen.generation is None:
+        return None
+    return check_seal_public(dest, v.vault.id, public, seen.generation, seen.sha256)
 
 
 def _verify_destination(
@@ -142,9 +167,14 @@ def _verify_destination(
     elif seen.status == "damaged":
         manifest_check.result = "damaged"
         manifest_check.message = seen.message or "manifest.age is damaged"
-    elif seen.status in ("ahead", "newer-format"):
-        manifest_check.result = "conflict"
-        manifest_check.message = conflict_message(dest.name, seen, v)
+    elif seen.status in ("ahead", "foreign", "newer-format"):
+        seal = _owner_seal(v, dest, seen)
+        if seal is not None and seal.status == "sealed":
+            # Not this machine's, but the owner sealed exactly this manifest.
+            manifest_check.message = "written elsewhere and sealed by the owner"
+        else:
+            manifest_check.result = "conflict"
+            manifest_check.message = conflict_message(dest.name, seen, v)
     elif seen.status == "older" and record is not None:
         manifest_check.result = "damaged"
         manifest_check.message = (
@@ -164,6 +194,16 @@ def _verify_destination(
     report.checks.append(manifest_check)
     if manifest_check.result == "conflict":
         return
+    seal = _owner_seal(v, dest, seen)
+    if seal is not None and seal.status == "invalid":
+        report.checks.append(
+            CopyCheck(
+                dest.name,
+                "seal",
+                "damaged",
+                message="seal.json does not verify with the owner's seal key (vault.seal_public)",
+            )
+        )
     v.state.record_manifest_check(dest.name, manifest_check.ok, manifest_check.message)
 
     present = {info.key for info in dest.list(v.objects_prefix)}
@@ -194,6 +234,10 @@ def _verify_destination(
             data = get_bytes(dest, v.key_key)
         except ObjectNotFoundError:
             key_check.result, key_check.message = "missing", "key.age is missing"
+        except _UNREACHED:
+            raise
+        except DestinationError as exc:  # too large, a symlink, ...: not the key we wrote
+            key_check.result, key_check.message = "damaged", exc.message
         else:
             if sha256(data) != record.key_sha256:
                 key_check.result, key_check.message = "damaged", "key.age does not match"

@@ -244,6 +244,14 @@ class LocalDestination(TraitProperties):
             hint="connect and mount the drive, then try again",
         )
 
+    def _damaged(self, why: str) -> DestinationError:
+        # Something is there but it is no marker of this vault: the drive is present and
+        # damaged (or tampered with), which is not the same as a drive that is not mounted.
+        return DestinationError(
+            f"destination {self.name!r} is damaged: the keyvault marker in {self._root} {why}",
+            hint="look at what is in its place; remove it and run 'keyvault dest add' again",
+        )
+
     def _fingerprint(self) -> tuple[int, int, int, int]:
         """What identifies the mounted filesystem and its marker right now (cheap stats)."""
         try:
@@ -253,7 +261,9 @@ class LocalDestination(TraitProperties):
         if not stat_module.S_ISDIR(root_info.st_mode):
             raise self._unavailable(f"{self._root} is not a folder")
         try:
-            marker_info = os.stat(self._marker)
+            # lstat: a symlink planted as the marker is something there (refused when
+            # read), not an absent marker.
+            marker_info = os.lstat(self._marker)
         except OSError:
             raise self._unavailable(
                 f"no keyvault marker in {self._root} (drive not mounted?)"
@@ -274,9 +284,11 @@ class LocalDestination(TraitProperties):
                 f"no keyvault marker in {self._root} (drive not mounted?)"
             ) from None
         except (OSError, ValueError):
-            raise self._unavailable(f"the keyvault marker in {self._root} is unreadable") from None
+            raise self._damaged("is unreadable") from None
         if marker.vault_id != self._vault_id:
-            raise self._unavailable(f"{self._root} belongs to another vault")
+            # The marker sits in the folder named for this vault's id: naming another
+            # vault there is damage, not another drive.
+            raise self._damaged("names another vault")
         if self._fs_uuid is not None:
             current = mounts.filesystem_uuid(self._root)
             if current is None or current.lower() != self._fs_uuid:

@@ -11,7 +11,11 @@ the policy's allowed age, it lists the :class:`Alert` objects to raise:
   or damaged at destinations that were reached (its advice: ``keyvault repair``),
 - ``backup-stale``: no successful backup, by any run (timer, CLI or GUI), for longer than
   the policy allows (restic and Kopia users ask for exactly this "absence of success" alert),
-- ``policy-not-met``: the backup ran but the 3-2-1 rule does not hold (exit 3; a warning).
+- ``policy-not-met``: the backup ran but the 3-2-1 rule does not hold (exit 3; a warning),
+- ``drill-failed``: a copy's last drill did not restore the recorded wallet (mismatch,
+  damaged, missing: exit 4), and ``drill-overdue``: a copy not proven by a drill within
+  ``drill_every`` (default 90 days; exit 3, a warning), both from
+  :func:`keyvault.backup.drilldates.drill_findings`.
 
 Delivery is best effort and never raises: a desktop notification (``notify-send`` on
 Linux, ``osascript`` on macOS, PowerShell's toast API on Windows, whichever is present)
@@ -48,7 +52,9 @@ __all__ = [
     "run_hook",
 ]
 
-AlertKind = Literal["run-failed", "copy-missing", "backup-stale", "policy-not-met"]
+AlertKind = Literal[
+    "run-failed", "copy-missing", "backup-stale", "policy-not-met", "drill-failed", "drill-overdue"
+]
 
 _EXIT_OK, _EXIT_POLICY, _EXIT_COPY = 0, 3, 4
 #: The exit code of a ``keyvault verify`` that found copies missing or damaged.
@@ -101,15 +107,35 @@ def evaluate(
     since: datetime | None,
     max_age: timedelta,
     steps: Sequence[StepOutcome] = (),
+    drill_failed: Sequence[tuple[str, str]] = (),
+    drill_overdue: Sequence[tuple[str, str]] = (),
 ) -> list[Alert]:
     """The alerts for a run (or, with no ``steps``, for a status check at ``now``).
 
     ``last_success`` is when a backup last succeeded, whoever ran it (the timer,
     ``keyvault backup``, the GUI: see :func:`.schedule.last_backup_success`);
     ``since`` is when the schedule was installed: with no success ever, the stale clock
-    starts there. Pure: no I/O, time passed in.
+    starts there. ``drill_failed`` and ``drill_overdue`` are (item, destination) copies
+    whose last drill failed or that are overdue for one. Pure: no I/O, time passed in.
     """
-    alerts: list[Alert] = []
+    alerts: list[Alert] = [
+        Alert(
+            "drill-failed",
+            "critical",
+            f"the last drill of {item!r} at {dest!r} failed (it did not restore the wallet "
+            "recorded); run 'keyvault drill' to see why, 'keyvault repair' to re-copy it",
+        )
+        for item, dest in drill_failed
+    ]
+    alerts += [
+        Alert(
+            "drill-overdue",
+            "warning",
+            f"the copy of {item!r} at {dest!r} has not been proven by a drill for too long; "
+            "run 'keyvault drill'",
+        )
+        for item, dest in drill_overdue
+    ]
     for step in steps:
         detail = f": {step.detail}" if step.detail else ""
         if step.step == "verify" and step.exit_code == _EXIT_COPY:
@@ -170,13 +196,14 @@ def _copy_missing(step: StepOutcome, detail: str) -> list[Alert]:
 
 def exit_code_for(alerts: Iterable[Alert]) -> int:
     """The run's exit code: 1 if a step failed or backups are stale, else 4 if a copy is
-    missing, else 3 if the policy is not met, else 0."""
+    missing or failed its drill, else 3 if the policy is not met or a drill is overdue,
+    else 0."""
     kinds = {a.kind for a in alerts}
     if kinds & {"run-failed", "backup-stale"}:
         return 1
-    if "copy-missing" in kinds:
+    if kinds & {"copy-missing", "drill-failed"}:
         return _EXIT_COPY
-    if "policy-not-met" in kinds:
+    if kinds & {"policy-not-met", "drill-overdue"}:
         return _EXIT_POLICY
     return _EXIT_OK
 

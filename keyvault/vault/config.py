@@ -94,6 +94,11 @@ class VaultSection:
     created: str
     #: Recipients of earlier vault keys (after ``key rotate``), newest last.
     previous_recipients: list[str] = field(default_factory=list)
+    #: The public half of the owner's seal key (``kvseal1...``,
+    #: :mod:`keyvault.crypto.seal`): written at ``init`` and whenever the vault key is
+    #: used to seal; lets ``verify`` check seals without the vault key. Absent in configs
+    #: of earlier releases until then.
+    seal_public: str | None = None
 
 
 @dataclass
@@ -289,6 +294,14 @@ def _check_values(config: Config) -> None:
     """What types alone do not say: ranges, kinds, safe ids, unique names."""
     if config.vault is not None and not _VAULT_ID.match(config.vault.id):
         raise ConfigError(f"config: vault.id must be {VAULT_ID_RULE}")
+    if config.vault is not None and config.vault.seal_public is not None:
+        from keyvault.crypto.seal import parse_seal_public  # only when there is one
+        from keyvault.errors import InvalidSealError
+
+        try:
+            parse_seal_public(config.vault.seal_public)
+        except InvalidSealError:
+            raise ConfigError("config: vault.seal_public must be a seal key (kvseal1...)") from None
     for key, (low, high) in POLICY_LIMITS.items():
         value = getattr(config.policy, key)
         if not low <= value <= high:

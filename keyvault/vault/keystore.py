@@ -39,6 +39,7 @@ from keyvault.crypto import (
 )
 from keyvault.crypto.keys import parse_identity_file
 from keyvault.crypto.scrypt import DEFAULT_WORK_FACTOR
+from keyvault.crypto.seal import seal_public
 from keyvault.crypto.vaultkey import derive_manifest_mac_key
 from keyvault.errors import (
     AlreadyExistsError,
@@ -65,6 +66,7 @@ __all__ = [
     "manifest_mac_key",
     "previous_identities",
     "previous_key_paths",
+    "remember_seal_public",
     "rotate_vault_key",
     "unlock_encrypted_key",
     "unlock_vault_key",
@@ -194,10 +196,26 @@ def _write_vault(
     if existing is not None:
         return existing
     config.vault = VaultSection(
-        id=vault_id or secrets.token_hex(16), recipient=recipient, created=created or _now()
+        id=vault_id or secrets.token_hex(16),
+        recipient=recipient,
+        created=created or _now(),
+        seal_public=seal_public(identity),
     )
     save_config(home, config)
     return config.vault
+
+
+def remember_seal_public(home: Path, identity: X25519Identity) -> str:
+    """Store the seal's public half of the vault key ``identity`` in the config (when it
+    is not there yet, or names an earlier key); returns it. Called wherever the vault
+    key is used to seal, so configs of earlier releases gain it."""
+    public = seal_public(identity)
+    config = load_config(home)
+    vault = config.require_vault()
+    if vault.recipient == str(identity.recipient) and vault.seal_public != public:
+        vault.seal_public = public
+        save_config(home, config)
+    return public
 
 
 def create_vault(
@@ -304,5 +322,6 @@ def rotate_vault_key(
     _write_mac_key(home, new)
     vault.previous_recipients = [*vault.previous_recipients, vault.recipient]
     vault.recipient = str(new.recipient)
+    vault.seal_public = seal_public(new)
     save_config(home, config)
     return new, old

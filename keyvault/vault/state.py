@@ -6,19 +6,20 @@ before it returns or, inside :meth:`State.transaction`, together with the others
 backup run is one transaction, made durable at its end and by :meth:`State.checkpoint`
 before each write at a destination), so a crash or a power loss at any instant leaves
 the state of the last commit, never a mixture. It holds public facts only (ids, sizes,
-hashes of ciphertext and of plaintext, times, error texts); never a key, a passphrase or
-a phrase.
+hashes of ciphertext and of plaintext, times, error texts, the public identity of the
+wallet each version holds); never a key, a passphrase or a phrase.
 
 The state is a cache of what this machine did and saw; the destinations' manifests are
 the record. Losing it costs re-verification, not data.
 
-This module is longer than most (about 700 lines) on purpose: it is the one place that
+This module is longer than most (about 750 lines) on purpose: it is the one place that
 knows the database, each table's schema beside the reads and writes of that table.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -28,7 +29,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal, cast
 
-from keyvault.errors import ConfigError
+from keyvault.errors import ConfigError, IdentityRecordError
+from keyvault.wallets.identity import Identity
 
 __all__ = [
     "STATE_FILE",
@@ -74,6 +76,10 @@ CREATE TABLE IF NOT EXISTS unreferenced (
 CREATE TABLE IF NOT EXISTS sources (
     item TEXT PRIMARY KEY, fingerprint TEXT, sha256 TEXT, size INTEGER,
     checked_at TEXT NOT NULL, changed_since TEXT);
+CREATE TABLE IF NOT EXISTS manifests_written (
+    dest TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS version_identities (
+    object_id TEXT PRIMARY KEY, identity TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seen_generations (
     vault_id TEXT PRIMARY KEY, generation INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
@@ -110,6 +116,14 @@ def _opt_text(value: datetime | None) -> str | None:
     return format_time(value) if value is not None else None
 
 
+def _identity(text: str) -> Identity | None:
+    """A stored identity record (one that no longer reads is dropped: it is only a record)."""
+    try:
+        return Identity.from_json(json.loads(text))
+    except (ValueError, RecursionError, IdentityRecordError):
+        return None
+
+
 @dataclass(frozen=True)
 class VersionRecord:
     """One version of an item that this machine created."""
@@ -129,6 +143,9 @@ class VersionRecord:
     phrase_kind: str | None = None
     #: When the version last passed a deep verification (decrypted, plaintext hash matched).
     deep_verified_at: datetime | None = None
+    #: The wallet it holds, recorded when it was backed up (public; none before this was
+    #: recorded). Kept in its own table, so a state of an earlier release needs no change.
+    identity: Identity | None = None
 
 
 #: How a copy was last checked: read back at write, listed, hashed, or decrypted.
@@ -346,11 +363,16 @@ class State:
                     _opt_text(record.deep_verified_at),
                 ),
             )
+            if record.identity is not None:
+                self.record_version_identity(record.object_id, record.identity)
 
     _VERSION_COLUMNS = (
         "items.name, versions.item_id, versions.kind, version, object_id, created, size, "
         "sha256, stored_size, stored_sha256, recipient, source_name, phrase_kind, "
-        "deep_verified_at"
+        "deep_verified_at, version_identities.identity"
+    )
+    _VERSION_TABLES = (
+        "versions JOIN items USING (item_id) LEFT JOIN version_identities USING (object_id)"
     )
 
     @staticmethod
@@ -370,12 +392,13 @@ class State:
             source_name=None if row[11] is None else str(row[11]),
             phrase_kind=None if row[12] is None else str(row[12]),
             deep_verified_at=_opt_time(None if row[13] is None else str(row[13])),
+            identity=None if row[14] is None else _identity(str(row[14])),
         )
 
     def versions(self, item: str) -> list[VersionRecord]:
         """Every recorded version of ``item``, oldest first."""
         rows = self._db.execute(
-            f"SELECT {self._VERSION_COLUMNS} FROM versions JOIN items USING (item_id) "  # noqa: S608
+            f"SELECT {self._VERSION_COLUMNS} FROM {self._VERSION_TABLES} "  # noqa: S608
             "WHERE items.name=? ORDER BY version",
             (item,),
         ).fetchall()
@@ -389,11 +412,20 @@ class State:
     def version_by_object(self, object_id: str) -> VersionRecord | None:
         """The version stored as ``object_id``, if this machine knows it."""
         row = self._db.execute(
-            f"SELECT {self._VERSION_COLUMNS} FROM versions JOIN items USING (item_id) "  # noqa: S608
+            f"SELECT {self._VERSION_COLUMNS} FROM {self._VERSION_TABLES} "  # noqa: S608
             "WHERE object_id=?",
             (object_id,),
         ).fetchone()
         return None if row is None else self._version(row)
+
+    def record_version_identity(self, object_id: str, identity: Identity) -> None:
+        """The wallet a version holds, learnt later (a drill of a version backed up before
+        identities were recorded)."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO version_identities(object_id, identity) VALUES (?,?)",
+                (object_id, json.dumps(identity.to_json(), sort_keys=True)),
+            )
 
     def mark_deep_verified(self, object_id: str, at: datetime) -> None:
         """Note that the version decrypted and its plaintext hash matched at ``at``."""
@@ -491,7 +523,7 @@ class State:
     def forget_dest(self, dest: str) -> None:
         """Drop everything recorded about ``dest`` (after ``dest remove``)."""
         with self.transaction():
-            for table in ("copies", "dests", "unreferenced"):
+            for table in ("copies", "dests", "unreferenced", "manifests_written"):
                 self._db.execute(f"DELETE FROM {table} WHERE dest=?", (dest,))  # noqa: S608
 
     # --- destinations ----------------------------------------------------------------------
@@ -537,6 +569,23 @@ class State:
                 "manifest_content=?, manifest_ok=1, manifest_error=NULL WHERE dest=?",
                 (generation, sha256, format_time(at), content, dest),
             )
+
+    def note_manifest_writing(self, dest: str, sha256: str) -> None:
+        """The manifest (its sha256) this machine is about to write at ``dest``: noted
+        (and made durable by the caller's checkpoint) before the write, so a manifest a
+        killed run left there is still known as this machine's, and any other one is not."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO manifests_written(dest, sha256) VALUES (?,?)",
+                (dest, sha256),
+            )
+
+    def manifest_writing(self, dest: str) -> str | None:
+        """The sha256 of the manifest this machine last began to write at ``dest``."""
+        row = self._db.execute(
+            "SELECT sha256 FROM manifests_written WHERE dest=?", (dest,)
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def record_manifest_check(self, dest: str, ok: bool, error: str | None) -> None:
         """The result of checking the manifest at ``dest``."""

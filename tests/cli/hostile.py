@@ -108,11 +108,22 @@ class Run:
 
 
 def run_measured(
-    *args: str, home: Path, env: dict[str, str] | None = None, timeout: float = 60
+    *args: str,
+    home: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    file_size_limit: int | None = None,
 ) -> Run:
     """``python -m keyvault_cli ARGS`` in its own process group; its peak RSS from ``wait4``.
-    On timeout the group is killed and ``timed_out`` is set (the caller asserts on it)."""
+    On timeout the group is killed and ``timed_out`` is set (the caller asserts on it).
+    ``file_size_limit``: no file the child writes may grow past it (``RLIMIT_FSIZE``: a
+    write beyond fails with EFBIG), so a read that is not bounded shows as an error."""
+    import resource
     import subprocess
+
+    def limit() -> None:
+        if file_size_limit is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
 
     full_env = dict(os.environ, KEYVAULT_HOME=str(home), **(env or {}))
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -123,6 +134,7 @@ def run_measured(
             stderr=err,
             env=full_env,
             start_new_session=True,
+            preexec_fn=limit if file_size_limit is not None else None,
         )
         deadline = time.monotonic() + timeout
         timed_out = False

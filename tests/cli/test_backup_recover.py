@@ -196,7 +196,7 @@ def test_flipped_byte_anywhere_is_detected_and_never_restored(
     flip_byte(wallet_object, 30_000)
     out = tmp_path / "w.dat"
     restore = run_cli("restore", "Alice main wallet", "-o", str(out), env=ENV)
-    assert restore.code == 1 and "damaged" in restore.stderr
+    assert restore.code == 4 and "damaged" in restore.stderr
     assert not out.exists()
     recovered = tmp_path / "rec"
     key = tmp_path / "key.txt"
@@ -263,7 +263,10 @@ def test_older_or_forged_manifest_is_rejected_by_recover(kv_home: Path, tmp_path
         )
         assert rejected.code == 1 and "not authentic" in rejected.stderr
     assert not (tmp_path / "r3").exists()
-    # The next backup replaces the damaged manifest with an authentic one.
+    # The next backup replaces the damaged manifest with an authentic one, and says it
+    # found one damaged (exit 4); the one after has nothing to say.
+    healing = run_cli("backup")
+    assert healing.code == 4 and "DAMAGED: its manifest was damaged" in healing.stdout
     assert run_cli("backup").code in (0, 3)
     assert run_cli("verify").code == 0
     assert (

@@ -6,7 +6,9 @@ a truncation, an 8 GiB sparse file, a FIFO, a symlink (to a file, to a directory
 a directory, deeply nested JSON or invalid-UTF-16 JSON; and through the real CLI, each with a
 60 s limit, ``backup`` (after the item changed), ``verify``, ``restore`` and ``recover a``:
 no hang, no traceback, peak RSS under 300 MiB, destination ``b`` still receives the new
-version, and exit 4 (or 1 with a typed JSON error where ``a`` holds no usable copy at all).
+version, and exit 4 (or 1 with a typed JSON error where ``a`` holds no usable copy at all);
+``backup`` exits 4 in every case (``BackupReport.exit_code``: ``a`` failed or held damage
+while ``b`` took the run).
 Also ``objects/`` replaced by a symlink to another folder: no write is redirected there.
 
 The whole matrix takes minutes, so it is marked ``slow``; one representative case per file
@@ -111,9 +113,13 @@ def test_one_hostile_file(kv_home: Path, tmp_path: Path, target: str, mutation: 
     item.write_bytes(b"version two")
     backup = run_measured("backup", "--json", home=kv_home, env=ENV)
     _sane(backup, "backup")
-    # 1: a destination failed; 3: the policy is not met (both copies sit on one filesystem
-    # here, and a destination whose marker is unreadable counts as not connected).
-    assert backup.code in (0, 1, 3, 4), backup.stdout
+    # BackupReport.exit_code: destination a failed or held damage while b took the run.
+    assert backup.code == 4, backup.stdout
+    document = json.loads(backup.stdout)
+    assert document["exit_code"] == 4
+    dests = {d["name"]: d for d in document["destinations"]}
+    assert dests["a"]["troubled"] and (dests["a"]["state"] != "ok" or dests["a"]["damage"])
+    assert dests["b"]["state"] == "ok" and not dests["b"]["troubled"], dests["b"]
     assert manifest_of(b, kv_home)["generation"] > before, "b got no new version"
     _sane(run_measured("verify", "--json", home=kv_home, env=ENV), "verify after backup")
 

@@ -1,8 +1,11 @@
-"""The forgery of issue 13 end to end through the CLI: a thief with a copy of the config
-folder (no passphrase) replaces the owner's phrase and backs up to the owner's drive.
-After the owner has drilled once (which seals), verify exits 4 and recover with the
-owner's 24 words restores the owner's sealed phrase beside the forged one, labelled,
-with both fingerprints in JSON and a warning on stderr."""
+"""The forgery of issue 13 end to end through the CLI: the owner runs the real
+``keyvault init``, backs up and drills once (which seals); a thief with a copy of the
+config folder (no passphrase) replaces the owner's phrase and backs up to the owner's
+drive. Then verify exits 4, and recover with the owner's 24 words on a fresh home
+restores the owner's sealed phrase beside the forged one, labelled, with both
+fingerprints in JSON and a warning on stderr, and exits 4 (the two are different
+wallets). A newer version that holds the same wallet as the sealed one exits 0 with a
+note."""
 
 from __future__ import annotations
 
@@ -14,15 +17,15 @@ from keyvault.seedphrase import wallet
 
 from ..unit.wallets.test_identity import ABANDON
 from .helpers import run_cli
-from .test_backup_support import PASSPHRASE, PHRASE, add_local_dest, make_vault, vault_folder
+from .test_backup_support import PASSPHRASE, PHRASE, add_local_dest, init_vault, vault_folder
 
 ENV = {"KEYVAULT_PASSPHRASE": PASSPHRASE}
 
 
 def _owner(home: Path, tmp_path: Path) -> Path:
-    """The owner's vault with one phrase, backed up to a drive and drilled (sealed);
-    returns the file holding the owner's 24 words."""
-    make_vault(home)
+    """The owner's vault (``keyvault init``) with one phrase, backed up to a drive and
+    drilled (sealed); returns the file holding the owner's 24 words."""
+    init_vault(home, tmp_path)
     assert run_cli("add-phrase", "--name", "ledger", input=PHRASE).code == 0
     add_local_dest(home, "usb", tmp_path / "usb")
     assert run_cli("backup", env=ENV).code in (0, 3)
@@ -68,14 +71,16 @@ def test_recover_restores_the_sealed_phrase_beside_a_forged_one(
     assert run_cli("backup", home=thief).code in (0, 3)
     # The owner's verify sees a generation that is not this machine's.
     assert run_cli("verify").code == 4
-    # Recover on a fresh home with the owner's 24 words.
+    # Recover on a fresh home with the owner's 24 words: both restored, exit 4.
     code, report, stderr = _recover(tmp_path, words, "after")
-    assert code == 0, stderr
+    assert code == 4, stderr
+    assert report["exit_code"] == 4
     assert report["seal"]["status"] == "older"  # type: ignore[index]
     [sealed] = report["sealed_versions"]  # type: ignore[misc]
-    assert sealed["item"] == "ledger"
+    assert sealed["item"] == "ledger" and sealed["same_wallet"] is False
     assert sealed["sealed_fingerprint"] == owner_fp
     assert sealed["current_fingerprint"] == thief_fp
+    assert "is NOT the sealed wallet" in stderr
     owner_file = Path(sealed["sealed_path"])
     assert owner_file.name == "ledger.sealed.phrase.json"
     assert PHRASE in json.dumps(json.loads(owner_file.read_text()))
@@ -101,3 +106,19 @@ def test_a_missing_or_forged_seal_is_reported(kv_home: Path, tmp_path: Path) -> 
     assert report["seal"]["status"] == "none"  # type: ignore[index]
     assert "no owner's seal" in stderr
     assert len(report["restored"]) == 1  # type: ignore[arg-type]
+
+
+def test_a_newer_version_of_the_same_wallet_is_a_note(kv_home: Path, tmp_path: Path) -> None:
+    words = _owner(kv_home, tmp_path)
+    # The same phrase added again (a new record, so a new version) and backed up unsealed.
+    assert run_cli("remove", "ledger").code == 0
+    assert run_cli("add-phrase", "--name", "ledger", input=PHRASE).code == 0
+    assert run_cli("backup").code in (0, 3)
+    code, report, stderr = _recover(tmp_path, words, "same")
+    assert code == 0, stderr
+    [sealed] = report["sealed_versions"]  # type: ignore[misc]
+    assert sealed["same_wallet"] is True
+    assert sealed["sealed_fingerprint"] == sealed["current_fingerprint"]
+    assert sealed["sealed_fingerprint"] == wallet.phrase_fingerprint(PHRASE)
+    assert "note 'ledger'" in stderr and "holds the same wallet" in stderr
+    assert "WARNING" not in stderr

@@ -88,15 +88,23 @@ def test_missing_marker_means_unavailable_and_nothing_is_written(tmp_path: Path)
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before
 
 
-def test_marker_of_another_vault_or_unreadable_means_unavailable(tmp_path: Path) -> None:
+def test_marker_of_another_vault_or_unreadable_means_damaged(tmp_path: Path) -> None:
+    # Something in the marker's place is damage at a present drive (the run fails that
+    # destination and exits 4), not a drive that is away.
     create_marker(tmp_path, VAULT, "2026-03-01T10:00:00Z")
     marker = tmp_path / marker_key(VAULT)
     marker.write_text('{"format": 1, "vault_id": "someone-else"}')
     dest = LocalDestination("usb", tmp_path, vault_id=VAULT)
-    with pytest.raises(DestinationUnavailableError, match="another vault"):
-        dest.check_available()
-    marker.write_text("garbage")
-    with pytest.raises(DestinationUnavailableError, match="unreadable"):
+    for content in ("garbage", None):
+        with pytest.raises(DestinationError, match="damaged") as raised:
+            dest.check_available()
+        assert not isinstance(raised.value, DestinationUnavailableError)
+        marker.unlink()
+        if content is not None:
+            marker.write_text(content)
+        else:
+            marker.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(DestinationError, match="damaged"):
         dest.check_available()
 
 

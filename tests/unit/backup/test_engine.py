@@ -396,7 +396,7 @@ def test_recover_rejects_rollback_and_forgery(
         engine.recover(dest, tmp_path / "o4", home=tmp_path / "fresh3", identity=identity)
     # And a backup now treats it as damaged: it writes a new authentic manifest over it.
     report = engine.backup(home, destinations=[dest])
-    assert any("damaged" in n for n in report.destinations[0].notes)
+    assert any("damaged" in n for n in report.destinations[0].damage)
     assert _manifest_of(dest, identity, vault_id).generation > 2
 
 

@@ -51,20 +51,27 @@ def test_file_snapshot_is_the_file(tmp_path: Path) -> None:
     assert (digest.size, digest.sha256) == (len(data), hashlib.sha256(data).hexdigest())
 
 
-def test_folder_tar_is_deterministic_and_ignores_times_and_owners(tmp_path: Path) -> None:
+def test_folder_tar_is_deterministic_and_keeps_times_and_modes(tmp_path: Path) -> None:
     root = _tree(tmp_path / "wallets")
     first = open_snapshot(root).read()
-    os.utime(root / "a.txt", (1, 1))
-    os.utime(root / "b", (2, 2))
-    second = open_snapshot(root).read()
-    assert first == second
+    assert open_snapshot(root).read() == first
     assert len(first) % tarfile.RECORDSIZE == 0
+    os.utime(root / "b", (2, 2))
+    timed = open_snapshot(root).read()
+    assert timed != first
+    (root / "b").chmod(0o750)
+    assert open_snapshot(root).read() != timed
+    os.utime(root / "link-in", (3, 3), follow_symlinks=False)  # a link's time is not kept
+    moded = open_snapshot(root).read()
     (root / "a.txt").write_bytes(b"alphA\n")
-    assert open_snapshot(root).read() != first
+    assert open_snapshot(root).read() != moded
 
 
 def test_folder_tar_content(tmp_path: Path) -> None:
     root = _tree(tmp_path / "wallets")
+    os.utime(root / "a.txt", (1_000_000_000, 1_000_000_000))
+    (root / "b").chmod(0o2775)  # set-gid and group write are not kept
+    (root / "a.txt").chmod(0o640)
     stream = open_snapshot(root)
     data = stream.read()
     assert stream.sha256 == hashlib.sha256(data).hexdigest()
@@ -83,11 +90,15 @@ def test_folder_tar_content(tmp_path: Path) -> None:
             "wallets/ünïcode name.dat",
         ]
         for m in members:
-            assert (m.mtime, m.uid, m.gid, m.uname, m.gname) == (TAR_MTIME, 0, 0, "", "")
+            assert (m.uid, m.gid, m.uname, m.gname) == (0, 0, "", "")
         by_name = {m.name: m for m in members}
-        assert by_name["wallets/a.txt"].mode == 0o600
-        assert by_name["wallets/run.sh"].mode == 0o700
-        assert by_name["wallets/b"].mode == 0o700
+        assert by_name["wallets"].mtime == TAR_MTIME and by_name["wallets"].mode == 0o700
+        assert by_name["wallets/a.txt"].mtime == 1_000_000_000
+        assert by_name["wallets/b"].mtime == int((root / "b").stat().st_mtime)
+        assert by_name["wallets/link-in"].mtime == TAR_MTIME
+        assert by_name["wallets/a.txt"].mode == 0o640
+        assert by_name["wallets/run.sh"].mode == 0o755
+        assert by_name["wallets/b"].mode == 0o755
         assert by_name["wallets/link-in"].issym()
         assert by_name["wallets/link-in"].linkname == "b/c.bin"
     skipped = dict(stream.skipped)

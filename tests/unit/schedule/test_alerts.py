@@ -176,3 +176,22 @@ def test_notification_commands_keep_text_as_data() -> None:
     assert notify("t", "b", platform="linux", which=lambda _: None) is False
     with pytest.raises(ValueError, match="unknown platform"):
         notification_command("amiga", "t", "b", which=found)
+
+
+def test_failed_and_overdue_drills_are_alerts() -> None:
+    alerts = evaluate(
+        now=NOW,
+        last_success=NOW,
+        since=NOW - 30 * DAY,
+        max_age=2 * DAY,
+        drill_failed=[("ledger", "usb")],
+        drill_overdue=[("notes", "b2")],
+    )
+    assert [(a.kind, a.severity) for a in alerts] == [
+        ("drill-failed", "critical"),
+        ("drill-overdue", "warning"),
+    ]
+    assert "'ledger' at 'usb' failed" in alerts[0].message
+    assert "'notes' at 'b2'" in alerts[1].message and "keyvault drill" in alerts[1].message
+    assert exit_code_for(alerts) == 4
+    assert exit_code_for(alerts[1:]) == 3
