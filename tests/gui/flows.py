@@ -7,14 +7,14 @@ from pathlib import Path
 
 from keyvault_gui.views import wizard as wiz
 from keyvault_gui.views.backup import BackupView
-from keyvault_gui.views.destinations import DestinationsView
+from keyvault_gui.views.destinations import AddB2Dialog, DestinationsView
 from keyvault_gui.views.items import ItemsView
 from keyvault_gui.views.main_window import MainWindow
 from keyvault_gui.views.overview import OverviewView
 from PySide6.QtWidgets import QWizardPage
 from pytestqt.qtbot import QtBot
 
-from .conftest import PASSPHRASE, wait_idle
+from .conftest import BUCKET, FAST_WORK_FACTOR, PASSPHRASE, wait_idle
 
 
 def create_vault_with_wizard(
@@ -82,6 +82,28 @@ def add_folder_destination(
     dialog.accept()
     qtbot.waitUntil(lambda: name in view.destination_names(), timeout=10_000)
     wait_idle(qtbot, window.runner)
+
+
+def fill_b2_dialog(
+    dialog: AddB2Dialog, name: str, key: tuple[str, str], store: str = "file"
+) -> None:
+    """Fill the "add a B2 bucket" dialog: :data:`BUCKET`, prefix ``laptop``, ``key``."""
+    dialog.name.setText(name)
+    dialog.bucket.setText(BUCKET)
+    dialog.prefix.setText("/laptop/")
+    dialog.key_id.setText(key[0])
+    dialog.key.edit.setText(key[1])
+    dialog.store.setCurrentIndex(dialog.store.findData(store))
+
+
+def new_computer(qtbot: QtBot, window: MainWindow, home: Path) -> MainWindow:
+    """A main window over ``home``, which holds nothing yet (another computer), sharing
+    ``window``'s task runner; no wizard opens by itself."""
+    fresh = MainWindow(
+        home, runner=window.runner, work_factor=FAST_WORK_FACTOR, open_wizard_if_needed=False
+    )
+    qtbot.addWidget(fresh)
+    return fresh
 
 
 def run_and_wait(qtbot: QtBot, window: MainWindow, button: str) -> BackupView:

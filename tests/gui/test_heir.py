@@ -1,21 +1,25 @@
 """The heir's path, end to end: a rendered recovery kit PDF -> the wizard's "I am
-recovering someone's keys" -> scan the kit -> point at the drive -> see what will be
-restored (each item, its kind, date, size, identity and seal) -> recover -> the files."""
+recovering someone's keys" -> scan the kit -> point at the drive, or at ``b2://`` with the
+kit's read-only B2 key (over the B2 HTTP test server) -> see what will be restored (each
+item, its kind, date, size, identity and seal) -> recover -> the files."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
 import pytest
 from keyvault_gui.views import wizard as wiz
+from keyvault_gui.views.destinations import DestinationsView
 from keyvault_gui.views.main_window import MainWindow
 from keyvault_gui.views.restore import RestoreView
 from mnemonic import Mnemonic
 from pytestqt.qtbot import QtBot
 
 from keyvault.backup.drill import seal_destinations
-from keyvault.backup.engine import RecoverReport
+from keyvault.backup.engine import BackupReport, RecoverReport
+from keyvault.destinations.b2 import open_b2_destination
 from keyvault.paper import kit
 from keyvault.paper.render import render_pdf
 from keyvault.secret import Secret
@@ -23,9 +27,58 @@ from keyvault.vault import keystore
 from keyvault.vault.config import load_config
 from keyvault.vault.items import add_phrase_item
 
-from .conftest import FAST_WORK_FACTOR, PASSPHRASE, close_error_dialogs, error_dialogs, wait_idle
-from .flows import run_and_wait
+from ..destinations.b2_server import B2TestServer
+from ..destinations.test_b2_read_key import _pdftotext, _printed_key
+from .conftest import BUCKET, PASSPHRASE, close_error_dialogs, error_dialogs, wait_idle
+from .flows import (
+    add_file_item,
+    create_vault_with_wizard,
+    fill_b2_dialog,
+    new_computer,
+    run_and_wait,
+)
 from .test_restore_print import VALID_12, _backed_up
+
+
+def _heir_scans_the_kit(
+    qtbot: QtBot, window: MainWindow, home: Path, pdf: Path
+) -> tuple[MainWindow, RestoreView]:
+    """The heir's computer (nothing at ``home``): the wizard opens, they pick "I am
+    recovering someone's keys" (no vault setup) and scan the kit ``pdf``."""
+    heir = new_computer(qtbot, window, home)
+    wizard = heir.open_wizard()
+    wizard.start_page.heir_radio.setChecked(True)
+    assert wizard.start_page.nextId() == -1  # no vault setup
+    assert wizard.currentId() == wiz.START
+    wizard.accept()
+    view = heir.current_page()
+    assert isinstance(view, RestoreView)
+    assert view.with_kit.isChecked()
+    view.scan_kit(pdf)
+    qtbot.waitUntil(lambda: view.kit_identity is not None, timeout=60_000)
+    return heir, view
+
+
+def _preview(qtbot: QtBot, view: RestoreView) -> dict[str, list[str]]:
+    """Press "Show what will be restored": item name -> its kind, backed up, size,
+    identity and seal, as the table shows them."""
+    view.run_preview()
+    qtbot.waitUntil(lambda: view.last_contents is not None, timeout=30_000)
+    assert view.contents.isVisibleTo(view)
+    return {
+        view.contents.item(row, 0).text(): [
+            view.contents.item(row, column).text() for column in range(1, 6)
+        ]
+        for row in range(view.contents.rowCount())
+    }
+
+
+def _recover(qtbot: QtBot, heir: MainWindow, view: RestoreView, out: Path) -> None:
+    """Press "Recover everything" into ``out`` and wait for the report."""
+    view.recover_out.setText(str(out))
+    view.run_recover()
+    qtbot.waitUntil(lambda: isinstance(view.last_result, RecoverReport), timeout=30_000)
+    wait_idle(qtbot, heir.runner)
 
 
 @pytest.mark.parametrize("split", [False, True], ids=["key-page", "2-of-3-shares"])
@@ -47,38 +100,12 @@ def test_heir_recovers_from_the_kit_pdf(
     pdf = tmp_path / "kit.pdf"
     pdf.write_bytes(render_pdf(document))
 
-    # The heir's computer: no vault, the wizard opens; they pick the third choice.
-    heir = MainWindow(
-        tmp_path / "heir-home",
-        runner=window.runner,
-        work_factor=FAST_WORK_FACTOR,
-        open_wizard_if_needed=False,
-    )
-    qtbot.addWidget(heir)
-    wizard = heir.open_wizard()
-    wizard.start_page.heir_radio.setChecked(True)
-    assert wizard.start_page.nextId() == -1  # no vault setup
-    assert wizard.currentId() == wiz.START
-    wizard.accept()
-    view = heir.current_page()
-    assert isinstance(view, RestoreView)
-    assert view.with_kit.isChecked()
-
-    view.scan_kit(pdf)
-    qtbot.waitUntil(lambda: view.kit_identity is not None, timeout=60_000)
+    heir, view = _heir_scans_the_kit(qtbot, window, tmp_path / "heir-home", pdf)
     assert str(identity.recipient) in view.kit_status.text()
     view.recover_source.setText(str(tmp_path / "drive"))
 
     # Before anything is restored: what the backup holds, item by item.
-    view.run_preview()
-    qtbot.waitUntil(lambda: view.last_contents is not None, timeout=30_000)
-    assert view.contents.isVisibleTo(view)
-    rows = {
-        view.contents.item(row, 0).text(): [
-            view.contents.item(row, column).text() for column in range(1, 6)
-        ]
-        for row in range(view.contents.rowCount())
-    }
+    rows = _preview(qtbot, view)
     assert set(rows) == {"wallet.dat", "ledger"}
     sealed = "not sealed" if split else "sealed"
     kind, backed_up, size, shown_identity, seal = rows["wallet.dat"]
@@ -92,14 +119,85 @@ def test_heir_recovers_from_the_kit_pdf(
     assert ("not seal" in view.contents_note.text()) is split
     assert not (tmp_path / "inherited").exists()  # nothing written yet
 
-    view.recover_out.setText(str(tmp_path / "inherited"))
-    view.run_recover()
-    qtbot.waitUntil(lambda: isinstance(view.last_result, RecoverReport), timeout=30_000)
-    wait_idle(qtbot, heir.runner)
+    _recover(qtbot, heir, view, tmp_path / "inherited")
     assert (tmp_path / "inherited" / "wallet.dat").read_bytes() == content
     assert VALID_12 in (tmp_path / "inherited" / "ledger.phrase.json").read_text()
     assert "restored wallet.dat version 1" in view.result.toPlainText()
     assert not (tmp_path / "heir-home" / "key.age").exists()  # no vault was set up
+
+
+def test_heir_recovers_from_b2_with_the_kits_read_key(
+    qtbot: QtBot,
+    window: MainWindow,
+    kv_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    b2: tuple[B2TestServer, tuple[str, str]],
+) -> None:
+    """The owner backs up to B2 and prints a kit with a read-only key for it; the heir has
+    only that PDF: its key QR opens the backup, its 'Cloud access' page reaches B2."""
+    monkeypatch.delenv("B2_APPLICATION_KEY_ID", raising=False)
+    monkeypatch.delenv("B2_APPLICATION_KEY", raising=False)
+    server, master = b2
+    create_vault_with_wizard(qtbot, window)
+    wallet = tmp_path / "wallet.dat"
+    content = b"WALLET" + os.urandom(3000)
+    wallet.write_bytes(content)
+    add_file_item(qtbot, window, wallet)
+    add_phrase_item(kv_home, "ledger", Secret(VALID_12))
+    dests = window.show_page("destinations")
+    assert isinstance(dests, DestinationsView)
+    dialog = dests.open_add_b2()
+    fill_b2_dialog(dialog, "offsite", master)
+    dialog.accept()
+    qtbot.waitUntil(lambda: "offsite" in dests.destination_names(), timeout=20_000)
+    wait_idle(qtbot, window.runner)
+    backup = run_and_wait(qtbot, window, "backup_button")
+    assert isinstance(backup.last_report, BackupReport)
+    assert [d.state for d in backup.last_report.destinations] == ["ok"]
+
+    config = load_config(kv_home)
+    entry = config.destination("offsite")
+    assert entry is not None
+    key_id, key = open_b2_destination(entry, kv_home).create_read_key()
+    identity = keystore.unlock_vault_key(kv_home, Secret(PASSPHRASE))
+    document = kit.recovery_kit(
+        config,
+        day=date.today(),
+        identity=identity,
+        b2_read_keys=[kit.B2ReadKey("offsite", key_id, key)],
+    )
+    pdf = tmp_path / "kit.pdf"
+    pdf.write_bytes(render_pdf(document))
+    printed = _pdftotext(pdf)
+    assert key_id in printed and _printed_key(printed) == key.reveal_text()
+
+    server.reset_calls()
+    heir, view = _heir_scans_the_kit(qtbot, window, tmp_path / "heir-home", pdf)
+    view.recover_source.setText(f"b2://{BUCKET}/laptop")
+    assert not view.recover_b2_key.isHidden()
+    view.recover_b2_key_id.setText(key_id)
+    view.recover_b2_key.edit.setText(_printed_key(printed))
+    rows = _preview(qtbot, view)
+    assert set(rows) == {"wallet.dat", "ledger"}
+    assert rows["wallet.dat"][0] == "file" and rows["ledger"][0] == "phrase (bip39)"
+    assert not (tmp_path / "inherited").exists()  # nothing written yet
+
+    _recover(qtbot, heir, view, tmp_path / "inherited")
+    assert (tmp_path / "inherited" / "wallet.dat").read_bytes() == content
+    assert VALID_12 in (tmp_path / "inherited" / "ledger.phrase.json").read_text()
+    assert view.recover_b2_key.is_empty()  # the key is not left in the field
+    assert not (tmp_path / "heir-home" / "key.age").exists()  # no vault was set up
+    for secret in (master[1], key.reveal_text()):  # no B2 key kept on the heir's computer
+        assert not any(
+            secret.encode() in p.read_bytes()
+            for p in (tmp_path / "heir-home").rglob("*")
+            if p.is_file()
+        )
+    # The heir only read: every call B2 saw was a listing or a download.
+    called = set(server.endpoints())
+    assert "b2_download_file_by_name" in called or "b2_download_file_by_id" in called
+    assert not called & {"b2_upload_file", "b2_start_large_file", "b2_delete_file_version"}
 
 
 def test_a_photo_without_a_key_says_so(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:

@@ -29,8 +29,14 @@ from keyvault.backup.engine import RecoverReport
 from tests.cli.test_backup_support import needs_separate_devices
 from tests.destinations.local_fixtures import mounted_tmpfs
 
-from .conftest import FAST_WORK_FACTOR, PASSPHRASE, error_dialogs, wait_idle
-from .flows import add_file_item, add_folder_destination, create_vault_with_wizard, run_and_wait
+from .conftest import PASSPHRASE, error_dialogs, wait_idle
+from .flows import (
+    add_file_item,
+    add_folder_destination,
+    create_vault_with_wizard,
+    new_computer,
+    run_and_wait,
+)
 
 pytestmark = needs_separate_devices()
 
@@ -130,13 +136,7 @@ def test_recover_into_a_read_only_full_or_vanished_place(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     _backed_up(qtbot, window, tmp_path)
-    fresh = MainWindow(
-        tmp_path / "new-home",
-        runner=window.runner,
-        work_factor=FAST_WORK_FACTOR,
-        open_wizard_if_needed=False,
-    )
-    qtbot.addWidget(fresh)
+    fresh = new_computer(qtbot, window, tmp_path / "new-home")
     view = fresh.show_page("restore")
     assert isinstance(view, RestoreView)
     with refusing_places(tmp_path) as places:

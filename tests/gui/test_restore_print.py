@@ -17,11 +17,12 @@ from pytestqt.qtbot import QtBot
 
 from keyvault.backup.engine import RecoverReport, RestoreResult
 
-from .conftest import FAST_WORK_FACTOR, PASSPHRASE, close_error_dialogs, error_dialogs, wait_idle
+from .conftest import PASSPHRASE, close_error_dialogs, error_dialogs, wait_idle
 from .flows import (
     add_file_item,
     add_folder_destination,
     create_vault_with_wizard,
+    new_computer,
     run_and_wait,
 )
 
@@ -80,13 +81,7 @@ def test_recover_everything_on_a_new_computer_from_the_24_words(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
     words, content = _backed_up(qtbot, window, tmp_path)
-    fresh = MainWindow(
-        tmp_path / "new-home",
-        runner=window.runner,
-        work_factor=FAST_WORK_FACTOR,
-        open_wizard_if_needed=False,
-    )
-    qtbot.addWidget(fresh)
+    fresh = new_computer(qtbot, window, tmp_path / "new-home")
     view = fresh.show_page("restore")
     assert isinstance(view, RestoreView)
     view.recover_source.setText(str(tmp_path / "drive"))
