@@ -22,6 +22,8 @@ from ..destinations.b2_server import B2TestServer, KeyvaultSimulator, create_acc
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 FAST_WORK_FACTOR = 16
+#: A valid 12-word BIP39 phrase (the first official test vector's).
+VALID_12 = "legal winner thank year wave sausage worth useful legal winner thank yellow"
 #: The bucket of the ``b2`` fixture's account.
 BUCKET = "kv-bucket"
 #: A passphrase the core's strength estimate accepts (five random-looking words).

@@ -21,13 +21,7 @@ from keyvault.vault.config import PolicyConfig, load_config
 
 from ..destinations.b2_server import B2TestServer
 from .conftest import BUCKET, close_error_dialogs, error_dialogs, wait_idle
-from .flows import fill_b2_dialog
-
-
-def _dests(window: MainWindow) -> DestinationsView:
-    view = window.show_page("destinations")
-    assert isinstance(view, DestinationsView)
-    return view
+from .flows import add_b2_destination, fill_b2_dialog, open_screen
 
 
 def _error(qtbot: QtBot) -> str:
@@ -44,13 +38,9 @@ def test_add_a_b2_bucket_then_remove_it(
     b2: tuple[B2TestServer, tuple[str, str]],
 ) -> None:
     server, master = b2
-    view = _dests(vault_window)
-    wait_idle(qtbot, vault_window.runner)
-    dialog = view.open_add_b2()
-    fill_b2_dialog(dialog, "offsite", master)
-    dialog.accept()
+    dialog = add_b2_destination(qtbot, vault_window, "offsite", master)
     assert dialog.key.is_empty()  # read once, as a Secret, then cleared
-    qtbot.waitUntil(lambda: "offsite" in view.destination_names(), timeout=20_000)
+    view = open_screen(vault_window, "destinations", DestinationsView)
     entry = load_config(kv_home).destination("offsite")
     assert entry is not None and (entry.type, entry.media, entry.offsite) == ("b2", "cloud", True)
     assert (entry.options["bucket"], entry.options["prefix"]) == (BUCKET, "laptop")
@@ -79,7 +69,7 @@ def test_a_refused_b2_key_or_missing_input_says_why_and_saves_nothing(
     b2: tuple[B2TestServer, tuple[str, str]],
 ) -> None:
     _, master = b2
-    view = _dests(vault_window)
+    view = open_screen(vault_window, "destinations", DestinationsView)
     wait_idle(qtbot, vault_window.runner)
     dialog = view.open_add_b2()
     fill_b2_dialog(dialog, "offsite", (master[0], "not-the-key"))
@@ -106,7 +96,7 @@ def test_a_refused_b2_key_or_missing_input_says_why_and_saves_nothing(
 def test_a_drive_on_the_computers_own_disk_is_questioned(
     qtbot: QtBot, vault_window: MainWindow, tmp_path: Path
 ) -> None:
-    view = _dests(vault_window)
+    view = open_screen(vault_window, "destinations", DestinationsView)
     view.add_folder("usb", tmp_path, media="external", offsite=False, offline=False)
     qtbot.waitUntil(lambda: "usb" in view.destination_names(), timeout=10_000)
     assert not view.notice.isHidden()

@@ -5,13 +5,11 @@ item, its kind, date, size, identity and seal) -> recover -> the files."""
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
 import pytest
 from keyvault_gui.views import wizard as wiz
-from keyvault_gui.views.destinations import DestinationsView
 from keyvault_gui.views.main_window import MainWindow
 from keyvault_gui.views.restore import RestoreView
 from mnemonic import Mnemonic
@@ -29,15 +27,14 @@ from keyvault.vault.items import add_phrase_item
 
 from ..destinations.b2_server import B2TestServer
 from ..destinations.test_b2_read_key import _pdftotext, _printed_key
-from .conftest import BUCKET, PASSPHRASE, close_error_dialogs, error_dialogs, wait_idle
+from .conftest import BUCKET, PASSPHRASE, VALID_12, close_error_dialogs, error_dialogs, wait_idle
 from .flows import (
-    add_file_item,
-    create_vault_with_wizard,
-    fill_b2_dialog,
+    add_b2_destination,
+    back_up_to_a_drive,
     new_computer,
+    protect_a_wallet,
     run_and_wait,
 )
-from .test_restore_print import VALID_12, _backed_up
 
 
 def _heir_scans_the_kit(
@@ -85,7 +82,7 @@ def _recover(qtbot: QtBot, heir: MainWindow, view: RestoreView, out: Path) -> No
 def test_heir_recovers_from_the_kit_pdf(
     qtbot: QtBot, window: MainWindow, kv_home: Path, tmp_path: Path, split: bool
 ) -> None:
-    _, content = _backed_up(qtbot, window, tmp_path)
+    _, content = back_up_to_a_drive(qtbot, window, tmp_path)
     add_phrase_item(kv_home, "ledger", Secret(VALID_12))
     run_and_wait(qtbot, window, "backup_button")
     identity = keystore.unlock_vault_key(kv_home, Secret(PASSPHRASE))
@@ -139,19 +136,9 @@ def test_heir_recovers_from_b2_with_the_kits_read_key(
     monkeypatch.delenv("B2_APPLICATION_KEY_ID", raising=False)
     monkeypatch.delenv("B2_APPLICATION_KEY", raising=False)
     server, master = b2
-    create_vault_with_wizard(qtbot, window)
-    wallet = tmp_path / "wallet.dat"
-    content = b"WALLET" + os.urandom(3000)
-    wallet.write_bytes(content)
-    add_file_item(qtbot, window, wallet)
+    _, content = protect_a_wallet(qtbot, window, tmp_path)
     add_phrase_item(kv_home, "ledger", Secret(VALID_12))
-    dests = window.show_page("destinations")
-    assert isinstance(dests, DestinationsView)
-    dialog = dests.open_add_b2()
-    fill_b2_dialog(dialog, "offsite", master)
-    dialog.accept()
-    qtbot.waitUntil(lambda: "offsite" in dests.destination_names(), timeout=20_000)
-    wait_idle(qtbot, window.runner)
+    add_b2_destination(qtbot, window, "offsite", master)
     backup = run_and_wait(qtbot, window, "backup_button")
     assert isinstance(backup.last_report, BackupReport)
     assert [d.state for d in backup.last_report.destinations] == ["ok"]
@@ -220,7 +207,7 @@ def test_a_photo_without_a_key_says_so(qtbot: QtBot, window: MainWindow, tmp_pat
 def test_the_preview_with_someone_elses_words_shows_nothing(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    _backed_up(qtbot, window, tmp_path)
+    back_up_to_a_drive(qtbot, window, tmp_path)
     view = window.show_page("restore")
     assert isinstance(view, RestoreView)
     view.recover_source.setText(str(tmp_path / "drive"))
