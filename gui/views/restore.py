@@ -147,7 +147,9 @@ class RestoreView(QWidget):
         self.recover_b2_key_id = QLineEdit(self)
         self.recover_b2_key_id.setPlaceholderText("keyID printed in the kit")
         self.recover_b2_key_id.setAccessibleName("B2 key ID")
-        self.recover_b2_key = SecretField(self, placeholder="applicationKey printed in the kit")
+        self.recover_b2_key = SecretField(
+            self, placeholder="the application key printed in the kit (spaces or not)"
+        )
         self.recover_words = SecretField(self, placeholder="the vault's 24 recovery words")
         self.recover_passphrase = SecretField(self, placeholder="vault passphrase")
         self.recover_out = QLineEdit(self)
@@ -345,11 +347,17 @@ class RestoreView(QWidget):
 
     def _b2_credentials(self) -> B2Credentials | None:
         """The typed B2 read key, None when not both parts are given (then the
-        environment's key is used, as the CLI does)."""
-        key_id = self.recover_b2_key_id.text().strip()
+        environment's key is used, as the CLI does). Spaces are dropped: the kit prints
+        the key in groups of four, and a B2 key or key ID never holds one."""
+        key_id = "".join(self.recover_b2_key_id.text().split())
         if not key_id or self.recover_b2_key.is_empty():
             return None
-        return B2Credentials(key_id, self.recover_b2_key.secret("B2 application key"), "typed")
+        typed = self.recover_b2_key.secret("B2 application key")
+        try:
+            key = Secret("".join(typed.reveal_text().split()), label="B2 application key")
+        finally:
+            typed.wipe()
+        return B2Credentials(key_id, key, "typed")
 
     def _opening(self, source: str) -> _Opening | None:
         """The backup ``source`` and what opens it as chosen under "Open with" (the words,
