@@ -9,6 +9,10 @@ Printing goes through the system dialog (QPrinter) with the pages drawn at 300 d
 
 The PDF of a kit or a phrase sheet holds secrets: it stays in memory while shown and is
 dropped by "Clear" and when another document is previewed.
+
+A kit can carry a read-only key for each B2 destination (its 'Cloud access' page, as
+``keyvault paper kit --b2-read-key``): the heir reaches the bucket with it. Each preview
+of such a kit creates new keys in B2, made with the destinations' stored keys.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -35,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from keyvault.atomic import atomic_write
+from keyvault.destinations.b2 import open_b2_destination
 from keyvault.paper import kit
 from keyvault.paper.documents import blank_sheet, phrase_sheet, public_sheet, share_sheets
 from keyvault.paper.render import render_pdf
@@ -43,7 +49,7 @@ from keyvault.release import release_source
 from keyvault.secret import Secret
 from keyvault.seedphrase import split_bip39, wallet
 from keyvault.vault import keystore
-from keyvault.vault.config import load_config
+from keyvault.vault.config import Config, load_config
 
 from ..pdf_preview import PRINT_DPI, page_images
 from ..tasks import TaskContext, TaskRunner
@@ -108,6 +114,11 @@ class PrintView(QWidget):
         for count in (12, 15, 18, 21, 24):
             self.words.addItem(f"{count} words", count)
         self.words.setCurrentIndex(4)
+        self.b2_read_keys = QCheckBox("add a read-only key per B2 bucket", self)
+        self.b2_read_keys.setToolTip(
+            "A 'Cloud access' page with a new read-only key for each B2 destination, "
+            "so that the heir can reach the backups there"
+        )
         self.form = QFormLayout()
         self.form.addRow("Document", self.document)
         self.form.addRow("Paper", self.paper)
@@ -118,6 +129,7 @@ class PrintView(QWidget):
         self.form.addRow("Shares needed", self.threshold)
         self.form.addRow("Shares made", self.shares)
         self.form.addRow("Blank for", self.words)
+        self.form.addRow("Cloud access", self.b2_read_keys)
         self.document.currentIndexChanged.connect(lambda _i: self._show_fields())
 
         self.preview_button = QPushButton("Preview", self)
@@ -168,8 +180,8 @@ class PrintView(QWidget):
     def _show_fields(self) -> None:
         key = self.document.currentData()
         fields: dict[str, set[QWidget]] = {
-            "kit": {self.passphrase},
-            "kit-split": {self.passphrase, self.threshold, self.shares},
+            "kit": {self.passphrase, self.b2_read_keys},
+            "kit-split": {self.passphrase, self.threshold, self.shares, self.b2_read_keys},
             "phrase": {self.phrase, self.bip39_passphrase, self.label},
             "shares": {self.phrase, self.threshold, self.shares, self.label},
             "public": {self.phrase, self.bip39_passphrase, self.label},
@@ -184,6 +196,7 @@ class PrintView(QWidget):
             self.shares,
             self.words,
             self.label,
+            self.b2_read_keys,
         ):
             self.form.setRowVisible(field, field in wanted)
 
@@ -200,6 +213,7 @@ class PrintView(QWidget):
         extra = None if self.bip39_passphrase.is_empty() else self.bip39_passphrase.secret()
         threshold, count = self.threshold.value(), self.shares.value()
         words = int(self.words.currentData())
+        read_keys = self.b2_read_keys.isChecked()
         self.passphrase.clear()
         self.clear()
         scale = self.devicePixelRatioF()
@@ -207,7 +221,17 @@ class PrintView(QWidget):
         def work(context: TaskContext) -> Rendered:
             try:
                 document = _build(
-                    key, home, paper, label, passphrase, phrase, extra, threshold, count, words
+                    key,
+                    home,
+                    paper,
+                    label,
+                    passphrase,
+                    phrase,
+                    extra,
+                    threshold,
+                    count,
+                    words,
+                    read_keys,
                 )
             finally:
                 for secret in (passphrase, phrase, extra):
@@ -322,8 +346,10 @@ def _build(
     threshold: int,
     count: int,
     words: int,
+    read_keys: bool,
 ) -> Document:
-    """The chosen document, built by the core (runs on the pool)."""
+    """The chosen document, built by the core (runs on the pool); a kit with
+    ``read_keys`` gets a new read-only key for each B2 destination."""
     day = date.today()
     size: PaperSize = "letter" if paper == "letter" else "a4"
     if key in ("kit", "kit-split"):
@@ -332,11 +358,25 @@ def _build(
         release = release_source()
         config = load_config(home)
         identity = keystore.unlock_vault_key(home, passphrase)
+        b2_keys = _new_b2_read_keys(config, home) if read_keys else []
         if key == "kit":
-            return kit.recovery_kit(config, day=day, identity=identity, paper=size, release=release)
+            return kit.recovery_kit(
+                config,
+                day=day,
+                identity=identity,
+                paper=size,
+                release=release,
+                b2_read_keys=b2_keys,
+            )
         shares = kit.split_vault_key(identity, threshold, count)
         return kit.recovery_kit(
-            config, day=day, shares=shares, threshold=threshold, paper=size, release=release
+            config,
+            day=day,
+            shares=shares,
+            threshold=threshold,
+            paper=size,
+            release=release,
+            b2_read_keys=b2_keys,
         )
     if key == "blank":
         return blank_sheet(day=day, words=words, label=label, paper=size)
@@ -349,3 +389,16 @@ def _build(
         return share_sheets(groups, day=day, label=label, paper=size)
     info = wallet.inspect(phrase, extra)
     return public_sheet(info, day=day, label=label, passphrase_used=extra is not None, paper=size)
+
+
+def _new_b2_read_keys(config: Config, home: Path) -> list[kit.B2ReadKey]:
+    """A new read-only key for each B2 destination, made with its stored key (none:
+    a clear error rather than a kit without the page asked for)."""
+    entries = [entry for entry in config.destinations if entry.type == "b2"]
+    if not entries:
+        raise ValueError("there is no B2 destination to make a read-only key for")
+    keys = []
+    for entry in entries:
+        key_id, key = open_b2_destination(entry, home).create_read_key()
+        keys.append(kit.B2ReadKey(entry.name, key_id, key))
+    return keys

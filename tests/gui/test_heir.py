@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from keyvault_gui.views import wizard as wiz
 from keyvault_gui.views.main_window import MainWindow
+from keyvault_gui.views.print_view import PrintView
 from keyvault_gui.views.restore import RestoreView
 from mnemonic import Mnemonic
 from pytestqt.qtbot import QtBot
 
 from keyvault.backup.drill import seal_destinations
 from keyvault.backup.engine import BackupReport, RecoverReport
-from keyvault.destinations.b2 import open_b2_destination
+from keyvault.destinations.b2 import READ_ONLY_CAPABILITIES
 from keyvault.paper import kit
 from keyvault.paper.render import render_pdf
 from keyvault.secret import Secret
@@ -32,6 +33,7 @@ from .flows import (
     add_b2_destination,
     back_up_to_a_drive,
     new_computer,
+    open_screen,
     protect_a_wallet,
     run_and_wait,
 )
@@ -131,8 +133,9 @@ def test_heir_recovers_from_b2_with_the_kits_read_key(
     monkeypatch: pytest.MonkeyPatch,
     b2: tuple[B2TestServer, tuple[str, str]],
 ) -> None:
-    """The owner backs up to B2 and prints a kit with a read-only key for it; the heir has
-    only that PDF: its key QR opens the backup, its 'Cloud access' page reaches B2."""
+    """The owner backs up to B2 and prints, in the Print screen, a kit with a read-only key
+    for it; the heir has only that PDF: its key QR opens the backup, its 'Cloud access'
+    page reaches B2."""
     monkeypatch.delenv("B2_APPLICATION_KEY_ID", raising=False)
     monkeypatch.delenv("B2_APPLICATION_KEY", raising=False)
     server, master = b2
@@ -143,21 +146,26 @@ def test_heir_recovers_from_b2_with_the_kits_read_key(
     assert isinstance(backup.last_report, BackupReport)
     assert [d.state for d in backup.last_report.destinations] == ["ok"]
 
-    config = load_config(kv_home)
-    entry = config.destination("offsite")
-    assert entry is not None
-    key_id, key = open_b2_destination(entry, kv_home).create_read_key()
-    identity = keystore.unlock_vault_key(kv_home, Secret(PASSPHRASE))
-    document = kit.recovery_kit(
-        config,
-        day=date.today(),
-        identity=identity,
-        b2_read_keys=[kit.B2ReadKey("offsite", key_id, key)],
-    )
+    # The owner prints the kit with a read-only key for the bucket, and saves it as a PDF.
+    keys_before = set(server.sim.key_id_to_key)
+    printing = open_screen(window, "print", PrintView)
+    printing.choose("kit")
+    assert printing.b2_read_keys.isVisibleTo(printing)
+    printing.b2_read_keys.setChecked(True)
+    printing.passphrase.edit.setText(PASSPHRASE)
+    printing.preview()
+    qtbot.waitUntil(lambda: printing.rendered is not None, timeout=60_000)
     pdf = tmp_path / "kit.pdf"
-    pdf.write_bytes(render_pdf(document))
+    printing.save_pdf(pdf)
+    qtbot.waitUntil(pdf.exists, timeout=10_000)
+    wait_idle(qtbot, window.runner)
+    [key_id] = set(server.sim.key_id_to_key) - keys_before
+    read_key = server.sim.key_id_to_key[key_id]
+    assert sorted(read_key.capabilities) == sorted(READ_ONLY_CAPABILITIES)
+    assert read_key.name_prefix_or_none == "laptop/"
     printed = _pdftotext(pdf)
-    assert key_id in printed and _printed_key(printed) == key.reveal_text()
+    assert "Cloud access" in printed and key_id in printed
+    assert _printed_key(printed) == read_key.key
 
     server.reset_calls()
     heir, view = _heir_scans_the_kit(qtbot, window, tmp_path / "heir-home", pdf)
@@ -177,7 +185,7 @@ def test_heir_recovers_from_b2_with_the_kits_read_key(
     assert VALID_12 in (tmp_path / "inherited" / "ledger.phrase.json").read_text()
     assert view.recover_b2_key.is_empty()  # the key is not left in the field
     assert not (tmp_path / "heir-home" / "key.age").exists()  # no vault was set up
-    for secret in (master[1], key.reveal_text()):  # no B2 key kept on the heir's computer
+    for secret in (master[1], read_key.key):  # no B2 key kept on the heir's computer
         assert not any(
             secret.encode() in p.read_bytes()
             for p in (tmp_path / "heir-home").rglob("*")
@@ -226,3 +234,20 @@ def test_the_preview_with_someone_elses_words_shows_nothing(
     assert view.last_contents is None
     assert not view.contents.isVisibleTo(view)
     assert view.contents.rowCount() == 0
+
+
+def test_a_kit_with_read_keys_needs_a_b2_destination(
+    qtbot: QtBot, vault_window: MainWindow
+) -> None:
+    printing = open_screen(vault_window, "print", PrintView)
+    printing.choose("kit-split")
+    printing.b2_read_keys.setChecked(True)
+    printing.passphrase.edit.setText(PASSPHRASE)
+    printing.preview()
+    qtbot.waitUntil(lambda: bool(error_dialogs()), timeout=30_000)
+    message = error_dialogs()[0].text()
+    close_error_dialogs()
+    assert message == "there is no B2 destination to make a read-only key for"
+    assert printing.rendered is None
+    printing.choose("phrase")
+    assert not printing.b2_read_keys.isVisibleTo(printing)  # only for a kit
