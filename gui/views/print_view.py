@@ -82,6 +82,8 @@ class Rendered:
     pdf: bytes
     pages: list[QImage]
     secret: bool
+    #: The read-only B2 keys made for it: (destination, key ID); the keys are only in it.
+    read_keys: tuple[tuple[str, str], ...] = ()
 
 
 class PrintView(QWidget):
@@ -220,7 +222,7 @@ class PrintView(QWidget):
 
         def work(context: TaskContext) -> Rendered:
             try:
-                document = _build(
+                document, read_keys_made = _build(
                     key,
                     home,
                     paper,
@@ -240,7 +242,9 @@ class PrintView(QWidget):
             pdf = render_pdf(document)
             context.check_cancelled()
             holds_secrets = any(page.secret for page in document.pages)
-            return Rendered(DOCUMENTS[key], pdf, page_images(pdf, scale=scale), holds_secrets)
+            made = tuple((k.destination, k.key_id) for k in read_keys_made)
+            images = page_images(pdf, scale=scale)
+            return Rendered(DOCUMENTS[key], pdf, images, holds_secrets, made)
 
         run_task(
             self._runner, self, "render-document", work, self._show, busy=[self.preview_button]
@@ -256,9 +260,24 @@ class PrintView(QWidget):
             label.setStyleSheet("border: 1px solid #999; background: white;")
             self.pages_layout.addWidget(label)
             self.page_labels.append(label)
-        secret = "holds secrets: keep it safe" if rendered.secret else "holds no secret"
-        self.info.setText(f"{rendered.title}: {len(rendered.pages)} pages; {secret}.")
+        self._tell()
         self._update_buttons()
+
+    def _tell(self, done: str = "") -> None:
+        """Describe the document shown (and the read-only B2 keys made for it, which the
+        owner may want to delete later), then what was ``done`` with it."""
+        rendered = self.rendered
+        if rendered is None:
+            self.info.setText(done)
+            return
+        secret = "holds secrets: keep it safe" if rendered.secret else "holds no secret"
+        lines = [f"{rendered.title}: {len(rendered.pages)} pages; {secret}."]
+        lines += [
+            f"Created the read-only B2 key {key_id} for {name!r}: it is printed only in this "
+            "kit; delete it in B2's web interface if the kit is lost."
+            for name, key_id in rendered.read_keys
+        ]
+        self.info.setText("\n".join([*lines, done] if done else lines))
 
     def clear(self) -> None:
         """Drop the document (its PDF may hold secrets) and its preview."""
@@ -298,7 +317,7 @@ class PrintView(QWidget):
             self,
             "save-pdf",
             work,
-            lambda saved: self.info.setText(f"saved to {saved}"),
+            lambda saved: self._tell(f"saved to {saved}"),
             busy=[self.save_button],
         )
 
@@ -330,7 +349,7 @@ class PrintView(QWidget):
                     painter.drawImage(QRect(area.topLeft(), size), image)
             finally:
                 painter.end()
-            self.info.setText(f"sent {len(images)} pages to {printer.printerName() or 'the file'}")
+            self._tell(f"sent {len(images)} pages to {printer.printerName() or 'the file'}")
 
         run_task(self._runner, self, "print", work, paint, busy=[self.print_button])
 
@@ -347,9 +366,9 @@ def _build(
     count: int,
     words: int,
     read_keys: bool,
-) -> Document:
-    """The chosen document, built by the core (runs on the pool); a kit with
-    ``read_keys`` gets a new read-only key for each B2 destination."""
+) -> tuple[Document, list[kit.B2ReadKey]]:
+    """The chosen document, built by the core (runs on the pool), and the read-only B2
+    keys made for it: a kit with ``read_keys`` gets a new one for each B2 destination."""
     day = date.today()
     size: PaperSize = "letter" if paper == "letter" else "a4"
     if key in ("kit", "kit-split"):
@@ -360,7 +379,7 @@ def _build(
         identity = keystore.unlock_vault_key(home, passphrase)
         b2_keys = _new_b2_read_keys(config, home) if read_keys else []
         if key == "kit":
-            return kit.recovery_kit(
+            document = kit.recovery_kit(
                 config,
                 day=day,
                 identity=identity,
@@ -368,8 +387,9 @@ def _build(
                 release=release,
                 b2_read_keys=b2_keys,
             )
+            return document, b2_keys
         shares = kit.split_vault_key(identity, threshold, count)
-        return kit.recovery_kit(
+        document = kit.recovery_kit(
             config,
             day=day,
             shares=shares,
@@ -378,17 +398,19 @@ def _build(
             release=release,
             b2_read_keys=b2_keys,
         )
+        return document, b2_keys
     if key == "blank":
-        return blank_sheet(day=day, words=words, label=label, paper=size)
+        return blank_sheet(day=day, words=words, label=label, paper=size), []
     if phrase is None:
         raise ValueError("type the seed phrase first")
     if key == "phrase":
-        return phrase_sheet(phrase, day=day, label=label, bip39_passphrase=extra, paper=size)
+        return phrase_sheet(phrase, day=day, label=label, bip39_passphrase=extra, paper=size), []
     if key == "shares":
         groups = split_bip39(phrase, threshold=threshold, shares=count)
-        return share_sheets(groups, day=day, label=label, paper=size)
+        return share_sheets(groups, day=day, label=label, paper=size), []
     info = wallet.inspect(phrase, extra)
-    return public_sheet(info, day=day, label=label, passphrase_used=extra is not None, paper=size)
+    facts = public_sheet(info, day=day, label=label, passphrase_used=extra is not None, paper=size)
+    return facts, []
 
 
 def _new_b2_read_keys(config: Config, home: Path) -> list[kit.B2ReadKey]:

@@ -166,6 +166,9 @@ def test_heir_recovers_from_b2_with_the_kits_read_key(
     printed = _pdftotext(pdf)
     assert "Cloud access" in printed and key_id in printed
     assert _printed_key(printed) == read_key.key
+    told = printing.info.text()
+    assert f"Created the read-only B2 key {key_id} for 'offsite'" in told
+    assert told.endswith(f"saved to {pdf}")
 
     server.reset_calls()
     heir, view = _heir_scans_the_kit(qtbot, window, tmp_path / "heir-home", pdf)
