@@ -239,7 +239,11 @@ class PrintView(QWidget):
                 for secret in (passphrase, phrase, extra):
                     if secret is not None:
                         secret.wipe()
-            pdf = render_pdf(document)
+            try:
+                pdf = render_pdf(document)
+            finally:
+                for made_key in read_keys_made:  # from now on, only in the PDF
+                    made_key.application_key.wipe()
             context.check_cancelled()
             holds_secrets = any(page.secret for page in document.pages)
             made = tuple((k.destination, k.key_id) for k in read_keys_made)

@@ -145,10 +145,10 @@ class RestoreView(QWidget):
         self._kit_shares: list[Secret] = []
         #: The kit's B2 read key, for a b2:// backup (typed here, never the environment).
         self.recover_b2_key_id = QLineEdit(self)
-        self.recover_b2_key_id.setPlaceholderText("keyID printed in the kit")
+        self.recover_b2_key_id.setPlaceholderText("the key ID on the kit's 'Cloud access' page")
         self.recover_b2_key_id.setAccessibleName("B2 key ID")
         self.recover_b2_key = SecretField(
-            self, placeholder="the application key printed in the kit (spaces or not)"
+            self, placeholder="the application key on that page (spaces or not)"
         )
         self.recover_words = SecretField(self, placeholder="the vault's 24 recovery words")
         self.recover_passphrase = SecretField(self, placeholder="vault passphrase")
@@ -257,7 +257,9 @@ class RestoreView(QWidget):
         self.result.setPlainText(
             "Recovering someone's keys: scan the key page of their recovery kit (a photo or "
             "the PDF), or its share pages one after the other, or type the 24 words; then "
-            "choose the backup (a drive folder or b2://bucket/prefix) and a new folder."
+            "choose the backup: a drive folder, or b2://BUCKET/FOLDER with the bucket and "
+            "folder the kit names and the key ID and key on its 'Cloud access' page; and a "
+            "new folder to restore into."
         )
         self.recover_source.setFocus()
 

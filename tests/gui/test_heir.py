@@ -172,7 +172,9 @@ def test_heir_recovers_from_b2_with_the_kits_read_key(
 
     server.reset_calls()
     heir, view = _heir_scans_the_kit(qtbot, window, tmp_path / "heir-home", pdf)
-    view.recover_source.setText(f"b2://{BUCKET}/laptop")
+    # Where the kit says the copy is ("bucket kv-bucket, folder laptop/"), as typed.
+    assert f"bucket {BUCKET}, folder laptop/" in " ".join(printed.split())
+    view.recover_source.setText(f"b2://{BUCKET}/laptop/")
     assert not view.recover_b2_key.isHidden()
     view.recover_b2_key_id.setText(key_id)
     # Typed as printed: in groups of four (spaces do not count).
