@@ -382,20 +382,12 @@ def _build(
         config = load_config(home)
         identity = keystore.unlock_vault_key(home, passphrase)
         b2_keys = _new_b2_read_keys(config, home) if read_keys else []
-        if key == "kit":
-            document = kit.recovery_kit(
-                config,
-                day=day,
-                identity=identity,
-                paper=size,
-                release=release,
-                b2_read_keys=b2_keys,
-            )
-            return document, b2_keys
-        shares = kit.split_vault_key(identity, threshold, count)
+        shares = kit.split_vault_key(identity, threshold, count) if key == "kit-split" else []
         document = kit.recovery_kit(
             config,
             day=day,
+            # A split kit prints the shares and never the key itself.
+            identity=None if shares else identity,
             shares=shares,
             threshold=threshold,
             paper=size,
