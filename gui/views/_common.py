@@ -1,20 +1,26 @@
 """Small helpers the views share: run a core call through the runner with busy state and
-error dialogs, and build simple labelled rows."""
+error dialogs, and build simple labelled rows, form dialogs and path fields."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
+    QLineEdit,
     QMessageBox,
     QProgressBar,
+    QPushButton,
     QTableWidget,
     QWidget,
 )
@@ -24,7 +30,17 @@ from ..tasks import ErrorText, TaskHandle, TaskRunner, WorkFunction, show_error
 if TYPE_CHECKING:
     from keyvault.backup.engine import ProgressEvent
 
-__all__ = ["ask", "heading", "note", "ok_cancel_buttons", "row_table", "run_task", "show_progress"]
+__all__ = [
+    "ask",
+    "form_dialog",
+    "heading",
+    "note",
+    "ok_cancel_buttons",
+    "path_row",
+    "row_table",
+    "run_task",
+    "show_progress",
+]
 
 
 def run_task(
@@ -126,6 +142,47 @@ def ok_cancel_buttons(dialog: QDialog) -> QDialogButtonBox:
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     return buttons
+
+
+def form_dialog(dialog: QDialog, intro: str, rows: Sequence[tuple[str, QWidget | QLayout]]) -> None:
+    """Lay ``dialog`` out as a form: ``intro`` as a note, one row per (label, field) (an
+    empty label for a check box that names itself), then OK and Cancel. The fields are
+    created before this call, so the keyboard goes through them in order, then the buttons."""
+    buttons = ok_cancel_buttons(dialog)
+    form = QFormLayout(dialog)
+    form.addRow(note(intro, dialog))
+    for label, field in rows:
+        form.addRow(label, field)
+    form.addRow(buttons)
+
+
+#: What a path field's button asks for: a folder, a file to read, or a new file's name.
+PathKind = Literal["folder", "open", "save"]
+
+
+def path_row(
+    parent: QWidget, edit: QLineEdit, title: str, kind: PathKind, button: str = "Choose…"
+) -> QHBoxLayout:
+    """``edit`` with a button beside it that opens the file dialog for ``kind`` (titled
+    ``title``) and puts the path chosen there into ``edit``. Call it right after making
+    ``edit``, so the keyboard reaches the button next."""
+    browse = QPushButton(button, parent)
+
+    def choose() -> None:
+        if kind == "folder":
+            name = QFileDialog.getExistingDirectory(parent, title)
+        elif kind == "open":
+            name, _filter = QFileDialog.getOpenFileName(parent, title)
+        else:
+            name, _filter = QFileDialog.getSaveFileName(parent, title)
+        if name:
+            edit.setText(name)
+
+    browse.clicked.connect(choose)
+    row = QHBoxLayout()
+    row.addWidget(edit, 1)
+    row.addWidget(browse)
+    return row
 
 
 def row_table(parent: QWidget, headers: list[str], stretch: int) -> QTableWidget:

@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
@@ -60,7 +58,7 @@ from keyvault.vault.copies import (
 
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField
-from ._common import ask, heading, note, ok_cancel_buttons, row_table, run_task
+from ._common import ask, form_dialog, heading, note, path_row, row_table, run_task
 
 __all__ = ["AddB2Dialog", "AddFolderDialog", "DestinationsView", "RecordCopyDialog"]
 
@@ -92,37 +90,25 @@ class AddFolderDialog(QDialog):
         self.name.setPlaceholderText("e.g. usb-stick")
         self.path = QLineEdit(self)
         self.path.setAccessibleName("Folder")
-        browse = QPushButton("Browse…", self)
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.path, 1)
-        row.addWidget(browse)
+        row = path_row(self, self.path, "The folder on the drive", "folder", "Browse…")
         self.media = QComboBox(self)
         for kind in LOCAL_MEDIA:
             self.media.addItem(kind, kind)
         self.media.setCurrentIndex(LOCAL_MEDIA.index("external"))
         self.offsite = QCheckBox("kept away from home (offsite)", self)
         self.offline = QCheckBox("normally disconnected (offline)", self)
-        buttons = ok_cancel_buttons(self)
-        form = QFormLayout(self)
-        form.addRow(
-            note(
-                "Connect and mount the drive first. keyvault marks the folder so that an "
-                "unplugged drive is never mistaken for an empty folder.",
-                self,
-            )
+        form_dialog(
+            self,
+            "Connect and mount the drive first. keyvault marks the folder so that an "
+            "unplugged drive is never mistaken for an empty folder.",
+            [
+                ("Name", self.name),
+                ("Folder", row),
+                ("Medium", self.media),
+                ("", self.offsite),
+                ("", self.offline),
+            ],
         )
-        form.addRow("Name", self.name)
-        form.addRow("Folder", row)
-        form.addRow("Medium", self.media)
-        form.addRow("", self.offsite)
-        form.addRow("", self.offline)
-        form.addRow(buttons)
-
-    def _browse(self) -> None:
-        name = QFileDialog.getExistingDirectory(self, "The folder on the drive")
-        if name:
-            self.path.setText(name)
 
 
 class AddB2Dialog(QDialog):
@@ -152,24 +138,21 @@ class AddB2Dialog(QDialog):
         self.immutable_days.setSpecialValueText("no lock")
         self.immutable_days.setSuffix(" days")
         self.compliance = QCheckBox("compliance mode (nobody can shorten the lock)", self)
-        buttons = ok_cancel_buttons(self)
-        form = QFormLayout(self)
-        form.addRow(
-            note(
-                "keyvault checks the key and the bucket before saving anything. The key is "
-                "kept in the place you choose, never in keyvault's settings file.",
-                self,
-            )
+        form_dialog(
+            self,
+            "keyvault checks the key and the bucket before saving anything. The key is "
+            "kept in the place you choose, never in keyvault's settings file.",
+            [
+                ("Name", self.name),
+                ("Bucket", self.bucket),
+                ("Prefix", self.prefix),
+                ("Application key ID", self.key_id),
+                ("Application key", self.key),
+                ("Keep the key in", self.store),
+                ("Object Lock", self.immutable_days),
+                ("", self.compliance),
+            ],
         )
-        form.addRow("Name", self.name)
-        form.addRow("Bucket", self.bucket)
-        form.addRow("Prefix", self.prefix)
-        form.addRow("Application key ID", self.key_id)
-        form.addRow("Application key", self.key)
-        form.addRow("Keep the key in", self.store)
-        form.addRow("Object Lock", self.immutable_days)
-        form.addRow("", self.compliance)
-        form.addRow(buttons)
 
 
 class RecordCopyDialog(QDialog):
@@ -189,14 +172,16 @@ class RecordCopyDialog(QDialog):
         self.location = QLineEdit(self)
         self.location.setPlaceholderText("where it is kept, e.g. bank safe deposit box")
         self.offsite = QCheckBox("kept away from home (offsite)", self)
-        buttons = ok_cancel_buttons(self)
-        form = QFormLayout(self)
-        form.addRow(note("Never type the words here: only where the copy is and what it is.", self))
-        form.addRow("Copy of", self.item)
-        form.addRow("Kind", self.kind)
-        form.addRow("Location", self.location)
-        form.addRow("", self.offsite)
-        form.addRow(buttons)
+        form_dialog(
+            self,
+            "Never type the words here: only where the copy is and what it is.",
+            [
+                ("Copy of", self.item),
+                ("Kind", self.kind),
+                ("Location", self.location),
+                ("", self.offsite),
+            ],
+        )
 
 
 class DestinationsView(QWidget):

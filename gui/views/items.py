@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLineEdit,
     QListWidget,
@@ -38,7 +37,7 @@ from keyvault.wallets.discover import WalletFind, discover
 
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField
-from ._common import ask, heading, note, ok_cancel_buttons, row_table, run_task
+from ._common import ask, form_dialog, heading, note, ok_cancel_buttons, row_table, run_task
 from .configurations import ConfigurationDialog
 
 __all__ = ["AddPhraseDialog", "DiscoverDialog", "ItemsView"]
@@ -60,19 +59,12 @@ class AddPhraseDialog(QDialog):
         self.kind.addItem("other words (Electrum, Monero…)", "other")
         assert {self.kind.itemData(i) for i in range(self.kind.count())} == set(PHRASE_KINDS)
         self.phrase = SecretField(self, placeholder="the words, separated by spaces")
-        buttons = ok_cancel_buttons(self)
-        form = QFormLayout(self)
-        form.addRow(
-            note(
-                "The phrase is stored only encrypted to the vault key and backed up like "
-                "any other item.",
-                self,
-            )
+        form_dialog(
+            self,
+            "The phrase is stored only encrypted to the vault key and backed up like "
+            "any other item.",
+            [("Name", self.name), ("Kind", self.kind), ("Words", self.phrase)],
         )
-        form.addRow("Name", self.name)
-        form.addRow("Kind", self.kind)
-        form.addRow("Words", self.phrase)
-        form.addRow(buttons)
 
 
 class DiscoverDialog(QDialog):
@@ -84,6 +76,7 @@ class DiscoverDialog(QDialog):
         self.setObjectName("discoverDialog")
         self.finds = finds
         self.list = QListWidget(self)
+        self.list.setAccessibleName("Wallet files found: tick the ones to protect")
         for find in finds:
             label = f"{find.software}: {find.path}"
             entry = QListWidgetItem(label, self.list)

@@ -33,7 +33,7 @@ from ..tasks import TaskContext, TaskRunner
 from ..widgets.secret_field import SecretField, SecretView
 from ._common import note
 
-__all__ = ["CheckOutcome", "PhraseCheckTab", "check_phrase"]
+__all__ = ["CheckOutcome", "PhraseCheckTab", "check_phrase", "guard_label", "guard_line"]
 
 #: Pause after the last keystroke before checking (ms).
 DEBOUNCE_MS = 250
@@ -83,21 +83,38 @@ def check_phrase(phrase: Secret, language: str | None, home: Path | None = None)
         ok=True,
         message=f"valid: {checked.word_count} {checked.language.replace('_', ' ')} words",
         prefixes=prefixes,
-        guard=_guard_line(home, checked),
+        guard=_guard_without_passphrase(home, checked),
     )
 
 
-def _guard_line(home: Path | None, phrase: bip39.Phrase) -> str | None:
+def guard_line(
+    home: Path | None, phrase: bip39.Phrase | Secret, passphrase: Secret | None = None
+) -> str | None:
+    """The phrase guard's line (as the CLI prints it): which recorded wallet the phrase
+    (with ``passphrase``) opens; None without ``home``; damaged records say so instead of
+    failing the check. Runs on the pool."""
     if home is None:
         return None
     try:
-        line = identities.check_phrase(home, phrase).line
+        return identities.check_phrase(home, phrase, passphrase).line
     except KeyvaultError as exc:
         return f"cannot compare with your recorded wallets: {exc.message}"
+
+
+def _guard_without_passphrase(home: Path | None, phrase: bip39.Phrase) -> str | None:
+    line = guard_line(home, phrase)
     if line == identities.NO_MATCH:
         # Here no passphrase was typed: a wallet with one is checked in the Inspect tab.
         return f"{line} (without a BIP39 passphrase; with one, use Inspect)"
     return line
+
+
+def guard_label(parent: QWidget) -> QLabel:
+    """The label that shows :func:`guard_line`."""
+    label = QLabel(parent)
+    label.setObjectName("phraseGuard")
+    label.setWordWrap(True)
+    return label
 
 
 class PhraseCheckTab(QWidget):
@@ -121,9 +138,7 @@ class PhraseCheckTab(QWidget):
         self.position.setObjectName("checkPosition")
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
-        self.guard = QLabel(self)
-        self.guard.setObjectName("phraseGuard")
-        self.guard.setWordWrap(True)
+        self.guard = guard_label(self)
         self.suggestion_row = QHBoxLayout()
         self.suggestion_buttons: list[QToolButton] = []
         self.more_suggestions = QLabel(self)

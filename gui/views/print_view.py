@@ -9,6 +9,10 @@ Printing goes through the system dialog (QPrinter) with the pages drawn at 300 d
 
 The PDF of a kit or a phrase sheet holds secrets: it stays in memory while shown and is
 dropped by "Clear" and when another document is previewed.
+
+A kit can carry a read-only key for each B2 destination (its 'Cloud access' page, as
+``keyvault paper kit --b2-read-key``): the heir reaches the bucket with it. Each preview
+of such a kit creates new keys in B2, made with the destinations' stored keys.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -35,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from keyvault.atomic import atomic_write
+from keyvault.destinations.b2 import open_b2_destination
 from keyvault.paper import kit
 from keyvault.paper.documents import blank_sheet, phrase_sheet, public_sheet, share_sheets
 from keyvault.paper.render import render_pdf
@@ -43,7 +49,7 @@ from keyvault.release import release_source
 from keyvault.secret import Secret
 from keyvault.seedphrase import split_bip39, wallet
 from keyvault.vault import keystore
-from keyvault.vault.config import load_config
+from keyvault.vault.config import Config, load_config
 
 from ..pdf_preview import PRINT_DPI, page_images
 from ..tasks import TaskContext, TaskRunner
@@ -76,6 +82,8 @@ class Rendered:
     pdf: bytes
     pages: list[QImage]
     secret: bool
+    #: The read-only B2 keys made for it: (destination, key ID); the keys are only in it.
+    read_keys: tuple[tuple[str, str], ...] = ()
 
 
 class PrintView(QWidget):
@@ -108,6 +116,11 @@ class PrintView(QWidget):
         for count in (12, 15, 18, 21, 24):
             self.words.addItem(f"{count} words", count)
         self.words.setCurrentIndex(4)
+        self.b2_read_keys = QCheckBox("add a read-only key per B2 bucket", self)
+        self.b2_read_keys.setToolTip(
+            "A 'Cloud access' page with a new read-only key for each B2 destination, "
+            "so that the heir can reach the backups there"
+        )
         self.form = QFormLayout()
         self.form.addRow("Document", self.document)
         self.form.addRow("Paper", self.paper)
@@ -118,6 +131,7 @@ class PrintView(QWidget):
         self.form.addRow("Shares needed", self.threshold)
         self.form.addRow("Shares made", self.shares)
         self.form.addRow("Blank for", self.words)
+        self.form.addRow("Cloud access", self.b2_read_keys)
         self.document.currentIndexChanged.connect(lambda _i: self._show_fields())
 
         self.preview_button = QPushButton("Preview", self)
@@ -168,8 +182,8 @@ class PrintView(QWidget):
     def _show_fields(self) -> None:
         key = self.document.currentData()
         fields: dict[str, set[QWidget]] = {
-            "kit": {self.passphrase},
-            "kit-split": {self.passphrase, self.threshold, self.shares},
+            "kit": {self.passphrase, self.b2_read_keys},
+            "kit-split": {self.passphrase, self.threshold, self.shares, self.b2_read_keys},
             "phrase": {self.phrase, self.bip39_passphrase, self.label},
             "shares": {self.phrase, self.threshold, self.shares, self.label},
             "public": {self.phrase, self.bip39_passphrase, self.label},
@@ -184,6 +198,7 @@ class PrintView(QWidget):
             self.shares,
             self.words,
             self.label,
+            self.b2_read_keys,
         ):
             self.form.setRowVisible(field, field in wanted)
 
@@ -200,23 +215,40 @@ class PrintView(QWidget):
         extra = None if self.bip39_passphrase.is_empty() else self.bip39_passphrase.secret()
         threshold, count = self.threshold.value(), self.shares.value()
         words = int(self.words.currentData())
+        read_keys = self.b2_read_keys.isChecked()
         self.passphrase.clear()
         self.clear()
         scale = self.devicePixelRatioF()
 
         def work(context: TaskContext) -> Rendered:
             try:
-                document = _build(
-                    key, home, paper, label, passphrase, phrase, extra, threshold, count, words
+                document, read_keys_made = _build(
+                    key,
+                    home,
+                    paper,
+                    label,
+                    passphrase,
+                    phrase,
+                    extra,
+                    threshold,
+                    count,
+                    words,
+                    read_keys,
                 )
             finally:
                 for secret in (passphrase, phrase, extra):
                     if secret is not None:
                         secret.wipe()
-            pdf = render_pdf(document)
+            try:
+                pdf = render_pdf(document)
+            finally:
+                for made_key in read_keys_made:  # from now on, only in the PDF
+                    made_key.application_key.wipe()
             context.check_cancelled()
             holds_secrets = any(page.secret for page in document.pages)
-            return Rendered(DOCUMENTS[key], pdf, page_images(pdf, scale=scale), holds_secrets)
+            made = tuple((k.destination, k.key_id) for k in read_keys_made)
+            images = page_images(pdf, scale=scale)
+            return Rendered(DOCUMENTS[key], pdf, images, holds_secrets, made)
 
         run_task(
             self._runner, self, "render-document", work, self._show, busy=[self.preview_button]
@@ -232,9 +264,24 @@ class PrintView(QWidget):
             label.setStyleSheet("border: 1px solid #999; background: white;")
             self.pages_layout.addWidget(label)
             self.page_labels.append(label)
-        secret = "holds secrets: keep it safe" if rendered.secret else "holds no secret"
-        self.info.setText(f"{rendered.title}: {len(rendered.pages)} pages; {secret}.")
+        self._tell()
         self._update_buttons()
+
+    def _tell(self, done: str = "") -> None:
+        """Describe the document shown (and the read-only B2 keys made for it, which the
+        owner may want to delete later), then what was ``done`` with it."""
+        rendered = self.rendered
+        if rendered is None:
+            self.info.setText(done)
+            return
+        secret = "holds secrets: keep it safe" if rendered.secret else "holds no secret"
+        lines = [f"{rendered.title}: {len(rendered.pages)} pages; {secret}."]
+        lines += [
+            f"Created the read-only B2 key {key_id} for {name!r}: it is printed only in this "
+            "kit; delete it in B2's web interface if the kit is lost."
+            for name, key_id in rendered.read_keys
+        ]
+        self.info.setText("\n".join([*lines, done] if done else lines))
 
     def clear(self) -> None:
         """Drop the document (its PDF may hold secrets) and its preview."""
@@ -274,7 +321,7 @@ class PrintView(QWidget):
             self,
             "save-pdf",
             work,
-            lambda saved: self.info.setText(f"saved to {saved}"),
+            lambda saved: self._tell(f"saved to {saved}"),
             busy=[self.save_button],
         )
 
@@ -306,7 +353,7 @@ class PrintView(QWidget):
                     painter.drawImage(QRect(area.topLeft(), size), image)
             finally:
                 painter.end()
-            self.info.setText(f"sent {len(images)} pages to {printer.printerName() or 'the file'}")
+            self._tell(f"sent {len(images)} pages to {printer.printerName() or 'the file'}")
 
         run_task(self._runner, self, "print", work, paint, busy=[self.print_button])
 
@@ -322,8 +369,10 @@ def _build(
     threshold: int,
     count: int,
     words: int,
-) -> Document:
-    """The chosen document, built by the core (runs on the pool)."""
+    read_keys: bool,
+) -> tuple[Document, list[kit.B2ReadKey]]:
+    """The chosen document, built by the core (runs on the pool), and the read-only B2
+    keys made for it: a kit with ``read_keys`` gets a new one for each B2 destination."""
     day = date.today()
     size: PaperSize = "letter" if paper == "letter" else "a4"
     if key in ("kit", "kit-split"):
@@ -332,20 +381,42 @@ def _build(
         release = release_source()
         config = load_config(home)
         identity = keystore.unlock_vault_key(home, passphrase)
-        if key == "kit":
-            return kit.recovery_kit(config, day=day, identity=identity, paper=size, release=release)
-        shares = kit.split_vault_key(identity, threshold, count)
-        return kit.recovery_kit(
-            config, day=day, shares=shares, threshold=threshold, paper=size, release=release
+        b2_keys = _new_b2_read_keys(config, home) if read_keys else []
+        shares = kit.split_vault_key(identity, threshold, count) if key == "kit-split" else []
+        document = kit.recovery_kit(
+            config,
+            day=day,
+            # A split kit prints the shares and never the key itself.
+            identity=None if shares else identity,
+            shares=shares,
+            threshold=threshold,
+            paper=size,
+            release=release,
+            b2_read_keys=b2_keys,
         )
+        return document, b2_keys
     if key == "blank":
-        return blank_sheet(day=day, words=words, label=label, paper=size)
+        return blank_sheet(day=day, words=words, label=label, paper=size), []
     if phrase is None:
         raise ValueError("type the seed phrase first")
     if key == "phrase":
-        return phrase_sheet(phrase, day=day, label=label, bip39_passphrase=extra, paper=size)
+        return phrase_sheet(phrase, day=day, label=label, bip39_passphrase=extra, paper=size), []
     if key == "shares":
         groups = split_bip39(phrase, threshold=threshold, shares=count)
-        return share_sheets(groups, day=day, label=label, paper=size)
+        return share_sheets(groups, day=day, label=label, paper=size), []
     info = wallet.inspect(phrase, extra)
-    return public_sheet(info, day=day, label=label, passphrase_used=extra is not None, paper=size)
+    facts = public_sheet(info, day=day, label=label, passphrase_used=extra is not None, paper=size)
+    return facts, []
+
+
+def _new_b2_read_keys(config: Config, home: Path) -> list[kit.B2ReadKey]:
+    """A new read-only key for each B2 destination, made with its stored key (none:
+    a clear error rather than a kit without the page asked for)."""
+    entries = [entry for entry in config.destinations if entry.type == "b2"]
+    if not entries:
+        raise ValueError("there is no B2 destination to make a read-only key for")
+    keys = []
+    for entry in entries:
+        key_id, key = open_b2_destination(entry, home).create_read_key()
+        keys.append(kit.B2ReadKey(entry.name, key_id, key))
+    return keys

@@ -51,7 +51,7 @@ from keyvault.vault.state import VersionRecord, open_state
 from ..source_preview import SourceContents, list_source
 from ..tasks import ErrorText, TaskContext, TaskRunner, show_error
 from ..widgets.secret_field import SecretField
-from ._common import heading, note, row_table, run_task, show_progress
+from ._common import heading, note, path_row, row_table, run_task, show_progress
 from .kit_scan import KitScan, read_kit
 
 __all__ = ["RestoreChoices", "RestoreView"]
@@ -73,6 +73,30 @@ def load_choices(home: Path) -> RestoreChoices:
     return RestoreChoices(versions, [d.name for d in config.destinations])
 
 
+@dataclass(frozen=True)
+class _Opening:
+    """A backup to recover from and what opens it, read from the screen on the GUI
+    thread, used and then wiped on the pool."""
+
+    source: str
+    words: Secret | None
+    passphrase: Secret | None
+    kit_identity: X25519Identity | None
+    b2_credentials: B2Credentials | None
+
+    def identity(self) -> X25519Identity | None:
+        """The vault key: from the 24 words, else the kit's (None: the passphrase opens
+        the ``key.age`` stored with the backup)."""
+        return identity_from_words(self.words) if self.words is not None else self.kit_identity
+
+    def wipe(self) -> None:
+        """Forget the secrets (the typed words, passphrase and B2 key)."""
+        b2_key = self.b2_credentials.key if self.b2_credentials is not None else None
+        for secret in (self.words, self.passphrase, b2_key):
+            if secret is not None:
+                secret.wipe()
+
+
 class RestoreView(QWidget):
     """Restore one item, or recover everything on a new computer."""
 
@@ -91,16 +115,12 @@ class RestoreView(QWidget):
         self.source = QComboBox(self)
         self.target = QLineEdit(self)
         self.target.setPlaceholderText("a new file or folder name (never an existing one)")
-        browse = QPushButton("Choose…", self)
-        browse.clicked.connect(self._choose_target)
+        target_row = path_row(self, self.target, "Restore into", "save")
         self.passphrase = SecretField(self, placeholder="vault passphrase")
         self.restore_button = QPushButton("Restore", self)
         self.restore_button.clicked.connect(self.run_restore)
         self.restore_progress = QProgressBar(self)
         self.item.currentIndexChanged.connect(lambda _i: self._fill_versions())
-        target_row = QHBoxLayout()
-        target_row.addWidget(self.target, 1)
-        target_row.addWidget(browse)
         restore_box = QGroupBox("Restore an item", self)
         form = QFormLayout(restore_box)
         form.addRow("Item", self.item)
@@ -112,8 +132,7 @@ class RestoreView(QWidget):
 
         self.recover_source = QLineEdit(self)
         self.recover_source.setPlaceholderText("a backup folder, or b2://bucket/prefix")
-        source_browse = QPushButton("Choose…", self)
-        source_browse.clicked.connect(self._choose_source)
+        source_row = path_row(self, self.recover_source, "The backup folder", "folder")
         self.with_words = QRadioButton("the 24 words", self)
         self.with_passphrase = QRadioButton("the vault passphrase", self)
         self.with_kit = QRadioButton("the recovery kit", self)
@@ -126,15 +145,16 @@ class RestoreView(QWidget):
         self._kit_shares: list[Secret] = []
         #: The kit's B2 read key, for a b2:// backup (typed here, never the environment).
         self.recover_b2_key_id = QLineEdit(self)
-        self.recover_b2_key_id.setPlaceholderText("keyID printed in the kit")
+        self.recover_b2_key_id.setPlaceholderText("the key ID on the kit's 'Cloud access' page")
         self.recover_b2_key_id.setAccessibleName("B2 key ID")
-        self.recover_b2_key = SecretField(self, placeholder="applicationKey printed in the kit")
+        self.recover_b2_key = SecretField(
+            self, placeholder="the application key on that page (spaces or not)"
+        )
         self.recover_words = SecretField(self, placeholder="the vault's 24 recovery words")
         self.recover_passphrase = SecretField(self, placeholder="vault passphrase")
         self.recover_out = QLineEdit(self)
         self.recover_out.setPlaceholderText("a folder to restore everything into")
-        out_browse = QPushButton("Choose…", self)
-        out_browse.clicked.connect(self._choose_out)
+        out_row = path_row(self, self.recover_out, "Restore everything into", "folder")
         self.preview_button = QPushButton("Show what will be restored", self)
         self.preview_button.clicked.connect(self.run_preview)
         #: What the backup holds, item by item, before anything is restored.
@@ -150,12 +170,6 @@ class RestoreView(QWidget):
         self.recover_button = QPushButton("Recover everything", self)
         self.recover_button.clicked.connect(self.run_recover)
         self.recover_progress = QProgressBar(self)
-        source_row = QHBoxLayout()
-        source_row.addWidget(self.recover_source, 1)
-        source_row.addWidget(source_browse)
-        out_row = QHBoxLayout()
-        out_row.addWidget(self.recover_out, 1)
-        out_row.addWidget(out_browse)
         key_row = QHBoxLayout()
         key_row.addWidget(self.with_words)
         key_row.addWidget(self.with_passphrase)
@@ -235,21 +249,6 @@ class RestoreView(QWidget):
             when = record.created.strftime("%Y-%m-%d %H:%M")
             self.version.addItem(f"version {record.version}, {when}", record.version)
 
-    def _choose_target(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Restore into")
-        if name:
-            self.target.setText(name)
-
-    def _choose_source(self) -> None:
-        name = QFileDialog.getExistingDirectory(self, "The backup folder")
-        if name:
-            self.recover_source.setText(name)
-
-    def _choose_out(self) -> None:
-        name = QFileDialog.getExistingDirectory(self, "Restore everything into")
-        if name:
-            self.recover_out.setText(name)
-
     # --- the heir's path: the key from the recovery kit ----------------------------------
 
     def start_heir_path(self) -> None:
@@ -258,7 +257,9 @@ class RestoreView(QWidget):
         self.result.setPlainText(
             "Recovering someone's keys: scan the key page of their recovery kit (a photo or "
             "the PDF), or its share pages one after the other, or type the 24 words; then "
-            "choose the backup (a drive folder or b2://bucket/prefix) and a new folder."
+            "choose the backup: a drive folder, or b2://BUCKET/FOLDER with the bucket and "
+            "folder the kit names and the key ID and key on its 'Cloud access' page; and a "
+            "new folder to restore into."
         )
         self.recover_source.setFocus()
 
@@ -348,23 +349,33 @@ class RestoreView(QWidget):
 
     def _b2_credentials(self) -> B2Credentials | None:
         """The typed B2 read key, None when not both parts are given (then the
-        environment's key is used, as the CLI does)."""
-        key_id = self.recover_b2_key_id.text().strip()
+        environment's key is used, as the CLI does). Spaces are dropped: the kit prints
+        the key in groups of four, and a B2 key or key ID never holds one."""
+        key_id = "".join(self.recover_b2_key_id.text().split())
         if not key_id or self.recover_b2_key.is_empty():
             return None
-        return B2Credentials(key_id, self.recover_b2_key.secret("B2 application key"), "typed")
+        typed = self.recover_b2_key.secret("B2 application key")
+        try:
+            key = Secret("".join(typed.reveal_text().split()), label="B2 application key")
+        finally:
+            typed.wipe()
+        return B2Credentials(key_id, key, "typed")
 
-    def _key_inputs(self) -> tuple[Secret | None, Secret | None, X25519Identity | None] | None:
-        """(words, passphrase, kit key) as chosen under "Open with" (one of them set), or
-        None, with the reason in the result box, when the kit was not scanned yet."""
+    def _opening(self, source: str) -> _Opening | None:
+        """The backup ``source`` and what opens it as chosen under "Open with" (the words,
+        the passphrase or the kit's key), with the typed B2 key for a ``b2://`` one; None,
+        with the reason in the result box, when the kit was not scanned yet."""
+        if self.with_kit.isChecked() and self.kit_identity is None:
+            self.result.setPlainText("scan the kit's key page (or enough share pages) first")
+            return None
+        b2_credentials = self._b2_credentials() if source.startswith("b2://") else None
         if self.with_kit.isChecked():
-            if self.kit_identity is None:
-                self.result.setPlainText("scan the kit's key page (or enough share pages) first")
-                return None
-            return None, None, self.kit_identity
+            return _Opening(source, None, None, self.kit_identity, b2_credentials)
         if self.with_words.isChecked():
-            return self.recover_words.secret("words"), None, None
-        return None, self.recover_passphrase.secret("passphrase"), None
+            words = self.recover_words.secret("words")
+            return _Opening(source, words, None, None, b2_credentials)
+        passphrase = self.recover_passphrase.secret("passphrase")
+        return _Opening(source, None, passphrase, None, b2_credentials)
 
     # --- see what will be restored ------------------------------------------------------
 
@@ -375,27 +386,21 @@ class RestoreView(QWidget):
         if not source:
             self.result.setPlainText("choose the backup first")
             return
-        keys = self._key_inputs()
-        if keys is None:
+        opening = self._opening(source)
+        if opening is None:
             return
-        words, passphrase, kit_identity = keys
-        b2_credentials = self._b2_credentials() if source.startswith("b2://") else None
 
         def work(context: TaskContext) -> SourceContents:
             try:
-                identity = identity_from_words(words) if words is not None else kit_identity
                 return list_source(
-                    source,
+                    opening.source,
                     home,
-                    identity=identity,
-                    passphrase=passphrase,
-                    b2_credentials=b2_credentials,
+                    identity=opening.identity(),
+                    passphrase=opening.passphrase,
+                    b2_credentials=opening.b2_credentials,
                 )
             finally:
-                b2_key = b2_credentials.key if b2_credentials is not None else None
-                for secret in (words, passphrase, b2_key):
-                    if secret is not None:
-                        secret.wipe()
+                opening.wipe()
 
         run_task(
             self._runner,
@@ -444,11 +449,9 @@ class RestoreView(QWidget):
         if not source or not out:
             self.result.setPlainText("choose the backup and a folder to restore into first")
             return
-        keys = self._key_inputs()
-        if keys is None:
+        opening = self._opening(source)
+        if opening is None:
             return
-        words, passphrase, kit_identity = keys
-        b2_credentials = self._b2_credentials() if source.startswith("b2://") else None
         self.recover_words.clear()
         self.recover_passphrase.clear()
         self.recover_b2_key.clear()
@@ -456,21 +459,18 @@ class RestoreView(QWidget):
 
         def work(context: TaskContext) -> RecoverReport:
             try:
-                identity = identity_from_words(words) if words is not None else kit_identity
+                identity = opening.identity()
                 return recover_from_source(
-                    source,
+                    opening.source,
                     out_dir,
                     home=home,
                     identities=[identity] if identity is not None else [],
-                    passphrase=passphrase,
+                    passphrase=opening.passphrase,
                     progress=lambda e: context.post(e, "recover"),
-                    b2_credentials=b2_credentials,
+                    b2_credentials=opening.b2_credentials,
                 )
             finally:
-                b2_key = b2_credentials.key if b2_credentials is not None else None
-                for secret in (words, passphrase, b2_key):
-                    if secret is not None:
-                        secret.wipe()
+                opening.wipe()
 
         def done(report: RecoverReport) -> None:
             self.last_result = report

@@ -22,18 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from keyvault.errors import KeyvaultError
-from keyvault.secret import Secret
 from keyvault.seedphrase import bip39, wallet
 from keyvault.seedphrase.wallet import WalletInfo
-from keyvault.vault import identities
 
 from ..tasks import TaskContext, TaskRunner
 from ..widgets.clipboard import shared_clipboard
 from ..widgets.secret_field import SecretField
 from ..widgets.word_grid import WordGrid
 from ._common import heading, note, run_task
-from .phrase_check import PhraseCheckTab
+from .phrase_check import PhraseCheckTab, guard_label, guard_line
 from .qr_scan import QrScanTab
 from .seed_formats import Bip85Tab, Codex32Tab, PlateTab, SeedXorTab
 from .shares import CombineTab, SplitTab
@@ -141,9 +138,7 @@ class InspectTab(QWidget):
         self.fingerprint.setObjectName("fingerprint")
         self.path = QLabel(self)
         #: The phrase guard's line: which recorded wallet (if any) this phrase opens.
-        self.guard = QLabel(self)
-        self.guard.setObjectName("phraseGuard")
-        self.guard.setWordWrap(True)
+        self.guard = guard_label(self)
         self.details = QPlainTextEdit(self)
         self.details.setReadOnly(True)
         self.details.setAccessibleName("Wallet details: account key, descriptor, addresses")
@@ -180,7 +175,7 @@ class InspectTab(QWidget):
 
         def work(context: TaskContext) -> tuple[WalletInfo, str | None]:
             info = wallet.inspect(phrase, passphrase, script=script, testnet=testnet)
-            return info, _guard_line(home, phrase, passphrase)
+            return info, guard_line(home, phrase, passphrase)
 
         run_task(self._runner, self, "inspect-wallet", work, self._show, busy=[self.inspect_button])
 
@@ -200,17 +195,6 @@ class InspectTab(QWidget):
             *(f"{i}: {a}" for i, a in enumerate(info.addresses)),
         ]
         self.details.setPlainText("\n".join(lines))
-
-
-def _guard_line(home: Path | None, phrase: Secret, passphrase: Secret | None) -> str | None:
-    """The phrase guard's line (as the CLI prints it), None with no vault or no record;
-    damaged records say so instead of failing the inspection. Runs on the pool."""
-    if home is None:
-        return None
-    try:
-        return identities.check_phrase(home, phrase, passphrase).line
-    except KeyvaultError as exc:
-        return f"cannot compare with your recorded wallets: {exc.message}"
 
 
 class SeedPhrasesView(QWidget):

@@ -22,12 +22,9 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -52,7 +49,7 @@ from ..tasks import ErrorText, TaskContext, TaskRunner, show_error
 from ..widgets.secret_field import SecretField
 from ..widgets.strength_meter import StrengthMeter
 from ..widgets.word_grid import WordGrid
-from ._common import note
+from ._common import note, path_row
 
 __all__ = ["VaultWizard"]
 
@@ -113,11 +110,7 @@ class ImportPage(QWizardPage):
         self.key_file = QLineEdit(self)
         self.key_file.setAccessibleName("Age key file")
         self.key_file.setPlaceholderText("or an age key file (AGE-SECRET-KEY-1...)")
-        browse = QPushButton("Browse…", self)
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.key_file, 1)
-        row.addWidget(browse)
+        row = path_row(self, self.key_file, "The vault key file", "open", "Browse…")
         form = QFormLayout(self)
         form.addRow(
             note(
@@ -130,11 +123,6 @@ class ImportPage(QWizardPage):
         form.addRow("Key file", row)
         self.words.changed.connect(self.completeChanged)
         self.key_file.textChanged.connect(lambda _t: self.completeChanged.emit())
-
-    def _browse(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "The vault key file")
-        if name:
-            self.key_file.setText(name)
 
     def isComplete(self) -> bool:
         return not self.words.is_empty() or bool(self.key_file.text().strip())

@@ -15,11 +15,17 @@ from keyvault_gui.views.main_window import MainWindow
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from ..destinations.b2_server import B2TestServer, KeyvaultSimulator, create_account
+
 # pytest-qt makes its QApplication once per session, before the per-test fixture of
 # tests/conftest.py sets this, so it has to be set when this module is imported.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 FAST_WORK_FACTOR = 16
+#: A valid 12-word BIP39 phrase (the first official test vector's).
+VALID_12 = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+#: The bucket of the ``b2`` fixture's account.
+BUCKET = "kv-bucket"
 #: A passphrase the core's strength estimate accepts (five random-looking words).
 PASSPHRASE = "quartz fjord blimp vexed nymph kiwi"
 
@@ -76,3 +82,14 @@ def vault_window(qtbot: QtBot, window: MainWindow) -> MainWindow:
 
     create_vault_with_wizard(qtbot, window)
     return window
+
+
+@pytest.fixture
+def b2(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[B2TestServer, tuple[str, str]]]:
+    """The B2 HTTP test server (keyvault pointed at it) and the master (key ID, key) of
+    an account with one bucket, :data:`BUCKET`."""
+    with B2TestServer(KeyvaultSimulator(part_size=100_000)) as server:
+        monkeypatch.setenv("KEYVAULT_B2_REALM", server.realm_url)
+        monkeypatch.setenv("KEYVAULT_B2_TIMEOUT", "5")
+        monkeypatch.setenv("KEYVAULT_B2_BACKOFF_MAX", "0.01")
+        yield server, create_account(server.sim, BUCKET)

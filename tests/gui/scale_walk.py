@@ -20,8 +20,6 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from keyvault_gui.views.destinations import DestinationsView
-from keyvault_gui.views.items import DiscoverDialog, ItemsView
 from keyvault_gui.views.main_window import PAGES, MainWindow
 from keyvault_gui.views.print_view import PrintView
 from keyvault_gui.views.restore import RestoreView
@@ -37,7 +35,13 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from .conftest import PASSPHRASE, wait_idle
-from .flows import add_file_item, add_folder_destination, create_vault_with_wizard, run_and_wait
+from .flows import (
+    add_file_item,
+    add_folder_destination,
+    create_vault_with_wizard,
+    every_dialog,
+    run_and_wait,
+)
 
 SCALE = 2.0
 
@@ -167,18 +171,7 @@ def test_every_screen_and_dialog_fits_at_200_percent(
     printing.preview()
     qtbot.waitUntil(lambda: bool(printing.page_labels), timeout=60_000)
     found += problems(qtbot, printing, "print preview")
-    destinations = window.page("destinations")
-    items = window.page("items")
-    assert isinstance(destinations, DestinationsView)
-    assert isinstance(items, ItemsView)
-    for name, dialog in (
-        ("add folder", destinations.open_add_folder()),
-        ("add B2", destinations.open_add_b2()),
-        ("record copy", destinations.open_record_copy()),
-        ("add phrase", items.open_add_phrase()),
-        ("found wallets", DiscoverDialog([], items)),
-    ):
-        dialog.open()
+    for name, dialog in every_dialog(window):
         found += problems(qtbot, dialog, name)
         dialog.reject()
     assert found == [], "\n".join(found)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from keyvault_gui.views.destinations import DestinationsView
-from keyvault_gui.views.items import ItemsView
 from keyvault_gui.views.main_window import PAGES, MainWindow
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
@@ -26,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from .flows import create_vault_with_wizard
+from .flows import create_vault_with_wizard, every_dialog
 
 CONTROLS = (
     QAbstractButton,
@@ -96,16 +94,7 @@ def test_every_control_has_a_name_and_keyboard_focus(qtbot: QtBot, window: MainW
         page = window.show_page(key)
         problems += _problems(page, key)
     problems += _problems(window.nav, "navigation")
-    destinations = window.page("destinations")
-    items = window.page("items")
-    assert isinstance(destinations, DestinationsView)
-    assert isinstance(items, ItemsView)
-    for name, dialog in (
-        ("add folder", destinations.open_add_folder()),
-        ("add B2", destinations.open_add_b2()),
-        ("record copy", destinations.open_record_copy()),
-        ("add phrase", items.open_add_phrase()),
-    ):
+    for name, dialog in every_dialog(window):
         problems += _problems(dialog, name)
         dialog.reject()
     assert problems == [], "\n".join(problems)

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from keyvault_gui.views.destinations import AddB2Dialog, DestinationsView
+from keyvault_gui.views.destinations import DestinationsView
 from keyvault_gui.views.main_window import MainWindow
 from keyvault_gui.views.overview import ACTIONS, action_for
 from keyvault_gui.views.restore import RestoreView
@@ -20,25 +19,9 @@ from pytestqt.qtbot import QtBot
 from keyvault.backup.policy import ACTION_CODES, CopyEvidence, evaluate
 from keyvault.vault.config import PolicyConfig, load_config
 
-from ..destinations.b2_server import B2TestServer, KeyvaultSimulator, create_account
-from .conftest import close_error_dialogs, error_dialogs, wait_idle
-
-BUCKET = "kv-bucket"
-
-
-@pytest.fixture
-def b2(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[B2TestServer, tuple[str, str]]]:
-    with B2TestServer(KeyvaultSimulator(part_size=100_000)) as server:
-        monkeypatch.setenv("KEYVAULT_B2_REALM", server.realm_url)
-        monkeypatch.setenv("KEYVAULT_B2_TIMEOUT", "5")
-        monkeypatch.setenv("KEYVAULT_B2_BACKOFF_MAX", "0.01")
-        yield server, create_account(server.sim, BUCKET)
-
-
-def _dests(window: MainWindow) -> DestinationsView:
-    view = window.show_page("destinations")
-    assert isinstance(view, DestinationsView)
-    return view
+from ..destinations.b2_server import B2TestServer
+from .conftest import BUCKET, close_error_dialogs, error_dialogs, wait_idle
+from .flows import add_b2_destination, fill_b2_dialog, open_screen
 
 
 def _error(qtbot: QtBot) -> str:
@@ -48,15 +31,6 @@ def _error(qtbot: QtBot) -> str:
     return text
 
 
-def _fill(dialog: AddB2Dialog, name: str, key: tuple[str, str], store: str = "file") -> None:
-    dialog.name.setText(name)
-    dialog.bucket.setText(BUCKET)
-    dialog.prefix.setText("/laptop/")
-    dialog.key_id.setText(key[0])
-    dialog.key.edit.setText(key[1])
-    dialog.store.setCurrentIndex(dialog.store.findData(store))
-
-
 def test_add_a_b2_bucket_then_remove_it(
     qtbot: QtBot,
     vault_window: MainWindow,
@@ -64,13 +38,9 @@ def test_add_a_b2_bucket_then_remove_it(
     b2: tuple[B2TestServer, tuple[str, str]],
 ) -> None:
     server, master = b2
-    view = _dests(vault_window)
-    wait_idle(qtbot, vault_window.runner)
-    dialog = view.open_add_b2()
-    _fill(dialog, "offsite", master)
-    dialog.accept()
+    dialog = add_b2_destination(qtbot, vault_window, "offsite", master)
     assert dialog.key.is_empty()  # read once, as a Secret, then cleared
-    qtbot.waitUntil(lambda: "offsite" in view.destination_names(), timeout=20_000)
+    view = open_screen(vault_window, "destinations", DestinationsView)
     entry = load_config(kv_home).destination("offsite")
     assert entry is not None and (entry.type, entry.media, entry.offsite) == ("b2", "cloud", True)
     assert (entry.options["bucket"], entry.options["prefix"]) == (BUCKET, "laptop")
@@ -99,23 +69,23 @@ def test_a_refused_b2_key_or_missing_input_says_why_and_saves_nothing(
     b2: tuple[B2TestServer, tuple[str, str]],
 ) -> None:
     _, master = b2
-    view = _dests(vault_window)
+    view = open_screen(vault_window, "destinations", DestinationsView)
     wait_idle(qtbot, vault_window.runner)
     dialog = view.open_add_b2()
-    _fill(dialog, "offsite", (master[0], "not-the-key"))
+    fill_b2_dialog(dialog, "offsite", (master[0], "not-the-key"))
     dialog.accept()
     assert "B2 rejected the application key" in _error(qtbot)
     dialog = view.open_add_b2()
-    _fill(dialog, "offsite", (master[0], "   "))
+    fill_b2_dialog(dialog, "offsite", (master[0], "   "))
     dialog.accept()
     assert _error(qtbot) == "give the application key ID and the key"
     dialog = view.open_add_b2()
-    _fill(dialog, "offsite", master)
+    fill_b2_dialog(dialog, "offsite", master)
     dialog.compliance.setChecked(True)
     dialog.accept()
     assert "compliance mode needs" in _error(qtbot)
     dialog = view.open_add_b2()
-    _fill(dialog, "bad name", master)
+    fill_b2_dialog(dialog, "bad name", master)
     dialog.accept()
     assert "invalid destination name" in _error(qtbot)
     wait_idle(qtbot, vault_window.runner)
@@ -126,7 +96,7 @@ def test_a_refused_b2_key_or_missing_input_says_why_and_saves_nothing(
 def test_a_drive_on_the_computers_own_disk_is_questioned(
     qtbot: QtBot, vault_window: MainWindow, tmp_path: Path
 ) -> None:
-    view = _dests(vault_window)
+    view = open_screen(vault_window, "destinations", DestinationsView)
     view.add_folder("usb", tmp_path, media="external", offsite=False, offline=False)
     qtbot.waitUntil(lambda: "usb" in view.destination_names(), timeout=10_000)
     assert not view.notice.isHidden()

@@ -13,21 +13,13 @@ from pytestqt.qtbot import QtBot
 from keyvault.vault.config import load_config
 from keyvault.vault.items import phrase_record_path
 
-from .conftest import close_error_dialogs, error_dialogs, wait_idle
-from .flows import add_file_item, add_folder_destination
-
-VALID_12 = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+from .conftest import VALID_12, close_error_dialogs, error_dialogs, wait_idle
+from .flows import add_file_item, add_folder_destination, open_screen
 
 
 def _items(window: MainWindow) -> ItemsView:
     view = window.show_page("items")
     assert isinstance(view, ItemsView)
-    return view
-
-
-def _dests(window: MainWindow) -> DestinationsView:
-    view = window.show_page("destinations")
-    assert isinstance(view, DestinationsView)
     return view
 
 
@@ -107,7 +99,7 @@ def test_destinations_present_missing_and_errors(
     drive = tmp_path / "drive"
     drive.mkdir()
     add_folder_destination(qtbot, vault_window, "usb", drive, offsite=True)
-    view = _dests(vault_window)
+    view = open_screen(vault_window, "destinations", DestinationsView)
     qtbot.waitUntil(lambda: "usb" in view.presence, timeout=10_000)
     assert view.presence["usb"].present
     assert view.dest_table.item(0, 3).text() == "offsite"
@@ -136,7 +128,7 @@ def test_destinations_present_missing_and_errors(
 def test_record_confirm_and_forget_a_paper_copy(
     qtbot: QtBot, vault_window: MainWindow, kv_home: Path
 ) -> None:
-    view = _dests(vault_window)
+    view = open_screen(vault_window, "destinations", DestinationsView)
     wait_idle(qtbot, vault_window.runner)
     dialog = view.open_record_copy()
     assert dialog.item.currentData() == "vault-key"

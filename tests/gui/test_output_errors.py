@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,8 +28,11 @@ from keyvault.backup.engine import RecoverReport
 from tests.cli.test_backup_support import needs_separate_devices
 from tests.destinations.local_fixtures import mounted_tmpfs
 
-from .conftest import FAST_WORK_FACTOR, PASSPHRASE, error_dialogs, wait_idle
-from .flows import add_file_item, add_folder_destination, create_vault_with_wizard, run_and_wait
+from .conftest import PASSPHRASE, error_dialogs, wait_idle
+from .flows import (
+    back_up_to_a_drive,
+    new_computer,
+)
 
 pytestmark = needs_separate_devices()
 
@@ -87,22 +89,10 @@ def _check_message(box: QMessageBox, kind: str, where: Path) -> None:
     box.close()
 
 
-def _backed_up(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> bytes:
-    create_vault_with_wizard(qtbot, window)
-    wallet = tmp_path / "wallet.dat"
-    content = b"WALLET" + os.urandom(200_000)
-    wallet.write_bytes(content)
-    add_file_item(qtbot, window, wallet)
-    (tmp_path / "drive").mkdir()
-    add_folder_destination(qtbot, window, "drive", tmp_path / "drive")
-    run_and_wait(qtbot, window, "backup_button")
-    return content
-
-
 def test_restore_into_a_read_only_full_or_vanished_place(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    content = _backed_up(qtbot, window, tmp_path)
+    _, content = back_up_to_a_drive(qtbot, window, tmp_path, size=200_000)
     view = window.show_page("restore")
     assert isinstance(view, RestoreView)
     qtbot.waitUntil(lambda: view.item.count() == 1, timeout=10_000)
@@ -129,14 +119,8 @@ def test_restore_into_a_read_only_full_or_vanished_place(
 def test_recover_into_a_read_only_full_or_vanished_place(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    _backed_up(qtbot, window, tmp_path)
-    fresh = MainWindow(
-        tmp_path / "new-home",
-        runner=window.runner,
-        work_factor=FAST_WORK_FACTOR,
-        open_wizard_if_needed=False,
-    )
-    qtbot.addWidget(fresh)
+    back_up_to_a_drive(qtbot, window, tmp_path, size=200_000)
+    fresh = new_computer(qtbot, window, tmp_path / "new-home")
     view = fresh.show_page("restore")
     assert isinstance(view, RestoreView)
     with refusing_places(tmp_path) as places:
@@ -189,7 +173,7 @@ def test_save_the_kit_pdf_into_a_read_only_full_or_vanished_place(
             view.save_pdf(target)
             _check_message(_error(qtbot), kind, target)
             wait_idle(qtbot, vault_window.runner)
-            assert not view.info.text().startswith("saved")
+            assert "saved to" not in view.info.text()
             assert view.save_button.isEnabled()
         assert _contents(places) == before
         assert not places["gone"].exists()

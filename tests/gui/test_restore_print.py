@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import threading
 from pathlib import Path
@@ -17,27 +16,14 @@ from pytestqt.qtbot import QtBot
 
 from keyvault.backup.engine import RecoverReport, RestoreResult
 
-from .conftest import FAST_WORK_FACTOR, PASSPHRASE, close_error_dialogs, error_dialogs, wait_idle
+from .conftest import PASSPHRASE, VALID_12, close_error_dialogs, error_dialogs, wait_idle
 from .flows import (
     add_file_item,
     add_folder_destination,
+    back_up_to_a_drive,
     create_vault_with_wizard,
-    run_and_wait,
+    new_computer,
 )
-
-VALID_12 = "legal winner thank year wave sausage worth useful legal winner thank yellow"
-
-
-def _backed_up(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> tuple[list[str], bytes]:
-    words = create_vault_with_wizard(qtbot, window)
-    wallet = tmp_path / "wallet.dat"
-    content = b"WALLET" + os.urandom(3000)
-    wallet.write_bytes(content)
-    add_file_item(qtbot, window, wallet)
-    (tmp_path / "drive").mkdir()
-    add_folder_destination(qtbot, window, "drive", tmp_path / "drive")
-    run_and_wait(qtbot, window, "backup_button")
-    return words, content
 
 
 def _error(qtbot: QtBot) -> str:
@@ -50,7 +36,7 @@ def _error(qtbot: QtBot) -> str:
 def test_restore_an_item_with_the_passphrase(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    _, content = _backed_up(qtbot, window, tmp_path)
+    _, content = back_up_to_a_drive(qtbot, window, tmp_path)
     view = window.show_page("restore")
     assert isinstance(view, RestoreView)
     qtbot.waitUntil(lambda: view.item.count() == 1, timeout=10_000)
@@ -79,14 +65,8 @@ def test_restore_an_item_with_the_passphrase(
 def test_recover_everything_on_a_new_computer_from_the_24_words(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    words, content = _backed_up(qtbot, window, tmp_path)
-    fresh = MainWindow(
-        tmp_path / "new-home",
-        runner=window.runner,
-        work_factor=FAST_WORK_FACTOR,
-        open_wizard_if_needed=False,
-    )
-    qtbot.addWidget(fresh)
+    words, content = back_up_to_a_drive(qtbot, window, tmp_path)
+    fresh = new_computer(qtbot, window, tmp_path / "new-home")
     view = fresh.show_page("restore")
     assert isinstance(view, RestoreView)
     view.recover_source.setText(str(tmp_path / "drive"))
@@ -178,7 +158,7 @@ def test_print_screen_previews_saves_and_prints(
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(printed))
     view.print_to(printer)
-    qtbot.waitUntil(lambda: view.info.text().startswith("sent "), timeout=60_000)
+    qtbot.waitUntil(lambda: "\nsent " in view.info.text(), timeout=60_000)
     assert len(page_images(printed.read_bytes())) == len(view.rendered.pages)
 
     view.clear()

@@ -14,6 +14,7 @@ from keyvault.secret import Secret
 from keyvault.seedphrase import bip39, codex32
 
 from .conftest import close_error_dialogs, error_dialogs
+from .flows import open_screen
 
 VECTORS = Path(__file__).parents[1] / "vectors"
 BIP93 = json.loads((VECTORS / "bip93" / "bip93_vectors.json").read_text())
@@ -22,16 +23,10 @@ XOR = json.loads((VECTORS / "seedxor" / "seedxor_vectors.json").read_text())
 ELECTRUM = json.loads((VECTORS / "electrum" / "electrum_vectors.json").read_text())
 
 
-def _view(window: MainWindow) -> SeedPhrasesView:
-    view = window.show_page("phrases")
-    assert isinstance(view, SeedPhrasesView)
-    return view
-
-
 def test_codex32_check_names_the_position_and_combine_works(
     qtbot: QtBot, window: MainWindow
 ) -> None:
-    tab = _view(window).codex32_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).codex32_tab
     secret = BIP93["valid"][0]["secret"]
     damaged = secret[:20] + ("q" if secret[20] != "q" else "p") + secret[21:]
     tab.strings.fields[0].set_secret(Secret(damaged))
@@ -52,7 +47,7 @@ def test_codex32_check_names_the_position_and_combine_works(
 
 
 def test_codex32_split_gives_combinable_shares(qtbot: QtBot, window: MainWindow) -> None:
-    tab = _view(window).codex32_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).codex32_tab
     secret = codex32.from_seed(Secret(bytes(range(16))))
     tab.strings.fields[0].set_secret(secret)
     tab.threshold.setValue(2)
@@ -68,7 +63,7 @@ def test_codex32_split_gives_combinable_shares(qtbot: QtBot, window: MainWindow)
 def test_bip85_child_matches_embit(qtbot: QtBot, window: MainWindow) -> None:
     from embit import bip32, bip85
 
-    tab = _view(window).bip85_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).bip85_tab
     phrase = bip39.generate(12)
     tab.phrase.set_secret(phrase)
     tab.index.setValue(3)
@@ -81,7 +76,7 @@ def test_bip85_child_matches_embit(qtbot: QtBot, window: MainWindow) -> None:
 
 
 def test_seed_xor_combine_the_coldcard_example(qtbot: QtBot, window: MainWindow) -> None:
-    tab = _view(window).xor_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).xor_tab
     case = XOR["examples"][1]
     tab.parts.add_field()
     for field, part in zip(tab.parts.fields, case["parts"], strict=True):
@@ -93,7 +88,7 @@ def test_seed_xor_combine_the_coldcard_example(qtbot: QtBot, window: MainWindow)
 
 
 def test_plate_tab_draws_word_numbers(qtbot: QtBot, window: MainWindow) -> None:
-    tab = _view(window).plate_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).plate_tab
     tab.phrase.set_secret(Secret("zoo " * 11 + "wrong"))
     tab.format.setCurrentIndex(1)
     tab.show_plate()
@@ -102,7 +97,7 @@ def test_plate_tab_draws_word_numbers(qtbot: QtBot, window: MainWindow) -> None:
 
 
 def test_check_tab_names_an_electrum_seed(qtbot: QtBot, window: MainWindow) -> None:
-    tab = _view(window).check_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).check_tab
     seed = next(w for w in ELECTRUM["wallets"] if w["type"] == "segwit")["seed"]
     tab.phrase.edit.setText(seed)
     qtbot.waitUntil(lambda: tab.outcome is not None, timeout=10_000)

@@ -17,22 +17,14 @@ from keyvault.seedphrase.seedqr import qr_version, to_standard
 from keyvault.vault.identities import NO_MATCH
 from keyvault.vault.items import add_phrase_item
 
-from .conftest import close_error_dialogs, error_dialogs, wait_idle
-from .flows import create_vault_with_wizard
-
-VALID_12 = "legal winner thank year wave sausage worth useful legal winner thank yellow"
-
-
-def _view(window: MainWindow) -> SeedPhrasesView:
-    view = window.show_page("phrases")
-    assert isinstance(view, SeedPhrasesView)
-    return view
+from .conftest import VALID_12, close_error_dialogs, error_dialogs, wait_idle
+from .flows import create_vault_with_wizard, open_screen
 
 
 def test_one_wrong_word_shows_its_position_and_suggestions(
     qtbot: QtBot, window: MainWindow
 ) -> None:
-    tab = _view(window).check_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).check_tab
     words = VALID_12.split()
     words[5] = "sausaje"  # word 6 mistyped
     qtbot.keyClicks(tab.phrase.edit, " ".join(words))
@@ -52,7 +44,7 @@ def test_one_wrong_word_shows_its_position_and_suggestions(
 
 
 def test_checksum_mistake_and_placeholder(qtbot: QtBot, window: MainWindow) -> None:
-    tab = _view(window).check_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).check_tab
     words = VALID_12.split()
     words[0], words[1] = words[1], words[0]
     tab.phrase.edit.setText(" ".join(words))
@@ -71,7 +63,7 @@ def test_checksum_mistake_and_placeholder(qtbot: QtBot, window: MainWindow) -> N
 
 
 def test_empty_field_clears_the_result(qtbot: QtBot, window: MainWindow) -> None:
-    tab = _view(window).check_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).check_tab
     tab.phrase.edit.setText("abandon")
     qtbot.waitUntil(lambda: tab.outcome is not None, timeout=10_000)
     tab.phrase.edit.setText("")
@@ -80,7 +72,7 @@ def test_empty_field_clears_the_result(qtbot: QtBot, window: MainWindow) -> None
 
 
 def test_generate_makes_a_valid_phrase_shown_masked(qtbot: QtBot, window: MainWindow) -> None:
-    tab = _view(window).generate_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).generate_tab
     tab.word_count.setCurrentIndex(0)  # 12 words
     tab.generate_button.click()
     qtbot.waitUntil(lambda: tab.words.word_count() == 12, timeout=10_000)
@@ -91,7 +83,7 @@ def test_generate_makes_a_valid_phrase_shown_masked(qtbot: QtBot, window: MainWi
 
 
 def test_bad_dice_rolls_give_an_error_dialog(qtbot: QtBot, window: MainWindow) -> None:
-    tab = _view(window).generate_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).generate_tab
     tab.dice.edit.setText("1 2 3 7")
     tab.generate_button.click()
     wait_idle(qtbot, window.runner)
@@ -104,7 +96,7 @@ def test_bad_dice_rolls_give_an_error_dialog(qtbot: QtBot, window: MainWindow) -
 def test_inspect_shows_the_bip84_vector(qtbot: QtBot, window: MainWindow, vectors: Path) -> None:
     vector = json.loads((vectors / "bip32" / "bip84_bip86_bip49_vectors.json").read_text())
     bip84 = vector["bip84"]
-    tab = _view(window).inspect_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).inspect_tab
     tab.phrase.edit.setText(bip84["mnemonic"])
     tab.inspect_button.click()
     qtbot.waitUntil(lambda: tab.fingerprint.text() != "", timeout=10_000)
@@ -113,7 +105,7 @@ def test_inspect_shows_the_bip84_vector(qtbot: QtBot, window: MainWindow, vector
 
 
 def test_split_then_combine_gives_the_phrase_back(qtbot: QtBot, window: MainWindow) -> None:
-    view = _view(window)
+    view = open_screen(window, "phrases", SeedPhrasesView)
     view.split_tab.phrase.edit.setText(VALID_12)
     view.split_tab.threshold.setValue(2)
     view.split_tab.shares.setValue(3)
@@ -132,7 +124,7 @@ def test_split_then_combine_gives_the_phrase_back(qtbot: QtBot, window: MainWind
 
 
 def test_too_few_shares_give_the_core_message(qtbot: QtBot, window: MainWindow) -> None:
-    view = _view(window)
+    view = open_screen(window, "phrases", SeedPhrasesView)
     view.split_tab.phrase.edit.setText(VALID_12)
     view.split_tab.split_button.click()
     qtbot.waitUntil(lambda: len(view.split_tab.share_views) == 3, timeout=10_000)
@@ -149,7 +141,7 @@ def test_scan_a_seedqr_image(qtbot: QtBot, window: MainWindow, tmp_path: Path) -
     image = tmp_path / "seedqr.png"
     payload = to_standard(VALID_12)
     write_png(image, qr_matrix(payload, version=qr_version(12, False), mode="numeric"))
-    tab = _view(window).scan_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).scan_tab
     tab.scan_file(image)
     qtbot.waitUntil(lambda: tab.result.secret() is not None, timeout=10_000)
     result = tab.result.secret()
@@ -162,7 +154,7 @@ def test_scan_an_image_without_a_code(qtbot: QtBot, window: MainWindow, tmp_path
     write_png(blank, [[False] * 21 for _ in range(21)])
     not_image = tmp_path / "notes.txt"
     not_image.write_text("hello")
-    tab = _view(window).scan_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).scan_tab
     tab.scan_file(blank)
     qtbot.waitUntil(lambda: bool(error_dialogs()), timeout=10_000)
     assert error_dialogs()[0].text() == "no QR code was found in the image"
@@ -190,7 +182,7 @@ def test_inspect_says_which_recorded_wallet_the_phrase_opens(
     BIP39 passphrase names the item; one letter off opens another wallet, and says so."""
     create_vault_with_wizard(qtbot, window)
     add_phrase_item(kv_home, "savings", Secret(VALID_12), bip39_passphrase=Secret("correct horse"))
-    tab = _view(window).inspect_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).inspect_tab
     tab.phrase.edit.setText(VALID_12)
     assert _inspect_guard(qtbot, tab, "correct horse") == "matches item 'savings'"
     assert _inspect_guard(qtbot, tab, "correct horsf") == NO_MATCH
@@ -200,7 +192,7 @@ def test_inspect_says_which_recorded_wallet_the_phrase_opens(
 
 
 def test_inspect_without_records_says_nothing_of_them(qtbot: QtBot, window: MainWindow) -> None:
-    tab = _view(window).inspect_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).inspect_tab
     tab.phrase.edit.setText(VALID_12)
     tab.inspect_button.click()
     qtbot.waitUntil(lambda: tab.fingerprint.text() != "", timeout=10_000)
@@ -212,7 +204,7 @@ def test_check_tab_names_the_item_a_valid_phrase_opens(
 ) -> None:
     create_vault_with_wizard(qtbot, window)
     add_phrase_item(kv_home, "spending", Secret(VALID_12))
-    tab = _view(window).check_tab
+    tab = open_screen(window, "phrases", SeedPhrasesView).check_tab
     tab.phrase.edit.setText(VALID_12)
     tab.check_now()
     qtbot.waitUntil(lambda: tab.guard.text() != "", timeout=10_000)
