@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from keyvault.errors import NotFoundError
-from keyvault.release import release_source
 
 from ..context import get_app
 from ..guard import phrase_guard
@@ -29,11 +28,7 @@ from ..output_file import check_free, force_option, output_option, write_output
 from ..secrets_input import read_optional_bip39_passphrase, read_secret_text, read_vault_passphrase
 
 if TYPE_CHECKING:
-    from keyvault.crypto import X25519Identity
-    from keyvault.paper.kit import B2ReadKey
     from keyvault.paper.sheets import Document
-    from keyvault.secret import Secret
-    from keyvault.vault.config import Config, DestinationConfig
 
 __all__ = ["paper", "scan"]
 
@@ -231,46 +226,6 @@ def _parse_split(value: str | None) -> tuple[int, int] | None:
     return threshold, count
 
 
-def _b2_entries(config: Config, names: tuple[str, ...]) -> list[DestinationConfig]:
-    """The B2 destinations named by --b2-read-key (each once); NotFoundError for others."""
-    entries = []
-    for name in dict.fromkeys(names):
-        entry = config.destination(name)
-        if entry is None or entry.type != "b2":
-            raise NotFoundError(f"no B2 destination called {name!r}")
-        entries.append(entry)
-    return entries
-
-
-def _create_b2_read_keys(entries: list[DestinationConfig], home: Path) -> list[B2ReadKey]:
-    """A new read-only key for each B2 destination, made with its stored key."""
-    from keyvault.destinations.b2 import open_b2_destination
-    from keyvault.paper.kit import B2ReadKey
-
-    keys = []
-    for entry in entries:
-        key_id, key = open_b2_destination(entry, home).create_read_key()
-        keys.append(B2ReadKey(entry.name, key_id, key))
-    return keys
-
-
-def _wallet_configurations(home: Path, identity: X25519Identity) -> list[Any]:
-    """Every wallet configuration of the vault with its cosigner map, for the kit."""
-    from keyvault.configs import cosigner_map
-    from keyvault.vault.configurations import (
-        configuration_items,
-        held_fingerprints,
-        read_configuration_item,
-    )
-
-    items = configuration_items(home)
-    if not items:
-        return []
-    held = held_fingerprints(home, [identity])
-    records = [read_configuration_item(home, item.name, [identity]) for item in items]
-    return [(record, cosigner_map(record, held)) for record in records]
-
-
 @paper.command("kit")
 @_common
 @click.option(
@@ -312,11 +267,9 @@ def kit_command(
     read-only application key, limited to that destination's bucket and prefix, is
     created with the destination's stored key and printed (only) in the kit.
     """
-    from keyvault.crypto.seal import seal_public
-    from keyvault.paper import kit
-    from keyvault.vault import identities as recorded_identities
-    from keyvault.vault import keystore
-    from keyvault.vault.config import load_config
+    from keyvault.paper.kit import kit_summary
+    from keyvault.paper.vault_kit import vault_kit
+    from keyvault.vault.keystore import unlock_vault_key
 
     app = get_app()
     split = _parse_split(split_spec)
@@ -325,53 +278,26 @@ def kit_command(
     if split is not None and holders and len(holders) != split[1]:
         raise click.UsageError(f"name {split[1]} holders (one per share), or none")
     check_free(output_path, force)
-    # Where the kit says keyvault comes from; read first, so a bad value fails before the
-    # passphrase is asked.
-    release = release_source()
-    config = load_config(app.home)
-    config.require_vault()
-    b2_entries = _b2_entries(config, b2_read_dests)
-    identity = keystore.unlock_vault_key(app.home, read_vault_passphrase(passphrase_file))
-    wallets = _wallet_configurations(app.home, identity)
-    # Public facts printed beside each item and under them, for the heir to compare.
-    item_identities = {n: i.proof for n, i in recorded_identities.load(app.home).items()}
-    seal_key = seal_public(identity)
-    # Only after the passphrase opened the key, so a typo leaves no stray keys at B2.
-    read_keys = _create_b2_read_keys(b2_entries, app.home)
-    shares: list[Secret] = []
-    threshold = 0
+    built = vault_kit(
+        app.home,
+        # Asked for only once the checks that need no key have passed.
+        lambda: unlock_vault_key(app.home, read_vault_passphrase(passphrase_file)),
+        day=day,
+        split=split,
+        holders=holders,
+        b2_read_keys=b2_read_dests,
+        paper=paper_size,  # type: ignore[arg-type]
+    )
+    read_keys = built.read_keys
     summary: dict[str, Any] = {"split": None}
     if split is not None:
         threshold, count = split
-        shares = kit.split_vault_key(identity, threshold, count)
-        # Never print shares that do not give the key back.
-        if (
-            not kit.identity_from_shares(shares[:threshold])
-            .secret_bytes()
-            .equals(identity.secret_bytes())
-        ):
-            raise click.ClickException("internal check failed: the shares do not restore the key")
         summary = {"split": {"threshold": threshold, "shares": count, "holders": list(holders)}}
-    document = kit.recovery_kit(
-        config,
-        day=day,
-        # A split kit prints the shares and never the key itself.
-        identity=None if shares else identity,
-        shares=shares,
-        threshold=threshold,
-        holders=holders if shares else (),
-        b2_read_keys=read_keys,
-        paper=paper_size,  # type: ignore[arg-type]
-        release=release,
-        wallets=wallets,
-        item_identities=item_identities,
-        seal_public=seal_key,
-    )
     # Key IDs are not secret and let the owner revoke a key later; the keys stay in the PDF.
     summary["b2_read_keys"] = [
         {"destination": k.destination, "key_id": k.key_id} for k in read_keys
     ]
-    _write(document, output_path, force, {**summary, **kit.kit_summary(document)})
+    _write(built.document, output_path, force, {**summary, **kit_summary(built.document)})
     for read_key in read_keys:
         app.output.info(
             f"created read-only B2 key {read_key.key_id} for {read_key.destination!r}: it is "

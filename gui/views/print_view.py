@@ -1,7 +1,8 @@
 """The "Print" screen: preview every paper document, then print it or save it as a PDF.
 
-Documents are built and rendered by the core (:mod:`keyvault.paper.kit`,
-:mod:`keyvault.paper.documents`, :func:`keyvault.paper.render.render_pdf`) on the worker
+Documents are built and rendered by the core (:func:`keyvault.paper.vault_kit.vault_kit`,
+the call behind ``keyvault paper kit``, so the kit has the same pages as the CLI's;
+:mod:`keyvault.paper.documents`; :func:`keyvault.paper.render.render_pdf`) on the worker
 pool; the preview draws each page rasterised by the core
 (:func:`keyvault.paper.scan.rasterise_pdf`, through :mod:`keyvault_gui.pdf_preview`).
 Printing goes through the system dialog (QPrinter) with the pages drawn at 300 dpi;
@@ -40,16 +41,14 @@ from PySide6.QtWidgets import (
 )
 
 from keyvault.atomic import atomic_write
-from keyvault.destinations.b2 import open_b2_destination
-from keyvault.paper import kit
 from keyvault.paper.documents import blank_sheet, phrase_sheet, public_sheet, share_sheets
+from keyvault.paper.kit import B2ReadKey
 from keyvault.paper.render import render_pdf
 from keyvault.paper.sheets import Document, PaperSize
-from keyvault.release import release_source
+from keyvault.paper.vault_kit import vault_kit
 from keyvault.secret import Secret
 from keyvault.seedphrase import split_bip39, wallet
 from keyvault.vault import keystore
-from keyvault.vault.config import Config, load_config
 
 from ..pdf_preview import PRINT_DPI, page_images
 from ..tasks import TaskContext, TaskRunner
@@ -370,7 +369,7 @@ def _build(
     count: int,
     words: int,
     read_keys: bool,
-) -> tuple[Document, list[kit.B2ReadKey]]:
+) -> tuple[Document, list[B2ReadKey]]:
     """The chosen document, built by the core (runs on the pool), and the read-only B2
     keys made for it: a kit with ``read_keys`` gets a new one for each B2 destination."""
     day = date.today()
@@ -378,23 +377,15 @@ def _build(
     if key in ("kit", "kit-split"):
         if passphrase is None:
             raise ValueError("type the vault passphrase: the kit prints the vault key")
-        release = release_source()
-        config = load_config(home)
-        identity = keystore.unlock_vault_key(home, passphrase)
-        b2_keys = _new_b2_read_keys(config, home) if read_keys else []
-        shares = kit.split_vault_key(identity, threshold, count) if key == "kit-split" else []
-        document = kit.recovery_kit(
-            config,
+        built = vault_kit(
+            home,
+            lambda: keystore.unlock_vault_key(home, passphrase),
             day=day,
-            # A split kit prints the shares and never the key itself.
-            identity=None if shares else identity,
-            shares=shares,
-            threshold=threshold,
+            split=(threshold, count) if key == "kit-split" else None,
+            b2_read_keys="all" if read_keys else (),
             paper=size,
-            release=release,
-            b2_read_keys=b2_keys,
         )
-        return document, b2_keys
+        return built.document, list(built.read_keys)
     if key == "blank":
         return blank_sheet(day=day, words=words, label=label, paper=size), []
     if phrase is None:
@@ -407,16 +398,3 @@ def _build(
     info = wallet.inspect(phrase, extra)
     facts = public_sheet(info, day=day, label=label, passphrase_used=extra is not None, paper=size)
     return facts, []
-
-
-def _new_b2_read_keys(config: Config, home: Path) -> list[kit.B2ReadKey]:
-    """A new read-only key for each B2 destination, made with its stored key (none:
-    a clear error rather than a kit without the page asked for)."""
-    entries = [entry for entry in config.destinations if entry.type == "b2"]
-    if not entries:
-        raise ValueError("there is no B2 destination to make a read-only key for")
-    keys = []
-    for entry in entries:
-        key_id, key = open_b2_destination(entry, home).create_read_key()
-        keys.append(kit.B2ReadKey(entry.name, key_id, key))
-    return keys

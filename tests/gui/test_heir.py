@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from embit import bip32
 from keyvault_gui.views import wizard as wiz
 from keyvault_gui.views.main_window import MainWindow
 from keyvault_gui.views.print_view import PrintView
@@ -18,12 +19,10 @@ from pytestqt.qtbot import QtBot
 
 from keyvault.backup.drill import seal_destinations
 from keyvault.backup.engine import BackupReport, RecoverReport
+from keyvault.crypto.seal import seal_public
 from keyvault.destinations.b2 import READ_ONLY_CAPABILITIES
-from keyvault.paper import kit
-from keyvault.paper.render import render_pdf
 from keyvault.secret import Secret
 from keyvault.vault import keystore
-from keyvault.vault.config import load_config
 from keyvault.vault.items import add_phrase_item
 
 from ..destinations.b2_server import B2TestServer
@@ -37,6 +36,10 @@ from .flows import (
     protect_a_wallet,
     run_and_wait,
 )
+
+#: The master fingerprint of VALID_12, computed independently (python-mnemonic's seed,
+#: embit's BIP32): what the kit prints beside the phrase item and the preview shows.
+LEDGER_FINGERPRINT = bip32.HDKey.from_seed(Mnemonic.to_seed(VALID_12, "")).my_fingerprint.hex()
 
 
 def _heir_scans_the_kit(
@@ -72,6 +75,19 @@ def _preview(qtbot: QtBot, view: RestoreView) -> dict[str, list[str]]:
     }
 
 
+def _print_kit(qtbot: QtBot, window: MainWindow, document: str, pdf: Path) -> Path:
+    """The owner prints ``document`` (a kit) in the Print screen and saves it as ``pdf``."""
+    printing = open_screen(window, "print", PrintView)
+    printing.choose(document)
+    printing.passphrase.edit.setText(PASSPHRASE)
+    printing.preview()
+    qtbot.waitUntil(lambda: printing.rendered is not None, timeout=60_000)
+    printing.save_pdf(pdf)
+    qtbot.waitUntil(pdf.exists, timeout=10_000)
+    wait_idle(qtbot, window.runner)
+    return pdf
+
+
 def _recover(qtbot: QtBot, heir: MainWindow, view: RestoreView, out: Path) -> None:
     """Press "Recover everything" into ``out`` and wait for the report."""
     view.recover_out.setText(str(out))
@@ -90,14 +106,11 @@ def test_heir_recovers_from_the_kit_pdf(
     identity = keystore.unlock_vault_key(kv_home, Secret(PASSPHRASE))
     if not split:  # the owner sealed this backup (a drill seals it); the other is not
         assert seal_destinations(kv_home, identity) == ["drive"]
-    config = load_config(kv_home)
-    if split:
-        shares = kit.split_vault_key(identity, 2, 3)
-        document = kit.recovery_kit(config, day=date.today(), shares=shares, threshold=2)
-    else:
-        document = kit.recovery_kit(config, day=date.today(), identity=identity)
-    pdf = tmp_path / "kit.pdf"
-    pdf.write_bytes(render_pdf(document))
+    # The owner prints the kit in the Print screen and saves it as a PDF.
+    pdf = _print_kit(qtbot, window, "kit-split" if split else "kit", tmp_path / "kit.pdf")
+    printed = _pdftotext(pdf)
+    assert f"fingerprint {LEDGER_FINGERPRINT}" in printed  # beside 'ledger', to compare
+    assert seal_public(identity) in "".join(printed.split())
 
     heir, view = _heir_scans_the_kit(qtbot, window, tmp_path / "heir-home", pdf)
     assert str(identity.recipient) in view.kit_status.text()
