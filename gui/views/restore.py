@@ -7,8 +7,10 @@ new file or folder (never over an existing one).
 
 Recover on a new computer: a backup folder (or ``b2://bucket/prefix``) and the 24 words,
 the vault passphrase or the recovery kit's key; "Show what will be restored" lists the
-items the backup holds, with their identity and seal (:mod:`..source_preview`), then
-:func:`keyvault.backup.engine.recover_from_source` restores every item.
+items the backup holds, each with the wallet identity recorded with it (e.g. the master
+fingerprint, to compare with the kit) and whether the owner's seal covers it
+(:func:`keyvault.backup.engine.list_source`, which writes nothing but the local state file
+it reads), then :func:`keyvault.backup.engine.recover_from_source` restores every item.
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ from PySide6.QtWidgets import (
 from keyvault.backup.engine import (
     RecoverReport,
     RestoreResult,
+    list_source,
     recover_from_source,
     restore,
 )
+from keyvault.backup.sources import SourceListing
 from keyvault.crypto import X25519Identity
 from keyvault.crypto.vaultkey import identity_from_words
 from keyvault.destinations.b2.credentials import B2Credentials
@@ -48,7 +52,6 @@ from keyvault.vault import keystore
 from keyvault.vault.config import load_config
 from keyvault.vault.state import VersionRecord, open_state
 
-from ..source_preview import SourceContents, list_source
 from ..tasks import ErrorText, TaskContext, TaskRunner, show_error
 from ..widgets.secret_field import SecretField
 from ._common import heading, note, path_row, row_table, run_task, show_progress
@@ -84,10 +87,11 @@ class _Opening:
     kit_identity: X25519Identity | None
     b2_credentials: B2Credentials | None
 
-    def identity(self) -> X25519Identity | None:
-        """The vault key: from the 24 words, else the kit's (None: the passphrase opens
+    def identities(self) -> list[X25519Identity]:
+        """The vault key: from the 24 words, else the kit's (none: the passphrase opens
         the ``key.age`` stored with the backup)."""
-        return identity_from_words(self.words) if self.words is not None else self.kit_identity
+        identity = identity_from_words(self.words) if self.words is not None else self.kit_identity
+        return [identity] if identity is not None else []
 
     def wipe(self) -> None:
         """Forget the secrets (the typed words, passphrase and B2 key)."""
@@ -166,7 +170,7 @@ class RestoreView(QWidget):
         self.contents.setVisible(False)
         self.contents_note = QLabel("", self)
         self.contents_note.setWordWrap(True)
-        self.last_contents: SourceContents | None = None
+        self.last_contents: SourceListing | None = None
         self.recover_button = QPushButton("Recover everything", self)
         self.recover_button.clicked.connect(self.run_recover)
         self.recover_progress = QProgressBar(self)
@@ -390,12 +394,12 @@ class RestoreView(QWidget):
         if opening is None:
             return
 
-        def work(context: TaskContext) -> SourceContents:
+        def work(context: TaskContext) -> SourceListing:
             try:
                 return list_source(
                     opening.source,
-                    home,
-                    identity=opening.identity(),
+                    home=home,
+                    identities=opening.identities(),
                     passphrase=opening.passphrase,
                     b2_credentials=opening.b2_credentials,
                 )
@@ -412,26 +416,28 @@ class RestoreView(QWidget):
             queue="engine",
         )
 
-    def _show_contents(self, contents: SourceContents) -> None:
-        self.last_contents = contents
+    def _show_contents(self, listing: SourceListing) -> None:
+        self.last_contents = listing
         seal = {
             "sealed": "the owner's seal covers this backup",
             "older": "the owner's seal covers an earlier backup (items changed since are "
             "marked not sealed; their sealed versions are restored beside them)",
             "none": "the owner did not seal it",
             "invalid": "a seal is there but does not verify with this key: do not trust it",
-        }[contents.seal]
-        self.contents_note.setText(
-            f"{len(contents.items)} items, backup generation {contents.generation}; {seal}."
-        )
-        self.contents.setRowCount(len(contents.items))
-        for row, held in enumerate(contents.items):
+        }[listing.seal]
+        lines = [f"{len(listing.items)} items, backup generation {listing.generation}; {seal}."]
+        # Other vaults' folders at the same place (or damaged ones): named, not listed.
+        lines += [f"Skipped the folder of vault {vault}: {why}" for vault, why in listing.skipped]
+        self.contents_note.setText("\n".join(lines))
+        self.contents.setRowCount(len(listing.items))
+        for row, held in enumerate(listing.items):
             cells = (
                 held.name,
-                held.kind,
+                f"{held.kind} ({held.phrase_kind})" if held.phrase_kind else held.kind,
                 held.created.replace("T", " ").removesuffix("Z"),
                 _size(held.size),
-                held.identity or "not recorded in the backup",
+                # What the heir compares with the kit's list (None: an earlier release).
+                held.identity.proof if held.identity else "not recorded in the backup",
                 "sealed" if held.sealed else "not sealed",
             )
             for column, text in enumerate(cells):
@@ -459,12 +465,11 @@ class RestoreView(QWidget):
 
         def work(context: TaskContext) -> RecoverReport:
             try:
-                identity = opening.identity()
                 return recover_from_source(
                     opening.source,
                     out_dir,
                     home=home,
-                    identities=[identity] if identity is not None else [],
+                    identities=opening.identities(),
                     passphrase=opening.passphrase,
                     progress=lambda e: context.post(e, "recover"),
                     b2_credentials=opening.b2_credentials,

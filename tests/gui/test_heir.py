@@ -5,6 +5,7 @@ item, its kind, date, size, identity and seal) -> recover -> the files."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -18,16 +19,28 @@ from mnemonic import Mnemonic
 from pytestqt.qtbot import QtBot
 
 from keyvault.backup.drill import seal_destinations
-from keyvault.backup.engine import BackupReport, RecoverReport
+from keyvault.backup.engine import BackupReport, RecoverReport, backup
 from keyvault.crypto.seal import seal_public
+from keyvault.crypto.vaultkey import identity_to_words
 from keyvault.destinations.b2 import READ_ONLY_CAPABILITIES
 from keyvault.secret import Secret
 from keyvault.vault import keystore
+from keyvault.vault.config import load_config
 from keyvault.vault.items import add_phrase_item
+from keyvault.vault.state import open_state
 
+from ..cli.test_backup_support import add_local_dest
 from ..destinations.b2_server import B2TestServer
 from ..destinations.test_b2_read_key import _pdftotext, _printed_key
-from .conftest import BUCKET, PASSPHRASE, VALID_12, close_error_dialogs, error_dialogs, wait_idle
+from .conftest import (
+    BUCKET,
+    FAST_WORK_FACTOR,
+    PASSPHRASE,
+    VALID_12,
+    close_error_dialogs,
+    error_dialogs,
+    wait_idle,
+)
 from .flows import (
     add_b2_destination,
     back_up_to_a_drive,
@@ -88,6 +101,11 @@ def _print_kit(qtbot: QtBot, window: MainWindow, document: str, pdf: Path) -> Pa
     return pdf
 
 
+def _written(home: Path) -> set[str]:
+    """Every file under ``home``, relative to it."""
+    return {str(p.relative_to(home)) for p in home.rglob("*") if p.is_file()}
+
+
 def _recover(qtbot: QtBot, heir: MainWindow, view: RestoreView, out: Path) -> None:
     """Press "Recover everything" into ``out`` and wait for the report."""
     view.recover_out.setText(str(out))
@@ -123,9 +141,16 @@ def test_heir_recovers_from_the_kit_pdf(
     kind, backed_up, size, shown_identity, seal = rows["wallet.dat"]
     assert (kind, size, seal) == ("file", "3.0 KB", sealed)
     assert backed_up.startswith(date.today().isoformat())
-    # The manifest records no identity yet (see keyvault_gui/source_preview.py).
-    assert shown_identity == "not recorded in the backup"
+    # Each item's identity, as the manifest records it: what the heir compares with the kit.
+    assert shown_identity == f"sha256 {hashlib.sha256(content).hexdigest()}"
     assert rows["ledger"][0] == "phrase (bip39)"
+    assert rows["ledger"][3] == f"fingerprint {LEDGER_FINGERPRINT}"
+    # The preview wrote nothing but the local state of the heir's fresh home, and nothing
+    # in it: not even the generation seen, which the recover below records.
+    assert _written(tmp_path / "heir-home") == {"state.db"}
+    assert view.last_contents is not None
+    with open_state(tmp_path / "heir-home") as state:
+        assert state.seen_generation(view.last_contents.vault_id) == 0  # none
     assert rows["ledger"][4] == sealed
     assert view.contents_note.text().startswith("2 items, backup generation ")
     assert ("not seal" in view.contents_note.text()) is split
@@ -196,6 +221,13 @@ def test_heir_recovers_from_b2_with_the_kits_read_key(
     rows = _preview(qtbot, view)
     assert set(rows) == {"wallet.dat", "ledger"}
     assert rows["wallet.dat"][0] == "file" and rows["ledger"][0] == "phrase (bip39)"
+    assert rows["ledger"][3] == f"fingerprint {LEDGER_FINGERPRINT}"
+    # The preview wrote the heir's (empty) local state and b2sdk's authorization cache
+    # (no key in it: checked below), as recover does.
+    assert {path.split("/")[0] for path in _written(tmp_path / "heir-home")} == {
+        "state.db",
+        "b2-cache",
+    }
     assert not (tmp_path / "inherited").exists()  # nothing written yet
 
     _recover(qtbot, heir, view, tmp_path / "inherited")
@@ -240,18 +272,51 @@ def test_the_preview_with_someone_elses_words_shows_nothing(
     assert isinstance(view, RestoreView)
     view.recover_source.setText(str(tmp_path / "drive"))
     view.with_words.setChecked(True)
-    view.recover_words.edit.setText(Mnemonic("english").generate(256))  # another vault's
-    view.run_preview()
-    qtbot.waitUntil(lambda: bool(error_dialogs()), timeout=30_000)
-    message = error_dialogs()[0].text()
-    hint = error_dialogs()[0].informativeText()
-    close_error_dialogs()
-    # The core's words, as recover says them for a key that does not open the backup.
-    assert message == "no identity matched any of the file's recipients"
-    assert "encrypted to another key" in hint
+    words = Mnemonic("english").generate(256)  # another vault's
+    said: list[str] = []
+    for press in (view.run_preview, view.run_recover):
+        view.recover_words.edit.setText(words)
+        view.recover_out.setText(str(tmp_path / "inherited"))
+        press()
+        qtbot.waitUntil(lambda: bool(error_dialogs()), timeout=30_000)
+        said.append(error_dialogs()[0].text())
+        close_error_dialogs()
+    # The core's words, the same for the preview as for recover.
+    assert "no identity matched any of the file's recipients" in said[0]
+    assert said[0] == said[1]
     assert view.last_contents is None
     assert not view.contents.isVisibleTo(view)
     assert view.contents.rowCount() == 0
+    assert not (tmp_path / "inherited").exists()
+
+
+def test_the_preview_names_another_vaults_folder_it_passed_over(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """Two vaults back up to the same drive: the preview lists the vault the words open
+    and names the other one's folder, tried first and skipped."""
+    words, _ = back_up_to_a_drive(qtbot, window, tmp_path)
+    other_home = tmp_path / "other-home"
+    _, other = keystore.create_vault(other_home, Secret(PASSPHRASE), work_factor=FAST_WORK_FACTOR)
+    add_phrase_item(other_home, "other ledger", Secret(VALID_12))
+    add_local_dest(other_home, "drive", tmp_path / "drive")
+    assert [d.state for d in backup(other_home).destinations] == ["ok"]
+    # Vault folders are tried in the order of their ids: open the one tried second.
+    (first, _), (second, second_words) = sorted(
+        [
+            (load_config(window.home).require_vault().id, " ".join(words)),
+            (load_config(other_home).require_vault().id, identity_to_words(other).reveal_text()),
+        ]
+    )
+    heir = new_computer(qtbot, window, tmp_path / "heir-home")
+    view = heir.show_page("restore")
+    assert isinstance(view, RestoreView)
+    view.recover_source.setText(str(tmp_path / "drive"))
+    view.with_words.setChecked(True)
+    view.recover_words.edit.setText(second_words)
+    _preview(qtbot, view)
+    assert view.last_contents is not None and view.last_contents.vault_id == second
+    assert f"Skipped the folder of vault {first}: " in view.contents_note.text()
 
 
 def test_a_kit_with_read_keys_needs_a_b2_destination(
