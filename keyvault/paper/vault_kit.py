@@ -81,6 +81,8 @@ def vault_kit(
     ``"all"`` without one), what ``unlock`` raises, the B2 errors of creating a key, and
     ``ValueError`` for impossible split numbers or holders.
     """
+    if holders and (split is None or len(holders) != split[1]):
+        raise ValueError("name one holder per share of a split kit")
     release = release_source()
     config = load_config(home)
     config.require_vault()
@@ -106,7 +108,7 @@ def vault_kit(
         identity=None if shares else identity,
         shares=shares,
         threshold=threshold,
-        holders=holders if shares else (),
+        holders=holders,
         b2_read_keys=read_keys,
         paper=paper,
         release=release,

@@ -117,6 +117,12 @@ def test_no_vault_is_said_before_the_key_is_asked_for(kv_home: Path) -> None:
         vault_kit(kv_home, _never, day=DAY)
 
 
-def test_impossible_split_numbers_are_refused(kv_home: Path, vault: X25519Identity) -> None:
+def test_impossible_split_numbers_and_holders_are_refused(
+    kv_home: Path, vault: X25519Identity
+) -> None:
     with pytest.raises(ValueError):
         vault_kit(kv_home, lambda: vault, day=DAY, split=(3, 2))
+    with pytest.raises(ValueError, match="one holder per share"):
+        vault_kit(kv_home, _never, day=DAY, split=(2, 3), holders=("Ann", "Bob"))
+    with pytest.raises(ValueError, match="one holder per share"):
+        vault_kit(kv_home, _never, day=DAY, holders=("Ann",))
