@@ -107,6 +107,23 @@ class Run:
     timed_out: bool
 
 
+def _high_water_kib(pid: int) -> int:
+    """The process's peak resident memory so far (``VmHWM``), 0 once it has exited.
+
+    ``wait4``'s ``ru_maxrss`` cannot serve: Linux folds into it the RSS of the memory the
+    child held when it called exec (a copy of the whole pytest process: 300 MiB late in
+    a full run). Polled every 20 ms, a spike shorter than that can be missed; reading a
+    huge file into memory, what the peak guards against, takes far longer."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def run_measured(
     *args: str,
     home: Path,
@@ -114,7 +131,7 @@ def run_measured(
     timeout: float = 60,
     file_size_limit: int | None = None,
 ) -> Run:
-    """``python -m keyvault_cli ARGS`` in its own process group; its peak RSS from ``wait4``.
+    """``python -m keyvault_cli ARGS`` in its own process group; its peak RSS (``VmHWM``).
     On timeout the group is killed and ``timed_out`` is set (the caller asserts on it).
     ``file_size_limit``: no file the child writes may grow past it (``RLIMIT_FSIZE``: a
     write beyond fails with EFBIG), so a read that is not bounded shows as an error."""
@@ -138,14 +155,16 @@ def run_measured(
         )
         deadline = time.monotonic() + timeout
         timed_out = False
+        peak_kib = 0
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            peak_kib = max(peak_kib, _high_water_kib(proc.pid))
+            pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             if time.monotonic() > deadline:
                 timed_out = True
                 os.killpg(proc.pid, signal.SIGKILL)
-                _, status, usage = os.wait4(proc.pid, 0)
+                _, status, _ = os.wait4(proc.pid, 0)
                 break
             time.sleep(0.02)
         proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
@@ -155,6 +174,6 @@ def run_measured(
             proc.returncode,
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
-            usage.ru_maxrss / 1024,
+            peak_kib / 1024,
             timed_out,
         )
