@@ -33,7 +33,7 @@ from keyvault.errors import (
     from_os_error,
 )
 from keyvault.secret import Secret
-from keyvault.vault.state import open_state
+from keyvault.vault.state import State, VersionRecord, open_state
 from keyvault.wallets.identity import Identity
 
 from .manifest import (
@@ -55,6 +55,7 @@ __all__ = [
     "recover",
     "recover_from_source",
     "restore",
+    "version_to_restore",
 ]
 
 
@@ -194,6 +195,17 @@ def _output_folder(home: Path, folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def version_to_restore(
+    state: State, versions: Sequence[VersionRecord], version: int | None = None
+) -> VersionRecord | None:
+    """The version of ``versions`` (one item's, oldest first) that :func:`restore` takes:
+    the newest (or the given ``version``) that some destination is recorded to hold."""
+    stored = [r for r in versions if state.copies_of(r.object_id)]
+    if version is not None:
+        stored = [r for r in stored if r.version == version]
+    return stored[-1] if stored else None
+
+
 def restore(
     home: Path,
     name: str,
@@ -218,13 +230,10 @@ def restore(
         versions = state.versions(name)
         if not versions and v.config.item(name) is None:
             raise NotFoundError(f"no item called {name!r}", hint="see 'keyvault list'")
-        stored = [r for r in versions if state.copies_of(r.object_id)]
-        if version is not None:
-            stored = [r for r in stored if r.version == version]
-        if not stored:
+        record = version_to_restore(state, versions, version)
+        if record is None:
             which = f"version {version} of " if version is not None else ""
             raise NotFoundError(f"no stored copy of {which}{name!r}")
-        record = stored[-1]
         candidates = [d for d in v.dests if from_dest is None or d.name == from_dest]
         if from_dest is not None and not candidates:
             raise NotFoundError(f"no destination called {from_dest!r}")
