@@ -42,10 +42,10 @@ from .manifest import (
 )
 from .proof import compare, restored_identity
 from .reports import ProgressEvent, ProgressFn, RecoverReport, RestoreResult, SealedVersion
-from .run import CHUNK, HashSink, RunContext, as_binary, safe_name
+from .run import HashSink, RunContext, as_binary, safe_name
 from .sealcheck import check_seal, sealed_differences
 from .sources import each_vault, open_manifest
-from .transfer import stream_object
+from .transfer import ChunkPipe, stream_object
 from .untar import extract_folder, strip_root_filter
 
 if TYPE_CHECKING:  # B2 support is imported only for a b2:// source
@@ -70,36 +70,39 @@ def _extract_tar(
     root: str,
     expected_sha: str,
 ) -> int:
-    """Decrypt a folder archive and extract it into the new folder ``out``."""
-    read_fd, write_fd = os.pipe()
+    """Decrypt a folder archive and extract it into the new folder ``out``.
+
+    A thread decrypts into a :class:`~.transfer.ChunkPipe` that ``tarfile`` reads; once
+    the archive ends (or fails), the rest of the plaintext is still hashed, not kept.
+    """
+    pipe = ChunkPipe()
     failure: list[BaseException] = []
-    plain = HashSink()
+    plain = HashSink(as_binary(pipe))
 
     def produce() -> None:
         try:
-            with ciphertext() as src, os.fdopen(write_fd, "wb") as pipe:
-                plain_target = HashSink(as_binary(pipe))
-                decrypt_stream(src, as_binary(plain_target), list(identities))
-                plain._hash = plain_target._hash
-                plain.size = plain_target.size
+            with ciphertext() as src:
+                decrypt_stream(src, as_binary(plain), list(identities))
         except BaseException as exc:  # reported by the consumer
             failure.append(exc)
+        finally:
+            pipe.end()
 
     worker = threading.Thread(target=produce, name="keyvault-decrypt", daemon=True)
     worker.start()
+    unreadable: tarfile.TarError | None = None
     try:
-        with os.fdopen(read_fd, "rb") as pipe, tarfile.open(fileobj=pipe, mode="r|") as tar:
+        with tarfile.open(fileobj=as_binary(pipe), mode="r|") as tar:
             extract_folder(tar, out, strip_root_filter(root))
-            while pipe.read(CHUNK):
-                pass
     except tarfile.TarError as exc:
+        unreadable = exc
+    finally:
+        pipe.abandon()
         worker.join()
-        if failure:
-            raise failure[0] from None
-        raise DamagedFileError(f"the folder archive cannot be read: {exc}") from None
-    worker.join()
-    if failure:
+    if failure:  # the cause (a damaged object, a wrong key) of an unreadable archive, too
         raise failure[0]
+    if unreadable is not None:
+        raise DamagedFileError(f"the folder archive cannot be read: {unreadable}")
     if plain.sha256 != expected_sha:
         raise DamagedFileError("the restored folder does not match its recorded sha256")
     return plain.size
@@ -126,7 +129,7 @@ def _decrypt_to(
             raise AlreadyExistsError(f"{out} is a folder; give a file name")
     out.parent.mkdir(parents=True, exist_ok=True)
     if kind != "folder":
-        with atomic_writer(out, mode=0o600, overwrite=force) as handle:
+        with atomic_writer(out, mode=0o600, overwrite=force, stream=True) as handle:
             sink = HashSink(handle)
             with ciphertext() as src:
                 decrypt_stream(src, as_binary(sink), list(identities))
