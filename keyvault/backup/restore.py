@@ -120,8 +120,25 @@ def _decrypt_to(
     """Decrypt into ``out`` atomically (0600 files; a folder appears whole or not at all).
 
     ``ciphertext`` opens the stored object, which is decrypted as it is read; the output
-    appears only when the object's and the plaintext's hashes both matched.
+    appears only when the object's and the plaintext's hashes both matched. The output
+    disk's refusals (full, read-only, no permission) are typed errors naming ``out``, not
+    the temp name written first.
     """
+    try:
+        return _write_output(ciphertext, identities, out, kind, root, expected_sha, force)
+    except OSError as exc:  # reading the object raises typed errors: this is the output
+        raise from_os_error(exc, out) from None
+
+
+def _write_output(
+    ciphertext: OpenCiphertext,
+    identities: Sequence[X25519Identity],
+    out: Path,
+    kind: str,
+    root: str | None,
+    expected_sha: str,
+    force: bool,
+) -> int:
     if out.exists() or out.is_symlink():
         if not force:
             raise AlreadyExistsError(f"{out} already exists", hint="use --force to replace it")
@@ -432,11 +449,8 @@ def _recover_items(
                 version.sha256,
                 force,
             )
-        except KeyvaultError as exc:
+        except KeyvaultError as exc:  # the output disk's refusals too: this item only
             report.failed.append((entry.name, exc.message))
-            continue
-        except OSError as exc:  # the output disk (full, read-only): this item only
-            report.failed.append((entry.name, from_os_error(exc).message))
             continue
         done = RestoreResult(
             entry.name, entry.kind, version.version, target, size, version.sha256, source.name
