@@ -120,25 +120,8 @@ def _decrypt_to(
     """Decrypt into ``out`` atomically (0600 files; a folder appears whole or not at all).
 
     ``ciphertext`` opens the stored object, which is decrypted as it is read; the output
-    appears only when the object's and the plaintext's hashes both matched. The output
-    disk's refusals (full, read-only, no permission) are typed errors naming ``out``, not
-    the temp name written first.
+    appears only when the object's and the plaintext's hashes both matched.
     """
-    try:
-        return _write_output(ciphertext, identities, out, kind, root, expected_sha, force)
-    except OSError as exc:  # reading the object raises typed errors: this is the output
-        raise from_os_error(exc, out) from None
-
-
-def _write_output(
-    ciphertext: OpenCiphertext,
-    identities: Sequence[X25519Identity],
-    out: Path,
-    kind: str,
-    root: str | None,
-    expected_sha: str,
-    force: bool,
-) -> int:
     if out.exists() or out.is_symlink():
         if not force:
             raise AlreadyExistsError(f"{out} already exists", hint="use --force to replace it")
@@ -173,6 +156,17 @@ def _write_output(
 #: Names a restore writes under before the final name appears (atomic temp files,
 #: folders being extracted, a folder being replaced).
 _LEFTOVER_PREFIXES = (TEMP_PREFIX, ".kv-restore-", ".kv-old-")
+
+
+@contextlib.contextmanager
+def _output_errors(out: Path) -> Iterator[None]:
+    """The output disk's refusals (full, read-only, no permission) while writing ``out``,
+    as typed errors naming ``out`` rather than the temp name written first, or none (a
+    failed write). Reading the stored object raises typed errors of its own."""
+    try:
+        yield
+    except OSError as exc:
+        raise from_os_error(exc, out) from None
 
 
 @contextlib.contextmanager
@@ -274,7 +268,7 @@ def restore(
                 )
                 v.emit(ProgressEvent("decrypt", name, dest.name))
                 try:
-                    with _output_folder(home, Path(out).absolute().parent):
+                    with _output_folder(home, Path(out).absolute().parent), _output_errors(out):
                         size = _decrypt_to(
                             opened,
                             identities,
@@ -440,15 +434,16 @@ def _recover_items(
             version.stored_sha256,
         )
         try:
-            size = _decrypt_to(
-                stored,
-                [identity],
-                target,
-                entry.kind,
-                version.source_name,
-                version.sha256,
-                force,
-            )
+            with _output_errors(target):
+                size = _decrypt_to(
+                    stored,
+                    [identity],
+                    target,
+                    entry.kind,
+                    version.source_name,
+                    version.sha256,
+                    force,
+                )
         except KeyvaultError as exc:  # the output disk's refusals too: this item only
             report.failed.append((entry.name, exc.message))
             continue
