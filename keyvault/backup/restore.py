@@ -9,7 +9,6 @@ import os
 import secrets
 import shutil
 import tarfile
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -76,31 +75,21 @@ def _extract_tar(
     the archive ends (or fails), the rest of the plaintext is still hashed, not kept.
     """
     pipe = ChunkPipe()
-    failure: list[BaseException] = []
     plain = HashSink(as_binary(pipe))
 
-    def produce() -> None:
-        try:
-            with ciphertext() as src:
-                decrypt_stream(src, as_binary(plain), list(identities))
-        except BaseException as exc:  # reported by the consumer
-            failure.append(exc)
-        finally:
-            pipe.end()
+    def decrypt() -> None:
+        with ciphertext() as src:
+            decrypt_stream(src, as_binary(plain), list(identities))
 
-    worker = threading.Thread(target=produce, name="keyvault-decrypt", daemon=True)
-    worker.start()
     unreadable: tarfile.TarError | None = None
-    try:
-        with tarfile.open(fileobj=as_binary(pipe), mode="r|") as tar:
-            extract_folder(tar, out, strip_root_filter(root))
-    except tarfile.TarError as exc:
-        unreadable = exc
-    finally:
-        pipe.abandon()
-        worker.join()
-    if failure:  # the cause (a damaged object, a wrong key) of an unreadable archive, too
-        raise failure[0]
+    with pipe.written_by(decrypt, "keyvault-decrypt"):
+        try:
+            with tarfile.open(fileobj=as_binary(pipe), mode="r|") as tar:
+                extract_folder(tar, out, strip_root_filter(root))
+        except tarfile.TarError as exc:
+            unreadable = exc
+    if pipe.failure is not None:  # the cause (a damaged object, a wrong key) comes first
+        raise pipe.failure
     if unreadable is not None:
         raise DamagedFileError(f"the folder archive cannot be read: {unreadable}")
     if plain.sha256 != expected_sha:

@@ -149,6 +149,8 @@ class ChunkPipe(io.RawIOBase):
 
     def __init__(self, capacity: int = 4 * CHUNK) -> None:
         super().__init__()
+        #: What the writer of :meth:`written_by` raised, if anything.
+        self.failure: BaseException | None = None
         self._capacity = capacity
         self._chunks: collections.deque[memoryview] = collections.deque()
         self._buffered = 0
@@ -192,6 +194,29 @@ class ChunkPipe(io.RawIOBase):
             self._buffered = 0
             self._changed.notify_all()
 
+    @contextlib.contextmanager
+    def written_by(self, write: Callable[[], object], name: str) -> Iterator[None]:
+        """Run ``write`` (which writes into this pipe) in a thread named ``name`` while the
+        block reads. The pipe ends when ``write`` returns or raises (kept in
+        :attr:`failure` for the reader to report); on leaving the block the reader is done
+        (:meth:`abandon`) and the thread joined."""
+
+        def run() -> None:
+            try:
+                write()
+            except BaseException as exc:  # reported by the reader
+                self.failure = exc
+            finally:
+                self.end()
+
+        worker = threading.Thread(target=run, name=name, daemon=True)
+        worker.start()
+        try:
+            yield
+        finally:
+            self.abandon()
+            worker.join()
+
     def readinto(self, buffer: WriteableBuffer) -> int:
         """Fill ``buffer`` from what is buffered, waiting only while nothing is; 0 at end."""
         target = memoryview(buffer).cast("B")
@@ -234,27 +259,17 @@ def stream_object(
     rewound); a read that keeps failing raises the destination's error.
     """
     pipe = ChunkPipe()
-    failure: list[BaseException] = []
     found: list[HashSink] = []
-
-    def produce() -> None:
-        try:
-            found.append(dest.read_into(key, as_binary(pipe), size + 1, progress))
-        except BaseException as exc:  # reported by the consumer
-            failure.append(exc)
-        finally:
-            pipe.end()
-
-    worker = threading.Thread(target=produce, name="keyvault-object-reader", daemon=True)
-    worker.start()
     try:
-        yield as_binary(pipe)
+        with pipe.written_by(
+            lambda: found.append(dest.read_into(key, as_binary(pipe), size + 1, progress)),
+            "keyvault-object-reader",
+        ):
+            yield as_binary(pipe)  # the rest is read and hashed, whatever the block did
     finally:
-        pipe.abandon()  # let the reader finish, whatever the block did
-        worker.join()
         intact = bool(found) and found[0].size == size and found[0].sha256 == stored_sha
-        if failure and not isinstance(failure[0], DamagedObjectError):
-            raise failure[0]
+        if pipe.failure is not None and not isinstance(pipe.failure, DamagedObjectError):
+            raise pipe.failure
         if not intact:
             raise DamagedObjectError(
                 f"the copy at {dest.name!r} is damaged (sha256 differs)"
