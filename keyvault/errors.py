@@ -81,6 +81,10 @@ The tree (the sections below follow it; the exit code is 1 unless shown)::
 from __future__ import annotations
 
 import errno
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import PurePath
 
 __all__ = [
     "AgeFormatError",
@@ -395,14 +399,17 @@ class PermissionDeniedError(FileSystemError):
     """keyvault is not allowed to write or read there"""
 
 
-def from_os_error(exc: OSError) -> FileSystemError:
+def from_os_error(exc: OSError, path: PurePath | str | None = None) -> FileSystemError:
     """The typed error for an ``OSError`` no caller handled (its path, never file content).
 
     Full disks, read-only disks and refused permissions get their own class and a hint;
-    anything else is a :class:`FileSystemError` with the system's words.
+    anything else is a :class:`FileSystemError` with the system's words. ``path`` (the
+    file the user asked for) is named instead of the error's own, which may be a temp
+    name beside it or, for a failed write, none.
     """
     reason = (exc.strerror or type(exc).__name__).lower()
-    where = f": {exc.filename}" if exc.filename is not None else ""
+    named = path if path is not None else exc.filename
+    where = f": {named}" if named is not None else ""
     kind: type[FileSystemError] = FileSystemError
     hint = None
     if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):

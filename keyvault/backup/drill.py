@@ -28,7 +28,6 @@ per run every copy is reached in turn. A copy not proven within ``drill_every`` 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import tempfile
@@ -50,7 +49,6 @@ from keyvault.errors import (
 )
 from keyvault.vault import identities as recorded_identities
 from keyvault.vault.config import ItemConfig, load_config
-from keyvault.vault.items import phrase_digest
 from keyvault.vault.keystore import remember_seal_public
 from keyvault.vault.state import format_time, open_state, utc_now
 from keyvault.wallets.identity import Identity
@@ -69,6 +67,7 @@ from .drilldates import (
     when,
 )
 from .proof import restored_identity
+from .restore import version_to_restore
 from .run import RunContext
 from .transfer import get_bytes
 
@@ -148,16 +147,27 @@ class DrillReport:
         }
 
 
-def _estimate(home: Path, item: ItemConfig, entry: dict[str, Any] | None) -> int:
-    """Bytes a drill of this copy will download: last time's, else the item's own size."""
-    if entry and isinstance(entry.get("size"), int):
-        return int(entry["size"])
-    with contextlib.suppress(KeyvaultError, OSError, ValueError):
-        if item.kind == "phrase":
-            return phrase_digest(home, item).size
-        if item.kind == "file" and item.path:
-            return Path(item.path).stat().st_size
-    return 0
+def _estimate(home: Path, item: str, destination: str) -> int:
+    """Bytes a drill of this copy downloads: the stored (encrypted) size of the version a
+    restore takes (:func:`~keyvault.backup.restore.version_to_restore`), when the
+    destination is recorded to hold it; 0 when there is nothing to download there."""
+    with open_state(home) as state:
+        record = version_to_restore(state, state.versions(item))
+        if record is None or destination not in {c.dest for c in state.copies_of(record.object_id)}:
+            return 0
+        return record.stored_size
+
+
+def _downloaded(home: Path, done: CopyDrill, estimate: int) -> int:
+    """Bytes the drill ``done`` downloaded: the stored size of the version it restored;
+    for a copy that failed before a version was known, what it set out to download."""
+    if done.version is None:
+        return estimate if done.result == "damaged" else 0
+    with open_state(home) as state:
+        for record in state.versions(done.item):
+            if record.version == done.version:
+                return record.stored_size
+    return estimate
 
 
 # --- one copy ---------------------------------------------------------------------------
@@ -370,7 +380,7 @@ def drill(
     full = False
     for item, name in pairs:
         key = copy_key(item.name, name)
-        estimate = _estimate(home, item, state.get(key))
+        estimate = _estimate(home, item.name, name)
         if budget is not None and estimate > budget:
             report.copies.append(
                 CopyDrill(item.name, name, "skipped", message="larger than the whole budget")
@@ -384,14 +394,15 @@ def drill(
             continue
         done = _drill_copy(home, item, name, identities, records.get(item.name), destinations)
         report.copies.append(done)
-        report.bytes_downloaded += done.size
+        downloaded = _downloaded(home, done, estimate)
+        report.bytes_downloaded += downloaded
         if done.result == "recorded" and done.found is not None:
             records[item.name] = done.found
         if done.result in ("proven", "recorded") and done.found is not None:
             _learn_version_identity(home, item.name, done.version, done.found)
         if done.result != "unreachable":
             entry = dict(state.get(key, {}))
-            entry.update(drilled=format_time(now), result=done.result, size=done.size)
+            entry.update(drilled=format_time(now), result=done.result, size=downloaded)
             if done.result in ("proven", "recorded"):
                 entry["proven"] = format_time(now)
             state[key] = entry

@@ -188,6 +188,7 @@ def _encrypt_item(v: RunContext, item: ItemConfig, version: int) -> tuple[Versio
     spool = v.spool_path()
     for attempt in range(2):
         try:
+            # Not ``stream=True``: the puts read the spool right after, from the page cache.
             with open_original(v, item) as snapshot, atomic_writer(spool) as handle:
                 if snapshot.kind == "file":
                     snapshot.keep(KEPT_FOR_IDENTITY)

@@ -73,7 +73,8 @@ def restored_identity(kind: str, phrase_kind: str | None, path: Path, sha256: st
         if phrase_kind in PHRASE_KINDS and len(data) <= _MAX_RECORD:
             return parse_phrase_record(Secret(data, label="phrase record")).identity()
         return wallet_identity(data)
-    return file_identity(path)
+    # The restore has just compared the bytes with ``sha256``: a large file is not read again.
+    return file_identity(path, sha256)
 
 
 def compare(recorded: Identity | None, found: Identity | None, sha256: str) -> IdentityCheck:

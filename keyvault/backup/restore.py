@@ -9,7 +9,6 @@ import os
 import secrets
 import shutil
 import tarfile
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -33,7 +32,7 @@ from keyvault.errors import (
     from_os_error,
 )
 from keyvault.secret import Secret
-from keyvault.vault.state import open_state
+from keyvault.vault.state import State, VersionRecord, open_state
 from keyvault.wallets.identity import Identity
 
 from .manifest import (
@@ -42,10 +41,10 @@ from .manifest import (
 )
 from .proof import compare, restored_identity
 from .reports import ProgressEvent, ProgressFn, RecoverReport, RestoreResult, SealedVersion
-from .run import CHUNK, HashSink, RunContext, as_binary, safe_name
+from .run import HashSink, RunContext, as_binary, safe_name
 from .sealcheck import check_seal, sealed_differences
 from .sources import each_vault, open_manifest
-from .transfer import stream_object
+from .transfer import ChunkPipe, stream_object
 from .untar import extract_folder, strip_root_filter
 
 if TYPE_CHECKING:  # B2 support is imported only for a b2:// source
@@ -55,6 +54,7 @@ __all__ = [
     "recover",
     "recover_from_source",
     "restore",
+    "version_to_restore",
 ]
 
 
@@ -69,36 +69,29 @@ def _extract_tar(
     root: str,
     expected_sha: str,
 ) -> int:
-    """Decrypt a folder archive and extract it into the new folder ``out``."""
-    read_fd, write_fd = os.pipe()
-    failure: list[BaseException] = []
-    plain = HashSink()
+    """Decrypt a folder archive and extract it into the new folder ``out``.
 
-    def produce() -> None:
+    A thread decrypts into a :class:`~.transfer.ChunkPipe` that ``tarfile`` reads; once
+    the archive ends (or fails), the rest of the plaintext is still hashed, not kept.
+    """
+    pipe = ChunkPipe()
+    plain = HashSink(as_binary(pipe))
+
+    def decrypt() -> None:
+        with ciphertext() as src:
+            decrypt_stream(src, as_binary(plain), list(identities))
+
+    unreadable: tarfile.TarError | None = None
+    with pipe.written_by(decrypt, "keyvault-decrypt"):
         try:
-            with ciphertext() as src, os.fdopen(write_fd, "wb") as pipe:
-                plain_target = HashSink(as_binary(pipe))
-                decrypt_stream(src, as_binary(plain_target), list(identities))
-                plain._hash = plain_target._hash
-                plain.size = plain_target.size
-        except BaseException as exc:  # reported by the consumer
-            failure.append(exc)
-
-    worker = threading.Thread(target=produce, name="keyvault-decrypt", daemon=True)
-    worker.start()
-    try:
-        with os.fdopen(read_fd, "rb") as pipe, tarfile.open(fileobj=pipe, mode="r|") as tar:
-            extract_folder(tar, out, strip_root_filter(root))
-            while pipe.read(CHUNK):
-                pass
-    except tarfile.TarError as exc:
-        worker.join()
-        if failure:
-            raise failure[0] from None
-        raise DamagedFileError(f"the folder archive cannot be read: {exc}") from None
-    worker.join()
-    if failure:
-        raise failure[0]
+            with tarfile.open(fileobj=as_binary(pipe), mode="r|") as tar:
+                extract_folder(tar, out, strip_root_filter(root))
+        except tarfile.TarError as exc:
+            unreadable = exc
+    if pipe.failure is not None:  # the cause (a damaged object, a wrong key) comes first
+        raise pipe.failure
+    if unreadable is not None:
+        raise DamagedFileError(f"the folder archive cannot be read: {unreadable}")
     if plain.sha256 != expected_sha:
         raise DamagedFileError("the restored folder does not match its recorded sha256")
     return plain.size
@@ -125,7 +118,7 @@ def _decrypt_to(
             raise AlreadyExistsError(f"{out} is a folder; give a file name")
     out.parent.mkdir(parents=True, exist_ok=True)
     if kind != "folder":
-        with atomic_writer(out, mode=0o600, overwrite=force) as handle:
+        with atomic_writer(out, mode=0o600, overwrite=force, stream=True) as handle:
             sink = HashSink(handle)
             with ciphertext() as src:
                 decrypt_stream(src, as_binary(sink), list(identities))
@@ -152,6 +145,17 @@ def _decrypt_to(
 #: Names a restore writes under before the final name appears (atomic temp files,
 #: folders being extracted, a folder being replaced).
 _LEFTOVER_PREFIXES = (TEMP_PREFIX, ".kv-restore-", ".kv-old-")
+
+
+@contextlib.contextmanager
+def _output_errors(out: Path) -> Iterator[None]:
+    """The output disk's refusals (full, read-only, no permission) while writing ``out``,
+    as typed errors naming ``out`` rather than the temp name written first, or none (a
+    failed write). Reading the stored object raises typed errors of its own."""
+    try:
+        yield
+    except OSError as exc:
+        raise from_os_error(exc, out) from None
 
 
 @contextlib.contextmanager
@@ -194,6 +198,17 @@ def _output_folder(home: Path, folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def version_to_restore(
+    state: State, versions: Sequence[VersionRecord], version: int | None = None
+) -> VersionRecord | None:
+    """The version of ``versions`` (one item's, oldest first) that :func:`restore` takes:
+    the newest (or the given ``version``) that some destination is recorded to hold."""
+    stored = [r for r in versions if state.copies_of(r.object_id)]
+    if version is not None:
+        stored = [r for r in stored if r.version == version]
+    return stored[-1] if stored else None
+
+
 def restore(
     home: Path,
     name: str,
@@ -218,13 +233,10 @@ def restore(
         versions = state.versions(name)
         if not versions and v.config.item(name) is None:
             raise NotFoundError(f"no item called {name!r}", hint="see 'keyvault list'")
-        stored = [r for r in versions if state.copies_of(r.object_id)]
-        if version is not None:
-            stored = [r for r in stored if r.version == version]
-        if not stored:
+        record = version_to_restore(state, versions, version)
+        if record is None:
             which = f"version {version} of " if version is not None else ""
             raise NotFoundError(f"no stored copy of {which}{name!r}")
-        record = stored[-1]
         candidates = [d for d in v.dests if from_dest is None or d.name == from_dest]
         if from_dest is not None and not candidates:
             raise NotFoundError(f"no destination called {from_dest!r}")
@@ -245,7 +257,7 @@ def restore(
                 )
                 v.emit(ProgressEvent("decrypt", name, dest.name))
                 try:
-                    with _output_folder(home, Path(out).absolute().parent):
+                    with _output_folder(home, Path(out).absolute().parent), _output_errors(out):
                         size = _decrypt_to(
                             opened,
                             identities,
@@ -411,20 +423,18 @@ def _recover_items(
             version.stored_sha256,
         )
         try:
-            size = _decrypt_to(
-                stored,
-                [identity],
-                target,
-                entry.kind,
-                version.source_name,
-                version.sha256,
-                force,
-            )
-        except KeyvaultError as exc:
+            with _output_errors(target):
+                size = _decrypt_to(
+                    stored,
+                    [identity],
+                    target,
+                    entry.kind,
+                    version.source_name,
+                    version.sha256,
+                    force,
+                )
+        except KeyvaultError as exc:  # the output disk's refusals too: this item only
             report.failed.append((entry.name, exc.message))
-            continue
-        except OSError as exc:  # the output disk (full, read-only): this item only
-            report.failed.append((entry.name, from_os_error(exc).message))
             continue
         done = RestoreResult(
             entry.name, entry.kind, version.version, target, size, version.sha256, source.name

@@ -108,6 +108,11 @@ def _check_object(
                 check.result, check.message = "damaged", "its sha256 does not match the manifest"
             return check
         # Deep: decrypted straight from the stored object while it is hashed (no spool).
+        # The ciphertext's sha256 is still compared, although the plaintext's is too (and
+        # a substituted object that decrypts to the recorded plaintext would do no harm):
+        # restore and recover refuse an object whose sha256 differs from the manifest's, so
+        # "restorable" must imply "intact", and the copy is recorded as both. That hash
+        # runs in the reading thread, beside the decryption (on the other core).
         check.level = "restorable"
         plain = HashSink()
         try:

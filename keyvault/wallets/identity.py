@@ -299,12 +299,14 @@ def wallet_identity(data: bytes, suffix: str = "") -> Identity:
     )
 
 
-def file_identity(path: Path) -> Identity:
+def file_identity(path: Path, sha256: str | None = None) -> Identity:
     """The identity of the wallet file at ``path`` (see :func:`wallet_identity`).
 
     The file is opened read-only, without following a symlink and without blocking (a
     FIFO is refused, not waited on); only a regular file is read. Files over
-    :data:`MAX_IN_MEMORY` bytes are hashed in chunks, never held whole.
+    :data:`MAX_IN_MEMORY` bytes are hashed in chunks, never held whole; or, when the
+    caller gives the ``sha256`` it has just checked the content against (a restore),
+    only their head is read (for the format).
     Raises :class:`WalletIdentityError` for a symlink, a non-regular or unreadable file.
     """
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -326,13 +328,15 @@ def file_identity(path: Path) -> Identity:
                     return wallet_identity(data, path.suffix)
                 handle.seek(0)
             head = handle.read(4096)
-            digest = hashlib.sha256(head)
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
+            if sha256 is None:
+                digest = hashlib.sha256(head)
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+                sha256 = digest.hexdigest()
         except OSError as exc:
             raise WalletIdentityError(f"cannot read {path}: {exc.strerror}") from None
     file_format = format_of(head, path.suffix)
-    return Identity(kind="sha256", format=file_format.value, sha256=digest.hexdigest())
+    return Identity(kind="sha256", format=file_format.value, sha256=sha256)
 
 
 @contextlib.contextmanager

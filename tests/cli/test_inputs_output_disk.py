@@ -45,7 +45,8 @@ def test_restore_and_recover_to_a_full_disk(kv_home: Path, tmp_path: Path) -> No
     with mounted_tmpfs(tmp_path / "small", "256k") as small:
         out = small / "wallet.dat"
         restored = run_cli("--json", "restore", "wallet", "-o", str(out), env=ENV)
-        assert "no space left on device" in _typed(restored, "DiskFullError")
+        # The message names the file asked for (a failed write names none of its own).
+        assert _typed(restored, "DiskFullError") == f"no space left on device: {out}"
         # recover reports the item the disk refused and goes on with the others.
         recovered = run_cli(
             "--json", "recover", str(tmp_path / "usb"), "-o", str(small / "all"), env=ENV
@@ -54,7 +55,7 @@ def test_restore_and_recover_to_a_full_disk(kv_home: Path, tmp_path: Path) -> No
         assert recovered.code == 4, (recovered.stdout, recovered.stderr)
         report = recovered.json()
         failed = {entry["item"]: entry["message"] for entry in report["failed"]}
-        assert "no space left on device" in failed["wallet"]
+        assert failed["wallet"] == f"no space left on device: {small / 'all' / 'wallet'}"
         assert [entry["name"] for entry in report["restored"]] == ["note"]
         restored_path = Path(report["restored"][0]["path"])
         assert restored_path.read_bytes() == b"small enough"
@@ -76,7 +77,8 @@ def test_restore_and_decrypt_to_a_read_only_disk(kv_home: Path, tmp_path: Path) 
     with mounted_tmpfs(tmp_path / "ro", "1m") as ro:
         subprocess.run(["mount", "-o", "remount,ro", str(ro)], check=True)
         restored = run_cli("--json", "restore", "wallet", "-o", str(ro / "w.dat"), env=ENV)
-        assert "read-only" in _typed(restored, "ReadOnlyError")
+        # The target, not the temp file the write began with (.kv-tmp-w.dat.<random>).
+        assert _typed(restored, "ReadOnlyError") == f"read-only file system: {ro / 'w.dat'}"
         decrypted = run_cli(
             "--json", "decrypt", "--passphrase-file", "-", "-o", str(ro / "note.txt"),
             str(encrypted), input=PASSPHRASE,

@@ -7,16 +7,26 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .helpers import run_cli
+from .helpers import Result, run_cli
 
 DATA = Path(__file__).parent / "data" / "release-destination"
 PASSPHRASE = "compatibility fixture passphrase, not a secret"
+#: The newest version of the wallet file in the fixture.
+WALLET = b"release wallet file, version 2\n" * 50
 
 
 def _copy(tmp_path: Path) -> Path:
     folder = tmp_path / "usb"
     shutil.copytree(DATA / "destination", folder)
     return folder
+
+
+def _recover_with_passphrase(folder: Path, out: Path, tmp_path: Path) -> Result:
+    """``keyvault --json recover FOLDER -o OUT`` with the vault passphrase on stdin."""
+    return run_cli(
+        "--json", "recover", str(folder), "-o", str(out), "--passphrase-file", "-",
+        home=tmp_path / "home", input=PASSPHRASE + "\n",
+    )  # fmt: skip
 
 
 def test_recover_with_the_vault_key_file(tmp_path: Path) -> None:
@@ -33,7 +43,7 @@ def test_recover_with_the_vault_key_file(tmp_path: Path) -> None:
         home=tmp_path / "home",
     )
     assert result.code == 0, result.stderr
-    assert (out / "wallet.dat").read_bytes() == b"release wallet file, version 2\n" * 50
+    assert (out / "wallet.dat").read_bytes() == WALLET
     assert (out / "keystore" / "UTC--key1").read_bytes() == b"KEYFILE-ONE"
     assert (out / "keystore" / "sub" / "key2").read_bytes() == b"KEYFILE-TWO"
     phrase = (out / "paper seed.phrase.json").read_text()
@@ -48,18 +58,9 @@ def test_recover_with_the_vault_key_file(tmp_path: Path) -> None:
 def test_recover_with_the_passphrase_opens_the_stored_key(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     out = tmp_path / "out"
-    result = run_cli(
-        "recover",
-        str(folder),
-        "-o",
-        str(out),
-        "--passphrase-file",
-        "-",
-        home=tmp_path / "home",
-        input=PASSPHRASE + "\n",
-    )
+    result = _recover_with_passphrase(folder, out, tmp_path)
     assert result.code == 0, result.stderr
-    assert (out / "wallet.dat").read_bytes() == b"release wallet file, version 2\n" * 50
+    assert (out / "wallet.dat").read_bytes() == WALLET
 
 
 def test_stock_age_still_opens_the_old_objects(tmp_path: Path) -> None:
@@ -88,19 +89,9 @@ def test_recover_skips_a_decoy_vault_folder_and_says_so(tmp_path: Path) -> None:
         '{"keyvault": "destination marker", "format": 1, "vault_id": "' + "0" * 32 + '"}'
     )
     out = tmp_path / "out"
-    result = run_cli(
-        "--json",
-        "recover",
-        str(folder),
-        "-o",
-        str(out),
-        "--passphrase-file",
-        "-",
-        home=tmp_path / "home",
-        input=PASSPHRASE + "\n",
-    )
+    result = _recover_with_passphrase(folder, out, tmp_path)
     assert result.code == 0, result.stderr
-    assert (out / "wallet.dat").read_bytes() == b"release wallet file, version 2\n" * 50
+    assert (out / "wallet.dat").read_bytes() == WALLET
     skipped = result.json()["skipped"]
     assert [s["vault_id"] for s in skipped] == ["0" * 32]
     assert skipped[0]["reason"]

@@ -4,7 +4,7 @@ Three items of 20 kB at one B2 destination, and a budget that fits one of them: 
 drills one copy, the one drilled longest ago (never drilled first), so after three runs
 every copy was proven and none is overdue; the fourth run starts the round again. The
 server counts the bytes it sends in answer to downloads: a run should stay within its
-budget, and does not yet (the xfail test below).
+budget (weighed by the stored, encrypted size of each copy) and report what it downloaded.
 """
 
 from __future__ import annotations
@@ -85,17 +85,17 @@ def test_drills_over_b2_rotate_through_every_copy_within_the_budget(world: World
     assert _drilled(world.drill()) == drilled[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drill.py weighs a copy by its plaintext size (the item's file, or the size the "
-    "last drill restored) against --budget and reports that as bytes_downloaded, but it "
-    "downloads the stored age object, a few hundred bytes larger (20,200 for 20,000 here)",
-)
 def test_a_drill_downloads_no_more_than_its_budget_and_says_what_it_downloaded(
     world: World,
 ) -> None:
-    for _ in range(2):  # the first estimate is the item's file, the next the last drill's
-        report = world.drill(budget=SIZE)  # exactly one item's plaintext
+    # A copy is weighed by what is downloaded, the stored age object (a few hundred bytes
+    # more than the item): a budget of exactly one item's plaintext fits no copy.
+    report = world.drill(budget=SIZE)
+    assert _drilled(report) == [] and world.server.downloaded == 0
+    assert {c["message"] for c in report["copies"]} == {"larger than the whole budget"}
+    assert report["bytes_downloaded"] == 0
+    for _ in range(2):  # each run drills another copy
+        report = world.drill()
         assert len(_drilled(report)) == 1
-        assert world.server.downloaded <= SIZE, world.server.downloaded
+        assert SIZE < world.server.downloaded <= BUDGET, world.server.downloaded
         assert report["bytes_downloaded"] == world.server.downloaded

@@ -140,8 +140,9 @@ def test_recover_into_a_read_only_full_or_vanished_place(
                 # says so; the result lists each item with the core's words.
                 assert isinstance(view.last_result, RecoverReport)
                 assert box.text() == "the item could not be restored", box.text()
-                assert box.informativeText() == f"hint: wallet.dat: {EXPECTED[kind]}"
-                assert f"FAILED wallet.dat: {EXPECTED[kind]}" in view.result.toPlainText()
+                words = f"{EXPECTED[kind]}: {out / 'wallet.dat'}"  # names the file asked for
+                assert box.informativeText() == f"hint: wallet.dat: {words}"
+                assert f"FAILED wallet.dat: {words}" in view.result.toPlainText()
                 box.close()
             else:  # not even the folder could be made
                 assert view.last_result is None

@@ -69,6 +69,20 @@ def _setup(vault: tuple[Path, X25519Identity], tmp_path: Path) -> dict[str, Path
     return {"wallet": wallet, "folder": folder}
 
 
+def _backed_up(
+    vault: tuple[Path, X25519Identity],
+    tmp_path: Path,
+    dests: list[MemoryDestination] | None = None,
+) -> tuple[Path, X25519Identity, dict[str, Path], list[MemoryDestination]]:
+    """(home, identity, the originals' paths, destinations) after the three items of
+    :func:`_setup` were backed up once to ``dests`` (by default :func:`_dests`)."""
+    home, identity = vault
+    paths = _setup(vault, tmp_path)
+    dests = _dests() if dests is None else dests
+    engine.backup(home, destinations=dests)
+    return home, identity, paths, dests
+
+
 def _manifest_of(dest: MemoryDestination, identity: X25519Identity, vault_id: str) -> Manifest:
     data = _objects(dest)[f"keyvault/{vault_id}/manifest.age"]
     return decrypt_manifest(data, [identity], derive_manifest_mac_key(identity), vault_id=vault_id)
@@ -118,10 +132,7 @@ def test_first_backup_then_nothing_changed_costs_no_writes(
 def test_changed_item_gets_a_new_version_only(
     vault: tuple[Path, X25519Identity], tmp_path: Path
 ) -> None:
-    home, identity = vault
-    paths = _setup(vault, tmp_path)
-    dests = _dests()
-    engine.backup(home, destinations=dests)
+    home, identity, paths, dests = _backed_up(vault, tmp_path)
     paths["wallet"].write_bytes(b"new wallet content")
     report = engine.backup(home, destinations=dests)
     assert [i.action for i in report.items] == ["new-version", "unchanged", "unchanged"]
@@ -159,10 +170,7 @@ def test_a_run_that_reached_no_destination_is_not_a_backup_success(
     vault: tuple[Path, X25519Identity], tmp_path: Path
 ) -> None:
     """Every drive missing: not a failed run, but it must not reset the stale-backup clock."""
-    home, _ = vault
-    _setup(vault, tmp_path)
-    dests = _dests()
-    engine.backup(home, destinations=dests)
+    home, _, _, dests = _backed_up(vault, tmp_path)
     with open_state(home) as state:
         first_ok = state.last_run("backup", result="ok")
     assert first_ok is not None
@@ -179,10 +187,9 @@ def test_a_run_that_reached_no_destination_is_not_a_backup_success(
 def test_full_destination_keeps_its_previous_version(
     vault: tuple[Path, X25519Identity], tmp_path: Path
 ) -> None:
-    home, identity = vault
-    paths = _setup(vault, tmp_path)
-    small = MemoryDestination("small", "external")
-    engine.backup(home, destinations=[small])
+    home, identity, paths, (small,) = _backed_up(
+        vault, tmp_path, [MemoryDestination("small", "external")]
+    )
     vault_id = load_config(home).require_vault().id
     before = _objects(small)
     small.capacity = small.used_bytes() + 100
@@ -199,10 +206,7 @@ def test_full_destination_keeps_its_previous_version(
 def test_verify_finds_missing_and_damaged_and_repair_fixes(
     vault: tuple[Path, X25519Identity], tmp_path: Path
 ) -> None:
-    home, identity = vault
-    _setup(vault, tmp_path)
-    dests = _dests()
-    engine.backup(home, destinations=dests)
+    home, identity, _, dests = _backed_up(vault, tmp_path)
     vault_id = load_config(home).require_vault().id
     objects = sorted(k for k in _objects(dests[0]) if "/objects/" in k)
     dests[0].delete(objects[0])
@@ -241,10 +245,7 @@ def test_verify_finds_missing_and_damaged_and_repair_fixes(
 def test_flipped_byte_in_every_object_is_caught(
     vault: tuple[Path, X25519Identity], tmp_path: Path
 ) -> None:
-    home, _ = vault
-    _setup(vault, tmp_path)
-    dest = MemoryDestination("one", "external")
-    engine.backup(home, destinations=[dest])
+    home, _, _, (dest,) = _backed_up(vault, tmp_path, [MemoryDestination("one", "external")])
     for key, data in _objects(dest).items():
         if key.endswith("vault.json"):
             continue
@@ -259,10 +260,9 @@ def test_flipped_byte_in_every_object_is_caught(
 def test_no_good_copy_left_is_reported_and_never_restored(
     vault: tuple[Path, X25519Identity], tmp_path: Path
 ) -> None:
-    home, identity = vault
-    _setup(vault, tmp_path)
-    dest = MemoryDestination("only", "external")
-    engine.backup(home, destinations=[dest])
+    home, identity, _, (dest,) = _backed_up(
+        vault, tmp_path, [MemoryDestination("only", "external")]
+    )
     key = next(k for k in _objects(dest) if "/objects/" in k)
     dest.corrupt(key, 200)
     repaired = engine.repair(home, destinations=[dest])
@@ -283,10 +283,7 @@ def test_no_good_copy_left_is_reported_and_never_restored(
 
 
 def test_restore_file_folder_and_phrase(vault: tuple[Path, X25519Identity], tmp_path: Path) -> None:
-    home, identity = vault
-    paths = _setup(vault, tmp_path)
-    dests = _dests()
-    engine.backup(home, destinations=dests)
+    home, identity, paths, dests = _backed_up(vault, tmp_path)
     out = tmp_path / "restored"
     result = engine.restore(
         home, "my wallet", out / "w.dat", identities=[identity], destinations=dests
@@ -342,10 +339,9 @@ def test_restore_file_folder_and_phrase(vault: tuple[Path, X25519Identity], tmp_
 
 
 def test_recover_on_a_fresh_home(vault: tuple[Path, X25519Identity], tmp_path: Path) -> None:
-    home, identity = vault
-    paths = _setup(vault, tmp_path)
-    dest = MemoryDestination("usb", "external")
-    engine.backup(home, destinations=[dest])
+    _, identity, paths, (dest,) = _backed_up(
+        vault, tmp_path, [MemoryDestination("usb", "external")]
+    )
     fresh = tmp_path / "fresh-home"
     out = tmp_path / "recovered"
     report = engine.recover(dest, out, home=fresh, passphrase=Secret(PASSPHRASE))
@@ -366,10 +362,9 @@ def test_recover_on_a_fresh_home(vault: tuple[Path, X25519Identity], tmp_path: P
 def test_recover_rejects_rollback_and_forgery(
     vault: tuple[Path, X25519Identity], tmp_path: Path
 ) -> None:
-    home, identity = vault
-    paths = _setup(vault, tmp_path)
-    dest = MemoryDestination("usb", "external")
-    engine.backup(home, destinations=[dest])
+    home, identity, paths, (dest,) = _backed_up(
+        vault, tmp_path, [MemoryDestination("usb", "external")]
+    )
     vault_id = load_config(home).require_vault().id
     key = f"keyvault/{vault_id}/manifest.age"
     old_manifest = _objects(dest)[key]
@@ -403,10 +398,7 @@ def test_recover_rejects_rollback_and_forgery(
 def test_another_writers_newer_manifest_is_not_overwritten(
     vault: tuple[Path, X25519Identity], tmp_path: Path
 ) -> None:
-    home, identity = vault
-    _setup(vault, tmp_path)
-    dest = MemoryDestination("usb", "external")
-    engine.backup(home, destinations=[dest])
+    home, identity, _, (dest,) = _backed_up(vault, tmp_path, [MemoryDestination("usb", "external")])
     vault_id = load_config(home).require_vault().id
     key = f"keyvault/{vault_id}/manifest.age"
     mac_key = derive_manifest_mac_key(identity)
@@ -496,10 +488,7 @@ def test_vault_key_is_an_item_and_warns_without_a_copy_elsewhere(
 def test_status_reports_changed_original(
     vault: tuple[Path, X25519Identity], tmp_path: Path
 ) -> None:
-    home, _ = vault
-    paths = _setup(vault, tmp_path)
-    dests = _dests()
-    engine.backup(home, destinations=dests)
+    home, _, paths, dests = _backed_up(vault, tmp_path)
     paths["wallet"].write_bytes(b"changed after the backup")
     report = engine.status(home, destinations=dests)
     verdict = report.verdicts[0]
@@ -514,10 +503,7 @@ def test_status_reports_changed_original(
 def test_key_rotation_reencrypts_newest_versions(
     vault: tuple[Path, X25519Identity], tmp_path: Path
 ) -> None:
-    home, old = vault
-    _setup(vault, tmp_path)
-    dests = _dests()
-    engine.backup(home, destinations=dests)
+    home, old, _, dests = _backed_up(vault, tmp_path)
     new, _ = rotate_vault_key(home, Secret(PASSPHRASE), work_factor=16)
     assert reencrypt_phrases(home, [old, new]) == 1
     report = engine.backup(home, destinations=dests)
@@ -543,10 +529,7 @@ def test_a_held_lock_refuses_a_second_run(vault: tuple[Path, X25519Identity]) ->
 def test_nothing_secret_at_a_destination(
     vault: tuple[Path, X25519Identity], tmp_path: Path
 ) -> None:
-    home, _ = vault
-    paths = _setup(vault, tmp_path)
-    dest = MemoryDestination("usb", "external")
-    engine.backup(home, destinations=[dest])
+    _, _, paths, (dest,) = _backed_up(vault, tmp_path, [MemoryDestination("usb", "external")])
     blob = b"".join(k.encode() + v for k, v in _objects(dest).items())
     needles = [
         b"WALLET-CONTENT",

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
+from pathlib import Path
 
-from keyvault.backup.proof import compare, describe, snapshot_identity
+import pytest
+
+from keyvault.backup.proof import compare, describe, restored_identity, snapshot_identity
 from keyvault.secret import Secret
+from keyvault.wallets import identity as identity_module
 from keyvault.wallets.identity import Identity, phrase_identity
 
 from ..wallets.test_identity import ABANDON, OTHER
@@ -38,4 +43,20 @@ def test_snapshot_identity_of_a_large_file_is_its_hash() -> None:
     assert found is not None and (found.kind, found.sha256) == ("sha256", SHA)
     assert snapshot_identity("folder", None, b"", "w", SHA) == Identity(
         kind="sha256", format="folder", sha256=SHA
+    )
+
+
+def test_a_restored_large_file_is_identified_by_the_hash_restore_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file too large to parse: restore hands over the sha256 it has just checked, so the
+    # file is not read again past its head (here a hash it cannot have, to show that).
+    monkeypatch.setattr(identity_module, "MAX_IN_MEMORY", 1024)
+    path = tmp_path / "big.dat"
+    path.write_bytes(b"\x01" * 5000)
+    found = restored_identity("file", None, path, SHA)
+    assert (found.kind, found.sha256) == ("sha256", SHA)
+    # Without it (a file nobody checked), the file is hashed.
+    assert (
+        identity_module.file_identity(path).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     )
