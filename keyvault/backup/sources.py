@@ -236,7 +236,7 @@ def open_manifest(
             raise NotFoundError("the destination holds no key.age to open") from None
         identity = unlock_encrypted_key(key_data, passphrase)
     mac_key = derive_manifest_mac_key(identity)
-    last_error: KeyvaultError | None = None
+    errors: list[KeyvaultError] = []
     with open_state(home) as state:
         for candidate in ids:
             try:
@@ -249,16 +249,20 @@ def open_manifest(
                     min_generation=state.seen_generation(candidate),
                 )
             except KeyvaultError as exc:
-                last_error = exc
+                errors.append(exc)
                 continue
             if note_seen:
                 state.note_seen_generation(candidate, manifest.generation)
             return OpenedManifest(candidate, identity, manifest, hashlib.sha256(data).hexdigest())
-    assert last_error is not None
-    if isinstance(last_error, RollbackError):
-        raise last_error
+    rollback = next((e for e in errors if isinstance(e, RollbackError)), None)
+    if rollback is not None:
+        raise rollback
+    if all(isinstance(e, NoMatchingIdentityError) for e in errors):
+        # A key that opens none of them is the wrong key, not a forgery: say so, with the
+        # hint a person (often an heir) can act on.
+        raise errors[-1]
     raise RollbackError(
-        f"no authentic manifest opens with this key ({last_error.message})"
+        f"no authentic manifest opens with this key ({errors[-1].message})"
     ) from None
 
 

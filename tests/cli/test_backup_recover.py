@@ -124,6 +124,8 @@ def test_recover_errors(kv_home: Path, tmp_path: Path) -> None:
         "recover", str(paths["dest"]), "-o", str(tmp_path / "o"), "-i", str(other_key), home=fresh
     )
     assert foreign.code == 1 and "no identity matched" in foreign.stderr
+    assert "encrypted to another key" in foreign.stderr  # what an heir can act on
+    assert "authentic" not in foreign.stderr  # a wrong key is not told as a forgery
     both = run_cli(
         "recover",
         str(paths["dest"]),

@@ -11,6 +11,7 @@ from keyvault.backup.setup import add_local_destination
 from keyvault.crypto import X25519Identity
 from keyvault.errors import (
     DestinationCredentialsError,
+    NoMatchingIdentityError,
     NotFoundError,
     RollbackError,
     WrongPassphraseError,
@@ -59,10 +60,13 @@ def test_recover_from_source_says_what_is_wrong(
 ) -> None:
     folder, _ = backed_up
     fresh = tmp_path / "fresh-home"
-    with pytest.raises(RollbackError, match="no authentic manifest opens with this key"):
+    # A key that opens nothing there is the wrong key (with a hint), not a forgery.
+    with pytest.raises(NoMatchingIdentityError) as wrong_key:
         engine.recover_from_source(
             str(folder), tmp_path / "o", home=fresh, identities=[X25519Identity.generate()]
         )
+    assert not isinstance(wrong_key.value, RollbackError)
+    assert wrong_key.value.hint and "encrypted to another key" in wrong_key.value.hint
     with pytest.raises(WrongPassphraseError):
         engine.recover_from_source(str(folder), tmp_path / "o", home=fresh, passphrase=Secret("no"))
     with pytest.raises(NotFoundError, match="does not exist"):
