@@ -113,12 +113,12 @@ def _counting(name: str, factory: Callable[..., Any]) -> Callable[..., Any]:
     return make
 
 
+from benchvault import bench_vault  # noqa: E402
+
 from keyvault.backup import engine  # noqa: E402
-from keyvault.destinations.local import LocalDestination, create_marker  # noqa: E402
+from keyvault.destinations.local import LocalDestination  # noqa: E402
 from keyvault.secret import Secret  # noqa: E402
-from keyvault.vault.config import DestinationConfig, load_config, save_config  # noqa: E402
-from keyvault.vault.items import add_path_item  # noqa: E402
-from keyvault.vault.keystore import create_vault  # noqa: E402
+from keyvault.vault.config import load_config  # noqa: E402
 
 _TRACE = re.compile(
     r"^(read|pread64|readv|preadv|preadv2|copy_file_range|sendfile)\((\d+)<([^>]*)>.*\)\s+=\s+(\d+)"
@@ -126,21 +126,11 @@ _TRACE = re.compile(
 
 
 def _vault(root: Path, size: int) -> tuple[Path, Path, Path]:
-    home, src, dest = root / "home", root / "src", root / "dest"
-    create_vault(home, Secret("benchmark passphrase, not a secret"), work_factor=16)
+    src = root / "src"
     src.mkdir()
     item = src / "wallet.dat"
     item.write_bytes(os.urandom(size))
-    add_path_item(home, item)
-    dest.mkdir()
-    config = load_config(home)
-    vault = config.require_vault()
-    create_marker(dest, vault.id, vault.created)
-    config.destinations.append(
-        DestinationConfig("usb", "local", "external", options={"path": str(dest)})
-    )
-    save_config(home, config)
-    return home, item, dest
+    return bench_vault(root, [item]), item, root / "dest"
 
 
 def _traced_reads(root: Path, home: Path) -> Counter[str]:
@@ -210,7 +200,7 @@ def b2_figures(root: Path, size: int) -> dict[str, float]:
     from tests.destinations.b2_server import B2TestServer, KeyvaultSimulator, create_account
 
     home, item, dest_path = _vault(root, size)
-    local = LocalDestination("usb", dest_path, vault_id=load_config(home).require_vault().id)
+    local = LocalDestination("bench", dest_path, vault_id=load_config(home).require_vault().id)
     sim = KeyvaultSimulator(part_size=max(size // 4, 5_000_000))
     key = create_account(sim, "kv-bucket")
     with B2TestServer(sim, stall=0.5) as server:
@@ -242,7 +232,7 @@ def b2_figures(root: Path, size: int) -> dict[str, float]:
         wall = time.perf_counter() - started
         uploads = sum(1 for e in server.endpoints() if e in ("b2_upload_file", "b2_upload_part"))
         b2_result = next(d for d in third.destinations if d.name == "offsite")
-        local_result = next(d for d in third.destinations if d.name == "usb")
+        local_result = next(d for d in third.destinations if d.name == "bench")
         return {
             "stages": stages,  # type: ignore[dict-item]
             "failing attempts": uploads,

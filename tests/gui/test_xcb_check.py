@@ -63,30 +63,28 @@ def test_the_table_covers_what_the_installed_plugin_links() -> None:
     assert system - set(xcb_check.XCB_LIBRARIES) == set()
 
 
-def test_a_library_that_will_not_load_is_named_with_its_package(tmp_path: Path) -> None:
-    # A real dlopen failure: a broken libxcb-cursor.so.0 found first on the search path.
-    (tmp_path / "libxcb-cursor.so.0").write_bytes(b"not an ELF file")
-    env = {**os.environ, "LD_LIBRARY_PATH": str(tmp_path), "QT_QPA_PLATFORM": "xcb"}
-    result = subprocess.run(
+def _gui_version(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "keyvault_gui", "--version"],
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
     )
+
+
+def test_a_library_that_will_not_load_is_named_with_its_package(tmp_path: Path) -> None:
+    # A real dlopen failure: a broken libxcb-cursor.so.0 found first on the search path.
+    (tmp_path / "libxcb-cursor.so.0").write_bytes(b"not an ELF file")
+    env = {**os.environ, "LD_LIBRARY_PATH": str(tmp_path), "QT_QPA_PLATFORM": "xcb"}
+    result = _gui_version(env)
     assert result.returncode == 1
     expected = sorted({*xcb_check.missing_packages(), "libxcb-cursor0"})
     assert f"{xcb_check.apt_install_line(expected)}\n" in result.stderr
     assert "Traceback" not in result.stderr
     # Offscreen needs no xcb: the same broken library does not stop the app.
     env["QT_QPA_PLATFORM"] = "offscreen"
-    ok = subprocess.run(
-        [sys.executable, "-m", "keyvault_gui", "--version"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    ok = _gui_version(env)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("keyvault ")
 
@@ -95,13 +93,7 @@ def test_a_qt_library_that_will_not_load_is_named_without_a_traceback(tmp_path: 
     # A real dlopen failure of a library Qt links on every platform, offscreen included.
     (tmp_path / "libEGL.so.1").write_bytes(b"not an ELF file")
     env = {**os.environ, "LD_LIBRARY_PATH": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-m", "keyvault_gui", "--version"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    result = _gui_version(env)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "Qt could not load" in result.stderr and "libEGL.so.1" in result.stderr
