@@ -38,6 +38,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Literal, Protocol, runtime_checkable
 
+from keyvault.errors import DamagedObjectError
+
 __all__ = [
     "MEDIA_KINDS",
     "Destination",
@@ -48,6 +50,7 @@ __all__ = [
     "TraitProperties",
     "check_key",
     "read_exactly",
+    "refuse_larger",
 ]
 
 MediaKind = Literal["internal", "external", "nas", "optical", "cloud", "paper", "metal"]
@@ -168,9 +171,23 @@ class Destination(Protocol):
         """
         ...
 
-    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
+    def get(
+        self,
+        key: str,
+        sink: BinaryIO,
+        progress: ProgressCallback | None = None,
+        *,
+        limit: int | None = None,
+    ) -> ObjectInfo:
         """Write the object's bytes to ``sink``, in order. The caller checks integrity
-        (sha256): a read that fails halfway may have written a part of them."""
+        (sha256): a read that fails halfway may have written a part of them.
+
+        ``limit`` is the most bytes the caller accepts: an object the backend knows to be
+        larger raises :class:`~keyvault.errors.DamagedObjectError` before any byte is read
+        (:func:`refuse_larger`), so a planted 8 GiB object costs a stat or a reply's
+        headers, not a download. (The caller still counts what reaches ``sink``: an object
+        may grow while it is read.)
+        """
         ...
 
     def stat(self, key: str) -> ObjectInfo:
@@ -232,3 +249,10 @@ def read_exactly(
             progress(done, size)
     if progress is not None and size == 0:
         progress(0, 0)
+
+
+def refuse_larger(size: int, limit: int | None) -> None:
+    """Raise :class:`~keyvault.errors.DamagedObjectError` when ``size`` bytes exceed
+    ``limit`` (no limit: never). The one wording for an object larger than expected."""
+    if limit is not None and size > limit:
+        raise DamagedObjectError(f"the stored object is larger than the {limit} bytes expected")

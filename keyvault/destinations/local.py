@@ -58,6 +58,7 @@ from .base import (
     TraitProperties,
     check_key,
     read_exactly,
+    refuse_larger,
 )
 
 __all__ = [
@@ -355,7 +356,14 @@ class LocalDestination(TraitProperties):
             raise _classify(exc, what) from None
         return ObjectInfo(key, info.st_size, info.st_mtime)
 
-    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
+    def get(
+        self,
+        key: str,
+        sink: BinaryIO,
+        progress: ProgressCallback | None = None,
+        *,
+        limit: int | None = None,
+    ) -> ObjectInfo:
         """Read ``key``; a symlink or anything but a regular file there is an error."""
         path = self._path(key)
         self.check_available()
@@ -367,6 +375,7 @@ class LocalDestination(TraitProperties):
                 info = os.fstat(handle.fileno())
                 if not stat_module.S_ISREG(info.st_mode):
                     raise IsADirectoryError(errno.EISDIR, "not a file")
+                refuse_larger(info.st_size, limit)
                 os.set_blocking(fd, True)
                 done = 0
                 while chunk := handle.read(CHUNK_SIZE):

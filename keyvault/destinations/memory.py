@@ -32,6 +32,7 @@ from .base import (
     TraitProperties,
     check_key,
     read_exactly,
+    refuse_larger,
 )
 
 __all__ = ["CHUNK_SIZE", "MemoryDestination", "Operation"]
@@ -146,13 +147,21 @@ class MemoryDestination(TraitProperties):
             self._objects[key] = (data, modified)
         return ObjectInfo(key, len(data), modified)
 
-    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
+    def get(
+        self,
+        key: str,
+        sink: BinaryIO,
+        progress: ProgressCallback | None = None,
+        *,
+        limit: int | None = None,
+    ) -> ObjectInfo:
         check_key(key)
         cut = self._enter("get")
         try:
             data, modified = self._objects[key]
         except KeyError:
             raise ObjectNotFoundError(f"object {key} is missing at {self.name!r}") from None
+        refuse_larger(len(data), limit)
         if cut is not None:
             sink.write(data[:cut])
             if progress is not None:

@@ -43,7 +43,14 @@ from keyvault.errors import (
     RetryableDestinationError,
 )
 
-from .base import Destination, MediaKind, ObjectInfo, ProgressCallback, check_key
+from .base import (
+    Destination,
+    MediaKind,
+    ObjectInfo,
+    ProgressCallback,
+    check_key,
+    refuse_larger,
+)
 
 __all__ = [
     "DEFAULT_ATTEMPTS",
@@ -209,7 +216,14 @@ class RetryingDestination(_InnerTraits):
             "put", lambda: self._inner.put(key, source, size, progress, sha256=sha256), rewind
         )
 
-    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
+    def get(
+        self,
+        key: str,
+        sink: BinaryIO,
+        progress: ProgressCallback | None = None,
+        *,
+        limit: int | None = None,
+    ) -> ObjectInfo:
         if sink.seekable():
             start = sink.tell()
 
@@ -218,11 +232,15 @@ class RetryingDestination(_InnerTraits):
                 sink.truncate()
                 return True
 
-            return self._call("get", lambda: self._inner.get(key, sink, progress), rewind)
+            return self._call(
+                "get", lambda: self._inner.get(key, sink, progress, limit=limit), rewind
+            )
         resuming = _Resuming(sink, progress)
         target = cast(BinaryIO, resuming)
         return self._call(
-            "get", lambda: self._inner.get(key, target, resuming.progress), resuming.restart
+            "get",
+            lambda: self._inner.get(key, target, resuming.progress, limit=limit),
+            resuming.restart,
         )
 
     def stat(self, key: str) -> ObjectInfo:
@@ -323,10 +341,7 @@ class HashingSink(io.RawIOBase):
 
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
         view = memoryview(data).cast("B")
-        if self._limit is not None and self.size + len(view) > self._limit:
-            raise DamagedObjectError(
-                f"the stored object is larger than the {self._limit} bytes expected"
-            )
+        refuse_larger(self.size + len(view), self._limit)
         self._hash.update(view)
         self.size += len(view)
         if self._target is not None:
@@ -375,8 +390,15 @@ class CheckedDestination(_InnerTraits):
     ) -> ObjectInfo:
         return self._inner.put(key, source, size, progress, sha256=sha256)
 
-    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
-        return self._inner.get(key, sink, progress)
+    def get(
+        self,
+        key: str,
+        sink: BinaryIO,
+        progress: ProgressCallback | None = None,
+        *,
+        limit: int | None = None,
+    ) -> ObjectInfo:
+        return self._inner.get(key, sink, progress, limit=limit)
 
     def stat(self, key: str) -> ObjectInfo:
         return self._inner.stat(key)
@@ -398,7 +420,7 @@ class CheckedDestination(_InnerTraits):
         them; a larger object raises :class:`~keyvault.errors.DamagedObjectError` as
         soon as it passes the limit. Returns the sink (its ``sha256`` and ``size``)."""
         sink = HashingSink(target, limit)
-        self._inner.get(key, cast(BinaryIO, sink), progress)
+        self._inner.get(key, cast(BinaryIO, sink), progress, limit=limit)
         return sink
 
     def read_small(self, key: str, cap: int = SMALL_OBJECT_CAP) -> bytes:
@@ -490,8 +512,15 @@ class DryRunDestination(_InnerTraits):
         self.planned.append(("put", key, size))
         return ObjectInfo(key, size, None)
 
-    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
-        return self._inner.get(key, sink, progress)
+    def get(
+        self,
+        key: str,
+        sink: BinaryIO,
+        progress: ProgressCallback | None = None,
+        *,
+        limit: int | None = None,
+    ) -> ObjectInfo:
+        return self._inner.get(key, sink, progress, limit=limit)
 
     def stat(self, key: str) -> ObjectInfo:
         return self._inner.stat(key)

@@ -198,6 +198,18 @@ class KeyvaultSimulator(RawSimulator):  # type: ignore[misc]
         data[offset % len(data)] ^= 0x01
         file_sim.data_bytes = bytes(data)
 
+    def grow_at_rest(self, bucket_name: str, file_name: str, size: int) -> None:
+        """Pad the latest version with zeros to ``size`` bytes, as a hostile bucket owner
+        could (hashes and recorded length stay; a download's length is the new one)."""
+        bucket = self.bucket_name_to_bucket[bucket_name]
+        file_sim = min(
+            (f for (name, _), f in bucket.file_name_and_id_to_file.items() if name == file_name),
+            key=lambda f: int(f.file_id),
+        )
+        data = bytes(file_sim.data_bytes)
+        file_sim.data_bytes = data + bytes(size - len(data))
+        file_sim.content_length = size
+
 
 def sim_api_config(sim: RawSimulator) -> Any:
     """A b2sdk API config whose raw API is ``sim`` (no HTTP at all)."""
@@ -237,6 +249,9 @@ class _Reply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
 
+
+#: The piece of a reply body sent (and counted) at a time.
+_SEND_PIECE = 64 * 1024
 
 _ERRORS: list[tuple[type[Exception], int, str]] = [
     (FileSha1Mismatch, 400, "bad_request"),
@@ -434,10 +449,14 @@ class B2TestServer:
         cut = None
         if fault == "truncate" and reply.status in (200, 206) and len(reply.body) > 1:
             cut = len(reply.body) // 2
-        if method == "GET" and endpoint.startswith("b2_download"):
-            with self._lock:
-                self.downloaded += len(reply.body) if cut is None else cut
-        self._send(handler, reply, method, cut=cut)
+        counted = method == "GET" and endpoint.startswith("b2_download")
+        self._send(
+            handler, reply, method, cut=cut, counter=self._count_download if counted else None
+        )
+
+    def _count_download(self, size: int) -> None:
+        with self._lock:
+            self.downloaded += size
 
     @staticmethod
     def _drop(handler: BaseHTTPRequestHandler) -> None:
@@ -449,8 +468,16 @@ class B2TestServer:
 
     @staticmethod
     def _send(
-        handler: BaseHTTPRequestHandler, reply: _Reply, method: str, cut: int | None = None
+        handler: BaseHTTPRequestHandler,
+        reply: _Reply,
+        method: str,
+        cut: int | None = None,
+        counter: Callable[[int], None] | None = None,
     ) -> None:
+        """Send ``reply`` (its body cut after ``cut`` bytes); ``counter`` is told the size
+        of each piece of the body just before it goes out, so a client that stops reading
+        (and closes) is charged for what it was sent, not for the whole body: at most one
+        piece more than the socket took."""
         try:
             handler.send_response(reply.status)
             headers = dict(reply.headers)
@@ -459,7 +486,12 @@ class B2TestServer:
                 handler.send_header(name, value)
             handler.end_headers()
             if method != "HEAD":
-                handler.wfile.write(reply.body if cut is None else reply.body[:cut])
+                body = memoryview(reply.body if cut is None else reply.body[:cut])
+                for start in range(0, len(body), _SEND_PIECE):
+                    piece = body[start : start + _SEND_PIECE]
+                    if counter is not None:
+                        counter(len(piece))
+                    handler.wfile.write(piece)
             if cut is not None:
                 handler.wfile.flush()
                 B2TestServer._drop(handler)

@@ -25,7 +25,12 @@ from typing import BinaryIO, ClassVar
 import pytest
 
 from keyvault.destinations.base import MEDIA_KINDS, Destination, ObjectInfo
-from keyvault.errors import DestinationError, DestinationPermissionError, ObjectNotFoundError
+from keyvault.errors import (
+    DamagedObjectError,
+    DestinationError,
+    DestinationPermissionError,
+    ObjectNotFoundError,
+)
 
 __all__ = ["DestinationContract", "SourceBrokeError", "put_bytes"]
 
@@ -128,6 +133,17 @@ class DestinationContract:
         put_bytes(destination, "k", b"12345")
         info = destination.get("k", io.BytesIO())
         assert (info.key, info.size) == ("k", 5)
+
+    def test_get_refuses_an_object_larger_than_its_limit_before_reading_it(
+        self, destination: Destination
+    ) -> None:
+        put_bytes(destination, "k", b"x" * 1000)
+        sink = io.BytesIO()
+        with pytest.raises(DamagedObjectError, match="larger than the 999 bytes expected"):
+            destination.get("k", sink, limit=999)
+        assert sink.getvalue() == b""
+        assert destination.get("k", sink, limit=1000).size == 1000
+        assert sink.getvalue() == b"x" * 1000
 
     def test_every_byte_value_survives(self, destination: Destination) -> None:
         data = bytes(range(256)) * 17 + b"\r\n\n\r\x00\xff"

@@ -112,12 +112,19 @@ class FlakyGet(MemoryDestination):
 
     failed = False
 
-    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
+    def get(
+        self,
+        key: str,
+        sink: BinaryIO,
+        progress: ProgressCallback | None = None,
+        *,
+        limit: int | None = None,
+    ) -> ObjectInfo:
         if not self.failed:
             self.failed = True
             sink.write(b"partial garbage")
             raise RetryableDestinationError("connection reset")
-        return super().get(key, sink, progress)
+        return super().get(key, sink, progress, limit=limit)
 
 
 def test_get_retry_rewinds_and_truncates_the_sink() -> None:

@@ -40,7 +40,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from keyvault.errors import (
     DestinationError,
@@ -290,8 +290,16 @@ class B2Destination(TraitProperties):
 
     # --- get, stat, list ------------------------------------------------------------
 
-    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
-        """Download and check (length, sha256, large files' SHA-1), then copy to ``sink``.
+    def get(
+        self,
+        key: str,
+        sink: BinaryIO,
+        progress: ProgressCallback | None = None,
+        *,
+        limit: int | None = None,
+    ) -> ObjectInfo:
+        """Download and check (size against ``limit`` first, then length, sha256, large
+        files' SHA-1) into ``sink``.
 
         A download whose bytes do not match the object's recorded hashes raises
         :class:`~keyvault.errors.RetryableDestinationError` (the retry wrapper downloads
@@ -299,19 +307,31 @@ class B2Destination(TraitProperties):
         the damage is at rest, not in transit: as the contract says, the bytes then go to
         the caller as stored; its sha256 check (the engine's) reports which copy is
         damaged, and ``repair`` replaces it.
+
+        The bytes go straight into a ``sink`` that can be rewound (the retry wrapper
+        rewinds it before the next attempt, so wrong bytes are overwritten); only a sink
+        that cannot (a pipe into the decryptor) gets them through a spool, after the
+        check, so that it never receives a byte that may be wrong in transit.
         """
         file_name = self._file_name(key)
         tracker = Progress(progress, None)
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
-            version = self.connection.run(
+
+        def download(out: BinaryIO) -> Any:
+            return self.connection.run(
                 f"download of {key}",
                 lambda: download_checked(
-                    self.connection, file_name, spool, tracker, self._mismatches
+                    self.connection, file_name, out, tracker, self._mismatches, limit
                 ),
             )
-            spool.seek(0)
-            while chunk := spool.read(1 << 20):
-                sink.write(chunk)
+
+        if sink.seekable():
+            version = download(sink)
+        else:
+            with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+                version = download(cast(BinaryIO, spool))
+                spool.seek(0)
+                while chunk := spool.read(1 << 20):
+                    sink.write(chunk)
         size = int(version.content_length)
         tracker.report(size)
         return ObjectInfo(key, size, int(version.upload_timestamp) / 1000 or None)

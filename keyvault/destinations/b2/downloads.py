@@ -1,15 +1,17 @@
-"""A B2 download, checked before the caller sees a byte: length, sha256 (or SHA-1).
+"""A B2 download, checked as it arrives: size against the caller's limit, then length and
+sha256 (or SHA-1).
 
-The object is downloaded into a spool (the caller's sink must not get bytes that may be
-wrong in transit) in one HTTP request, hashed as it arrives and checked against the
-sha256 recorded at upload (``kv_sha256``; an object without one, not written by
-keyvault, against its SHA-1). One request, not b2sdk's download manager: that one
-resumes a cut download by itself (up to 5 ranged requests, hard-wired) and would stack
-its tries under the wrappers' budget. A cut or wrong download raises :class:`~.errors.Truncated` or
-:class:`~.errors.Mismatch` (retryable: the engine's wrapper downloads again); when the
-next download of the same object gives the very same wrong bytes, the damage is at rest,
-and the bytes are handed over as stored: the caller's own sha256 check names the
-damaged copy, and ``repair`` replaces it.
+The reply's headers give the object's length: an object larger than the caller accepts
+is refused before its body is read (a planted 8 GiB object costs one request's headers).
+The body goes to ``out`` in one HTTP request, hashed as it arrives and checked against the
+sha256 recorded at upload (``kv_sha256``; an object without one, not written by keyvault,
+against its SHA-1). One request, not b2sdk's download manager: that one resumes a cut
+download by itself (up to 5 ranged requests, hard-wired) and would stack its tries under
+the wrappers' budget. A cut or wrong download raises :class:`~.errors.Truncated` or
+:class:`~.errors.Mismatch` (retryable: the engine's wrapper downloads again, into ``out``
+rewound); when the next download of the same object gives the very same wrong bytes, the
+damage is at rest, and the bytes are handed over as stored: the caller's own sha256 check
+names the damaged copy, and ``repair`` replaces it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 import logging
 from typing import IO, TYPE_CHECKING, Any
 
+from ..base import refuse_larger
 from .config import LARGE_FILE_SHA1_INFO, SHA256_INFO
 from .errors import Mismatch, Truncated
 from .progress import Progress
@@ -35,24 +38,26 @@ _CHUNK = 1 << 20
 def download_checked(
     conn: B2Connection,
     file_name: str,
-    spool: IO[bytes],
+    out: IO[bytes],
     tracker: Progress,
     mismatches: dict[str, str],
+    limit: int | None = None,
 ) -> Any:
-    """Download ``file_name`` into ``spool`` (emptied first) and check it; b2sdk's record
-    of the object (a ``DownloadVersion``: ``content_length``, ``upload_timestamp``).
+    """Download ``file_name`` into ``out`` (from its position) and check it; b2sdk's
+    record of the object (a ``DownloadVersion``: ``content_length``,
+    ``upload_timestamp``). An object larger than ``limit`` raises
+    :class:`~keyvault.errors.DamagedObjectError` before its body is read.
 
     ``mismatches`` maps file names to the sha256 of the wrong bytes their last download
     gave; it is how the same damage seen twice is told from noise in transit.
     """
     api, _ = conn.ready()
-    spool.seek(0)
-    spool.truncate()
     url = api.session.get_download_url_by_name(conn.bucket, file_name)
     sha256, sha1 = hashlib.sha256(), hashlib.sha1()  # noqa: S324 - B2's checksum
     with api.session.download_file_from_url(url) as response:
         version = api.download_version_factory.from_response_headers(response.headers)
         size = int(version.content_length)
+        refuse_larger(size, limit)
         tracker.total = size
         # keyvault's objects carry their sha256; only an object without one (not written
         # by keyvault) is checked by its SHA-1 (B2's, or a large file's).
@@ -66,7 +71,7 @@ def download_checked(
             received += len(chunk)
             if received > size:
                 break
-            spool.write(chunk)
+            out.write(chunk)
             sha256.update(chunk)
             if expected_sha1:
                 sha1.update(chunk)
