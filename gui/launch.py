@@ -15,10 +15,18 @@ from collections.abc import Sequence
 
 from . import xcb_check
 
-__all__ = ["QT_SYSTEM_PACKAGES", "main"]
+__all__ = ["QT_LIBRARIES", "QT_SYSTEM_PACKAGES", "main"]
 
-#: The Debian/Ubuntu packages of the libraries Qt links on every platform (README's list).
-QT_SYSTEM_PACKAGES = ("libegl1", "libgl1", "libxkbcommon0", "libfontconfig1", "libdbus-1-3")
+#: The system libraries Qt links on every platform, offscreen included (README's list).
+QT_LIBRARIES = (
+    "libEGL.so.1",
+    "libGL.so.1",
+    "libxkbcommon.so.0",
+    "libfontconfig.so.1",
+    "libdbus-1.so.3",
+)
+#: Their Debian/Ubuntu packages, from the one soname -> package table (xcb_check's).
+QT_SYSTEM_PACKAGES = tuple(xcb_check.XCB_LIBRARIES[soname] for soname in QT_LIBRARIES)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

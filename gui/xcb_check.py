@@ -28,7 +28,8 @@ __all__ = [
     "platform_is_xcb",
 ]
 
-#: soname -> the Debian 12 / Ubuntu 24.04 package that ships it.
+#: soname -> the Debian 12 / Ubuntu 24.04 package that ships it (the one such table:
+#: :data:`keyvault_gui.launch.QT_SYSTEM_PACKAGES` is looked up here too).
 XCB_LIBRARIES: Mapping[str, str] = {
     "libxcb.so.1": "libxcb1",
     "libxcb-cursor.so.0": "libxcb-cursor0",

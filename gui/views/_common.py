@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ask",
+    "attention_style",
     "form_dialog",
     "heading",
     "note",
@@ -111,6 +112,14 @@ def note(text: str, parent: QWidget | None = None) -> QLabel:
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     return label
+
+
+def attention_style(severe: bool) -> str:
+    """The style sheet of a label that needs the owner's attention: red for something
+    wrong now (``severe``), amber for a warning. It sets its own text colour too, so the
+    text stays readable on the light background in dark mode as well."""
+    background = "#fdecea" if severe else "#fff4e5"
+    return f"background: {background}; color: #202020; padding: 8px; border-radius: 4px;"
 
 
 def ask(parent: QWidget, title: str, text: str, on_yes: Callable[[], None]) -> QMessageBox:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from keyvault.backup.engine import (
     BackupReport,
+    DestResult,
     ProgressEvent,
     RepairReport,
     VerifyReport,
@@ -35,11 +36,18 @@ from keyvault.backup.engine import (
     repair,
     verify,
 )
+from keyvault.errors import ExitCode
 
 from ..tasks import ErrorText, TaskContext, TaskHandle, TaskRunner, WorkFunction
-from ._common import heading, note, run_task, show_progress
+from ._common import attention_style, heading, note, run_task, show_progress
 
-__all__ = ["BackupView", "describe_backup", "describe_repair", "describe_verify"]
+__all__ = [
+    "BackupView",
+    "backup_attention",
+    "describe_backup",
+    "describe_repair",
+    "describe_verify",
+]
 
 #: Engine phases, in words.
 PHASES = {
@@ -69,10 +77,53 @@ def describe_backup(report: BackupReport) -> str:
     for dest in report.destinations:
         word = {"ok": "ok", "missing": "not connected"}.get(dest.state, dest.state.upper())
         extra = f", {dest.uploaded} copied" if dest.uploaded else ""
-        lines.append(f"{dest.name}: {word}{extra}" + (f": {dest.message}" if dest.message else ""))
+        found = "; DAMAGE FOUND there:" if dest.damage else ""
+        lines.append(
+            f"{dest.name}: {word}{extra}" + (f": {dest.message}" if dest.message else "") + found
+        )
+        lines += [f"  - {damage}" for damage in dest.damage]
+        lines += [f"  {note}" for note in dest.notes]
     verdict = "the 3-2-1 rule holds" if report.policy_met else "the 3-2-1 rule is NOT met yet"
     lines.append(verdict + (" (some steps failed)" if report.failed else ""))
     return "\n".join(lines)
+
+
+def backup_attention(report: BackupReport) -> tuple[str, bool] | None:
+    """What the owner should see first after a backup, or ``None`` when it went well.
+
+    Follows :attr:`BackupReport.exit_code` (the CLI's exit status): 4, a copy missing or
+    damaged at a destination while another took the run, and 3, the 3-2-1 rule not met,
+    are warnings; 1, an item that could not be read or no destination that took the run,
+    is an error. Returns one plain sentence naming the destinations in trouble and
+    whether it is an error (else a warning).
+    """
+    code = report.exit_code
+    if code == ExitCode.OK:
+        return None
+    troubled = ", ".join(_trouble(d) for d in report.destinations if d.troubled)
+    if code == ExitCode.COPY_MISSING_OR_DAMAGED:
+        return (
+            f"Warning: a copy is missing or damaged at {troubled}. The other "
+            "destinations hold this backup. The details are below.",
+            False,
+        )
+    if code == ExitCode.POLICY_NOT_MET:
+        return "Warning: the 3-2-1 rule is not met yet. The details are below.", False
+    failed = [i.name for i in report.items if i.action == "failed"]
+    if failed:
+        return f"Error: could not back up {', '.join(failed)}. The details are below.", True
+    return (
+        f"Error: no destination took this backup ({troubled}). The details are below.",
+        True,
+    )
+
+
+def _trouble(dest: DestResult) -> str:
+    """``dest``'s name and, unless it took the run (it held damage), how it ended."""
+    if dest.state == "ok":
+        return dest.name
+    what = {"conflict": "written by another keyvault"}.get(dest.state, dest.state)
+    return f"{dest.name} ({what})"
 
 
 def describe_verify(report: VerifyReport) -> str:
@@ -129,6 +180,13 @@ class BackupView(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.status = QLabel(self)
         self.status.setObjectName("runStatus")
+        self.status.setWordWrap(True)
+        #: What went wrong in the last backup, at a glance (hidden when it went well).
+        self.attention = QLabel(self)
+        self.attention.setObjectName("runAttention")
+        self.attention.setWordWrap(True)
+        self.attention.setTextFormat(Qt.TextFormat.PlainText)
+        self.attention.setVisible(False)
         self.bars: dict[str, _Bar] = {}
         self.bar_form = QFormLayout()
         self.result = QPlainTextEdit(self)
@@ -153,6 +211,7 @@ class BackupView(QWidget):
         )
         layout.addLayout(buttons)
         layout.addWidget(self.status)
+        layout.addWidget(self.attention)
         layout.addLayout(self.bar_form)
         layout.addWidget(self.result, 1)
 
@@ -168,7 +227,7 @@ class BackupView(QWidget):
         def work(context: TaskContext) -> BackupReport:
             return backup(home, progress=lambda e: _post(context, e))
 
-        self._start("backing up…", work, describe_backup)
+        self._start("backing up…", work, describe_backup, backup_attention)
 
     def run_verify(self) -> None:
         """Check every copy at every connected destination."""
@@ -194,10 +253,19 @@ class BackupView(QWidget):
             self.handle.cancel()
             self.status.setText("cancelling…")
 
-    def _start(self, what: str, work: WorkFunction, describe: Callable[[Any], str]) -> None:
+    def _start(
+        self,
+        what: str,
+        work: WorkFunction,
+        describe: Callable[[Any], str],
+        attention: Callable[[Any], tuple[str, bool] | None] | None = None,
+    ) -> None:
+        """Run ``work``; show its report in words (``describe``) and, when ``attention``
+        gives one, the sentence the owner should see first (an error or a warning)."""
         if self.handle is not None:
             return
         self._clear_bars()
+        self.attention.setVisible(False)
         self.status.setText(what)
         self.result.setPlainText("")
         self.cancel_button.setEnabled(True)
@@ -206,6 +274,13 @@ class BackupView(QWidget):
             self.last_report = report
             self.status.setText("done")
             self.result.setPlainText(describe(report))
+            shown = attention(report) if attention is not None else None
+            if shown is not None:
+                text, severe = shown
+                self.status.setText("done, with errors" if severe else "done, with a warning")
+                self.attention.setText(text)
+                self.attention.setStyleSheet(attention_style(severe))
+                self.attention.setVisible(True)
             for entry in self.bars.values():
                 if entry.bar.maximum() == 0:
                     entry.bar.setRange(0, 1)

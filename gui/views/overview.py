@@ -41,7 +41,7 @@ from keyvault.vault.config import Config, load_config
 from keyvault.vault.state import open_state, utc_now
 
 from ..tasks import TaskContext, TaskRunner
-from ._common import heading, run_task
+from ._common import attention_style, heading, run_task
 from .dashboard import ItemCard, summary_sentence
 
 __all__ = ["ACTIONS", "OverviewView", "StatusRow", "action_for"]
@@ -431,11 +431,7 @@ class OverviewView(QWidget):
             )
         lines += overview.warnings
         self.banner.setText("\n".join(lines))
-        style = "#fdecea" if bad else "#fff4e5"
-        # Its own text colour too: readable on the light background in dark mode as well.
-        self.banner.setStyleSheet(
-            f"background: {style}; color: #202020; padding: 8px; border-radius: 4px;"
-        )
+        self.banner.setStyleSheet(attention_style(bool(bad)))
         self.banner.setVisible(bool(lines))
 
 

@@ -38,6 +38,15 @@ def _text(pdf: bytes, tmp_path: Path) -> str:
     return done.stdout.decode()
 
 
+def _creation_day(pdf: bytes, tmp_path: Path) -> date:
+    """The PDF's creation date: the day printed on its pages (keyvault.paper.canvas)."""
+    path = tmp_path / "dated.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run(["pdfinfo", "-isodates", str(path)], capture_output=True, check=True)
+    fields = dict(line.split(":", 1) for line in done.stdout.decode().splitlines() if ":" in line)
+    return date.fromisoformat(fields["CreationDate"].strip()[:10])
+
+
 def test_the_print_screens_kit_is_the_clis(
     qtbot: QtBot, vault_window: MainWindow, kv_home: Path, tmp_path: Path
 ) -> None:
@@ -45,7 +54,12 @@ def test_the_print_screens_kit_is_the_clis(
     seal = seal_public(keystore.unlock_vault_key(kv_home, Secret(PASSPHRASE)))
     view = open_screen(vault_window, "print", PrintView)
 
+    before = date.today()
     pdf = _printed(qtbot, view, "kit")
+    # The CLI prints the day the screen printed (a run across midnight gives the same
+    # bytes); that day is the day of the preview.
+    day = _creation_day(pdf, tmp_path)
+    assert before <= day <= date.today()
     text = _text(pdf, tmp_path)
     assert f"fingerprint {fingerprint}" in text  # beside 'my ledger'
     assert seal in "".join(text.split())
@@ -57,7 +71,7 @@ def test_the_print_screens_kit_is_the_clis(
         "-o",
         str(cli_kit),
         "--date",
-        date.today().isoformat(),
+        day.isoformat(),
         home=kv_home,
         env={"KEYVAULT_PASSPHRASE": PASSPHRASE},
     )
