@@ -20,10 +20,12 @@ result         meaning
 
 Copies are taken through the engine's :func:`~keyvault.backup.engine.restore`, one
 destination at a time, into a private temporary folder (0700, files 0600) that is
-removed before the next copy. Drill dates live in ``drill.json`` in the config dir;
-copies never drilled, then the longest undrilled, go first, so with a byte ``budget``
-per run every copy is reached in turn. A copy not proven within ``drill_every`` is
-*overdue* in the report.
+removed before the next copy. Each stored object is fetched once: hashed as it is read,
+its plaintext hashed as it is decrypted; the identity is rebuilt once from the file
+written, with that checked hash (the restore leaves it to the drill). Drill dates live
+in ``drill.json`` in the config dir; copies never drilled, then the longest undrilled,
+go first, so with a byte ``budget`` per run every copy is reached in turn. A copy not
+proven within ``drill_every`` is *overdue* in the report.
 """
 
 from __future__ import annotations
@@ -212,6 +214,7 @@ def _drill_copy(
                 from_dest=destination,
                 force=True,
                 destinations=destinations,
+                identify=False,  # rebuilt below, once, from the item's kind
             )
         except DestinationUnavailableError as exc:
             # restore says the same for a destination away and a copy that failed its

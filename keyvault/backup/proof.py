@@ -55,7 +55,7 @@ def snapshot_identity(
     suffix = Path(name).suffix
     with contextlib.suppress(KeyvaultError):
         if kept is not None:
-            return wallet_identity(kept, suffix)
+            return wallet_identity(kept, suffix, sha256)
         # Too large to parse here: named by its hash (the format read from its head).
         shown = wallet_identity(head[:4096], suffix).format
         return Identity(kind="sha256", format=shown, sha256=sha256)
@@ -73,7 +73,7 @@ def restored_identity(kind: str, phrase_kind: str | None, path: Path, sha256: st
         if phrase_kind in PHRASE_KINDS and len(data) <= _MAX_RECORD:
             return parse_phrase_record(Secret(data, label="phrase record")).identity()
         return wallet_identity(data)
-    # The restore has just compared the bytes with ``sha256``: a large file is not read again.
+    # The restore has just compared the bytes with ``sha256``: the file is not hashed again.
     return file_identity(path, sha256)
 
 

@@ -220,12 +220,17 @@ def restore(
     force: bool = False,
     destinations: Sequence[Destination] | None = None,
     progress: ProgressFn | None = None,
+    identify: bool = True,
 ) -> RestoreResult:
     """Restore item ``name`` (its newest or the given ``version``) into ``out``.
 
     The copy is taken from ``from_dest`` or from the first available destination whose
     copy is intact (a damaged copy is skipped, never restored). Files are written 0600
     and atomically; folders appear whole. ``out`` is never replaced unless ``force``.
+    The wallet's identity is rebuilt from what was written and compared with the one
+    recorded with the version; with ``identify=False`` it is left to the caller (a
+    drill, which compares with the item's recorded identity), so the restored file is
+    not read twice: :attr:`RestoreResult.identity` is then None.
     """
     home = Path(home)
     with mounts.cached(), open_state(home) as state:
@@ -274,6 +279,8 @@ def restore(
                 done = RestoreResult(
                     name, record.kind, record.version, Path(out), size, record.sha256, dest.name
                 )
+                if not identify:
+                    return done
                 return _with_identity(done, record.phrase_kind, record.identity)
         finally:
             v.clear_spool()

@@ -274,13 +274,14 @@ def words_identity(phrase: Secret) -> Identity:
 # --- wallet files -------------------------------------------------------------------------
 
 
-def wallet_identity(data: bytes, suffix: str = "") -> Identity:
+def wallet_identity(data: bytes, suffix: str = "", sha256: str | None = None) -> Identity:
     """The identity of a wallet file's plaintext ``data`` (``suffix``: its name's, if known).
 
     Parsing is bounded (:data:`MAX_IN_MEMORY` bytes, at most 1000 descriptors of 4096
     characters, 15 keystores). A file that parses as none of the readable formats, or
     holds no public identity (an encrypted Electrum file, a Core wallet without
-    descriptors), is identified by its sha256.
+    descriptors), is identified by its sha256: ``sha256`` when the caller has just
+    hashed ``data`` itself (a backup, a restore), so it is not hashed a second time.
     """
     file_format = format_of(data[:4096], suffix)
     if len(data) <= MAX_IN_MEMORY:
@@ -294,9 +295,9 @@ def wallet_identity(data: bytes, suffix: str = "") -> Identity:
             xpubs = _electrum_xpubs(data)
             if xpubs:
                 return Identity(kind="electrum-xpubs", format=file_format.value, xpubs=xpubs)
-    return Identity(
-        kind="sha256", format=file_format.value, sha256=hashlib.sha256(data).hexdigest()
-    )
+    if sha256 is None:
+        sha256 = hashlib.sha256(data).hexdigest()
+    return Identity(kind="sha256", format=file_format.value, sha256=sha256)
 
 
 def file_identity(path: Path, sha256: str | None = None) -> Identity:
@@ -304,9 +305,9 @@ def file_identity(path: Path, sha256: str | None = None) -> Identity:
 
     The file is opened read-only, without following a symlink and without blocking (a
     FIFO is refused, not waited on); only a regular file is read. Files over
-    :data:`MAX_IN_MEMORY` bytes are hashed in chunks, never held whole; or, when the
-    caller gives the ``sha256`` it has just checked the content against (a restore),
-    only their head is read (for the format).
+    :data:`MAX_IN_MEMORY` bytes are hashed in chunks, never held whole. When the caller
+    gives the ``sha256`` it has just checked the content against (a restore), the file is
+    not hashed again: a large one is read only for its head (the format).
     Raises :class:`WalletIdentityError` for a symlink, a non-regular or unreadable file.
     """
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -325,7 +326,7 @@ def file_identity(path: Path, sha256: str | None = None) -> Identity:
             if info.st_size <= MAX_IN_MEMORY:
                 data = handle.read(MAX_IN_MEMORY + 1)
                 if len(data) <= MAX_IN_MEMORY:
-                    return wallet_identity(data, path.suffix)
+                    return wallet_identity(data, path.suffix, sha256)
                 handle.seek(0)
             head = handle.read(4096)
             if sha256 is None:

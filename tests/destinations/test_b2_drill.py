@@ -99,3 +99,6 @@ def test_a_drill_downloads_no_more_than_its_budget_and_says_what_it_downloaded(
         assert len(_drilled(report)) == 1
         assert SIZE < world.server.downloaded <= BUDGET, world.server.downloaded
         assert report["bytes_downloaded"] == world.server.downloaded
+        # One download, of the drilled copy's stored object (no seal is read back while
+        # other copies are skipped).
+        assert world.server.endpoints().count("b2_download_file_by_name") == 1

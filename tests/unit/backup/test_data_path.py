@@ -1,8 +1,11 @@
 """The engine's data path: one wrapper stack (retry budget, bounded reads, read-back),
-items read once, state and manifests touched once per run."""
+items read once, state and manifests touched once per run, drilled copies fetched and
+hashed once."""
 
 from __future__ import annotations
 
+import collections
+import hashlib
 import io
 import os
 from pathlib import Path
@@ -11,6 +14,7 @@ from typing import BinaryIO
 import pytest
 
 from keyvault.backup import engine
+from keyvault.backup.drill import drill
 from keyvault.crypto import X25519Identity
 from keyvault.destinations.base import ObjectInfo, ProgressCallback
 from keyvault.destinations.memory import MemoryDestination
@@ -44,6 +48,52 @@ class AlwaysFailingPuts(MemoryDestination):
             self.put_attempts += 1
             raise RetryableDestinationError("503 service unavailable (injected)")
         return super().put(key, source, size, progress)
+
+
+class CountingGets(MemoryDestination):
+    """A destination that counts the gets of each key."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, "external")
+        self.gets: collections.Counter[str] = collections.Counter()
+
+    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
+        self.gets[key] += 1
+        return super().get(key, sink, progress)
+
+
+_SHA256 = hashlib.sha256
+
+
+class _RecordedHash:
+    """A sha256 that remembers how many bytes it hashed (see :func:`hashes`)."""
+
+    def __init__(self, made: list[_RecordedHash], data: bytes = b"", **kwargs: bool) -> None:
+        self.real = _SHA256(data, **kwargs)
+        self.size = len(data)
+        made.append(self)
+
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        self.real.update(data)
+        self.size += memoryview(data).nbytes
+
+    def hexdigest(self) -> str:
+        return self.real.hexdigest()
+
+    def __getattr__(self, name: str) -> object:  # digest_size, copy, ... for hmac
+        return getattr(self.real, name)
+
+
+@pytest.fixture
+def hashes(monkeypatch: pytest.MonkeyPatch) -> list[_RecordedHash]:
+    """Every sha256 made from now on, each with the number of bytes it hashed."""
+    made: list[_RecordedHash] = []
+
+    def sha256(data: bytes = b"", **kwargs: bool) -> _RecordedHash:
+        return _RecordedHash(made, data, **kwargs)
+
+    monkeypatch.setattr(hashlib, "sha256", sha256)
+    return made
 
 
 @pytest.fixture(autouse=True)
@@ -202,3 +252,33 @@ def test_a_full_destination_with_nothing_older_fails_as_before(
     dest = MemoryDestination("usb", "external", capacity=30_000)
     report = engine.backup(home, destinations=[dest])
     assert report.destinations[0].state == "full"
+
+
+def test_a_drilled_copy_is_fetched_once_and_its_plaintext_hashed_once(
+    vault: tuple[Path, X25519Identity], tmp_path: Path, hashes: list[_RecordedHash]
+) -> None:
+    home, identity = vault
+    plain = _item(home, tmp_path, 300_000).read_bytes()  # no public identity: its sha256
+    dest = CountingGets("usb")
+    engine.backup(home, destinations=[dest])
+    [key] = [info.key for info in dest.list("") if "/objects/" in info.key]
+    sink = io.BytesIO()
+    dest.get(key, sink)
+    stored = sink.getvalue()
+    dest.gets.clear()
+    hashes.clear()
+
+    report = drill(home, identities=[identity], destinations=[dest])
+
+    assert [c.result for c in report.copies] == ["proven"]
+    assert report.bytes_downloaded == len(stored)
+    assert dest.gets[key] == 1
+    # The ciphertext is hashed as it is read, the plaintext as it is decrypted; the
+    # identity is rebuilt from the restored copy without hashing it again.
+    of = collections.Counter(
+        (h.size, h.hexdigest()) for h in hashes if h.size in (len(plain), len(stored))
+    )
+    assert of == {
+        (len(stored), _SHA256(stored).hexdigest()): 1,
+        (len(plain), _SHA256(plain).hexdigest()): 1,
+    }
