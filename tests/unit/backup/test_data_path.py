@@ -57,9 +57,16 @@ class CountingGets(MemoryDestination):
         super().__init__(name, "external")
         self.gets: collections.Counter[str] = collections.Counter()
 
-    def get(self, key: str, sink: BinaryIO, progress: ProgressCallback | None = None) -> ObjectInfo:
+    def get(
+        self,
+        key: str,
+        sink: BinaryIO,
+        progress: ProgressCallback | None = None,
+        *,
+        limit: int | None = None,
+    ) -> ObjectInfo:
         self.gets[key] += 1
-        return super().get(key, sink, progress)
+        return super().get(key, sink, progress, limit=limit)
 
 
 _SHA256 = hashlib.sha256
