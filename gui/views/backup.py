@@ -155,8 +155,8 @@ def verify_attention(report: VerifyReport) -> tuple[str, bool] | None:
     Follows :attr:`VerifyReport.copies_missing` (``keyvault verify`` exits 4: a copy
     missing or damaged, a destination that should be connected was not, or another
     writer's manifest): a warning, as the backup's exit status 4 is. Returns one plain
-    sentence naming each such destination and what was found there, and ``False`` (not
-    an error: what is wrong sits at a destination, and Repair or connecting it helps).
+    sentence naming each such destination and what was found there, with what helps
+    (Repair, connecting the destination), and ``False`` (not an error).
     """
     if not report.copies_missing:
         return None
@@ -165,9 +165,11 @@ def verify_attention(report: VerifyReport) -> tuple[str, bool] | None:
         for dest in report.destinations
         if dest.outcome in ("problems", "unavailable", "conflict")
     )
+    helps = "Repair copies them again from a good copy. " if report.problems else ""
+    if report.unavailable:
+        helps += "Connect what is not connected and verify again. "
     return (
-        f"Warning: copies are missing or damaged at {found}. Repair copies them again "
-        "from a good copy. The details are below.",
+        f"Warning: copies are missing or damaged at {found}. {helps}The details are below.",
         False,
     )
 

@@ -120,6 +120,23 @@ def test_repair_warns_when_no_good_copy_is_left(
     ]
 
 
+def test_verify_names_a_destination_that_is_not_connected(
+    qtbot: QtBot, window: MainWindow, kv_home: Path, tmp_path: Path
+) -> None:
+    _backed_up_to_two(qtbot, window, kv_home, tmp_path)
+    (tmp_path / "away").rename(tmp_path / "unplugged")
+
+    view = run_and_wait(qtbot, window, "verify_button")
+    assert view.status.text() == "done, with a warning"
+    assert view.attention.text() == (
+        "Warning: copies are missing or damaged at away (not connected). Connect what is "
+        "not connected and verify again. The details are below."
+    )
+    lines = view.result.toPlainText().splitlines()
+    assert lines[0] == "3 copies checked, 0 problems"
+    assert lines[1].startswith("away: NOT CONNECTED, its copies count as missing ("), lines
+
+
 @pytest.mark.parametrize(
     ("engine", "desktop"),
     [
