@@ -29,6 +29,7 @@ from keyvault.schedule.timers import RunState
 
 from .notify import NotificationUnavailable, send_desktop_notification
 from .tasks import TaskContext, TaskRunner
+from .views._common import desktop_hints
 from .views.dashboard import VERDICT_COLOR, item_phrase
 
 __all__ = ["DRILL_TITLE", "NOTIFY_KINDS", "Tray", "verdict_icon"]
@@ -150,7 +151,7 @@ class Tray(QObject):
             if kind in NOTIFY_KINDS:
                 self.notify(
                     _TITLES[kind],
-                    str(alert.get("message", "")),
+                    desktop_hints(str(alert.get("message", ""))),
                     critical=alert.get("severity") == "critical",
                 )
 

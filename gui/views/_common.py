@@ -3,6 +3,7 @@ error dialogs, and build simple labelled rows, form dialogs and path fields."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ask",
     "attention_style",
+    "desktop_hints",
     "form_dialog",
     "heading",
     "note",
@@ -120,6 +122,28 @@ def attention_style(severe: bool) -> str:
     text stays readable on the light background in dark mode as well."""
     background = "#fdecea" if severe else "#fff4e5"
     return f"background: {background}; color: #202020; padding: 8px; border-radius: 4px;"
+
+
+#: The CLI commands that engine messages point to -> the button of the "Back up and
+#: verify" screen that runs the same engine call.
+_BUTTONS = {"backup": "Back up now", "verify": "Verify copies", "repair": "Repair"}
+#: "run 'keyvault repair'", "Run 'keyvault backup'", "see 'keyvault verify'", "run
+#: 'keyvault verify --dest usb'", or the quoted command alone ("'keyvault repair' to ...").
+_CLI_HINT = re.compile(r"(?:\b(run|Run|see) )?'keyvault (backup|verify|repair)(?: --dest [^']*)?'")
+
+
+def desktop_hints(text: str) -> str:
+    """``text`` (an engine message shown word for word) with each advice to run
+    ``keyvault backup``, ``verify`` or ``repair`` turned into the button that does the
+    same: "run 'keyvault repair'" and "see 'keyvault verify'" read "click Repair" and
+    "click Verify copies". ``--dest NAME`` is dropped (the button checks every
+    destination); other commands are left as they are."""
+
+    def click(match: re.Match[str]) -> str:
+        verb = "Click" if match.group(1) == "Run" else "click"
+        return f"{verb} {_BUTTONS[match.group(2)]}"
+
+    return _CLI_HINT.sub(click, text)
 
 
 def ask(parent: QWidget, title: str, text: str, on_yes: Callable[[], None]) -> QMessageBox:

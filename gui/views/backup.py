@@ -9,7 +9,7 @@ destination with its previous good backup.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,11 @@ from PySide6.QtWidgets import (
 
 from keyvault.backup.engine import (
     BackupReport,
+    CopyCheck,
     DestResult,
     ProgressEvent,
     RepairReport,
+    VerifiedDest,
     VerifyReport,
     backup,
     repair,
@@ -39,7 +41,7 @@ from keyvault.backup.engine import (
 from keyvault.errors import ExitCode
 
 from ..tasks import ErrorText, TaskContext, TaskHandle, TaskRunner, WorkFunction
-from ._common import attention_style, heading, note, run_task, show_progress
+from ._common import attention_style, desktop_hints, heading, note, run_task, show_progress
 
 __all__ = [
     "BackupView",
@@ -47,6 +49,8 @@ __all__ = [
     "describe_backup",
     "describe_repair",
     "describe_verify",
+    "repair_attention",
+    "verify_attention",
 ]
 
 #: Engine phases, in words.
@@ -73,16 +77,20 @@ def describe_backup(report: BackupReport) -> str:
             "original-missing": "original missing",
             "failed": "FAILED",
         }.get(item.action, item.action)
-        lines.append(f"{item.name}: {what}" + (f": {item.message}" if item.message else ""))
+        lines.append(
+            f"{item.name}: {what}" + (f": {desktop_hints(item.message)}" if item.message else "")
+        )
     for dest in report.destinations:
         word = {"ok": "ok", "missing": "not connected"}.get(dest.state, dest.state.upper())
         extra = f", {dest.uploaded} copied" if dest.uploaded else ""
         found = "; DAMAGE FOUND there:" if dest.damage else ""
         lines.append(
-            f"{dest.name}: {word}{extra}" + (f": {dest.message}" if dest.message else "") + found
+            f"{dest.name}: {word}{extra}"
+            + (f": {desktop_hints(dest.message)}" if dest.message else "")
+            + found
         )
-        lines += [f"  - {damage}" for damage in dest.damage]
-        lines += [f"  {note}" for note in dest.notes]
+        lines += [f"  - {desktop_hints(damage)}" for damage in dest.damage]
+        lines += [f"  {desktop_hints(note)}" for note in dest.notes]
     verdict = "the 3-2-1 rule holds" if report.policy_met else "the 3-2-1 rule is NOT met yet"
     lines.append(verdict + (" (some steps failed)" if report.failed else ""))
     return "\n".join(lines)
@@ -130,8 +138,7 @@ def describe_verify(report: VerifyReport) -> str:
     """The result of a verification, in a few lines."""
     lines = [f"{len(report.checks)} copies checked, {len(report.problems)} problems"]
     for check in report.problems:
-        what = check.item or check.what
-        lines.append(f"{check.dest}: {what} is {check.result}")
+        lines.append(f"{check.dest}: {check.item or check.what} is {check.result}" + _why(check))
     for dest, message in report.unavailable:
         lines.append(f"{dest}: NOT CONNECTED, its copies count as missing ({message})")
     for dest, message in report.offline:
@@ -141,14 +148,85 @@ def describe_verify(report: VerifyReport) -> str:
     return "\n".join(lines)
 
 
+def verify_attention(report: VerifyReport) -> tuple[str, bool] | None:
+    """What the owner should see first after a verification, or ``None`` when every
+    copy it covered is there and intact.
+
+    Follows :attr:`VerifyReport.copies_missing` (``keyvault verify`` exits 4: a copy
+    missing or damaged, a destination that should be connected was not, or another
+    writer's manifest): a warning, as the backup's exit status 4 is. Returns one plain
+    sentence naming each such destination and what was found there, with what helps
+    (Repair, connecting the destination), and ``False`` (not an error).
+    """
+    if not report.copies_missing:
+        return None
+    found = ", ".join(
+        f"{dest.name} ({_found(report, dest)})"
+        for dest in report.destinations
+        if dest.outcome in ("problems", "unavailable", "conflict")
+    )
+    helps = "Repair copies them again from a good copy. " if report.problems else ""
+    if report.unavailable:
+        helps += "Connect what is not connected and verify again. "
+    return (
+        f"Warning: copies are missing or damaged at {found}. {helps}The details are below.",
+        False,
+    )
+
+
+def _found(report: VerifyReport, dest: VerifiedDest) -> str:
+    """What the verification found wrong at ``dest``, in a few words."""
+    if dest.outcome == "unavailable":
+        return "not connected"
+    if dest.outcome == "conflict":
+        return "written by another keyvault"
+    return _counted([c.result for c in report.problems if c.dest == dest.name])
+
+
+def _counted(results: Sequence[str]) -> str:
+    """``results`` counted: "1 damaged, 2 missing"."""
+    return ", ".join(f"{results.count(r)} {r}" for r in sorted(set(results)))
+
+
 def describe_repair(report: RepairReport) -> str:
     """The result of a repair, in a few lines."""
     lines = [f"{len(report.repaired)} repaired, {len(report.unrepaired)} could not be"]
     for check in report.repaired:
         lines.append(f"{check.dest}: {check.item or check.what} copied again")
     for check in report.unrepaired:
-        lines.append(f"{check.dest}: {check.item or check.what} still {check.result}")
+        lines.append(f"{check.dest}: {check.item or check.what} still {check.result}" + _why(check))
+    for dest, message in report.before.unavailable:
+        lines.append(f"{dest}: NOT CONNECTED, not checked ({message})")
+    for dest, message in report.before.offline:
+        lines.append(f"{dest}: offline, not checked ({message})")
     return "\n".join(lines)
+
+
+def repair_attention(report: RepairReport) -> tuple[str, bool] | None:
+    """What the owner should see first after a repair, or ``None`` when it fixed every
+    copy it found missing or damaged.
+
+    Follows ``keyvault repair``'s exit status, 4 when :attr:`RepairReport.unrepaired`
+    is not empty: a warning naming each destination that still holds a missing or
+    damaged copy and what is wrong there; ``False`` (not an error).
+    """
+    if not report.unrepaired:
+        return None
+    names = dict.fromkeys(c.dest for c in report.unrepaired)
+    still = ", ".join(
+        f"{name} ({_counted([c.result for c in report.unrepaired if c.dest == name])})"
+        for name in names
+    )
+    return (
+        f"Warning: some copies could not be repaired and are still missing or damaged at "
+        f"{still}. The details are below.",
+        False,
+    )
+
+
+def _why(check: CopyCheck) -> str:
+    """``check``'s own message, if any, as the end of a line."""
+    return f": {desktop_hints(check.message)}" if check.message else ""
 
 
 @dataclass
@@ -236,7 +314,7 @@ class BackupView(QWidget):
         def work(context: TaskContext) -> VerifyReport:
             return verify(home, progress=lambda e: _post(context, e))
 
-        self._start("verifying…", work, describe_verify)
+        self._start("verifying…", work, describe_verify, verify_attention)
 
     def run_repair(self) -> None:
         """Copy again every missing or damaged copy from a good one."""
@@ -245,7 +323,7 @@ class BackupView(QWidget):
         def work(context: TaskContext) -> RepairReport:
             return repair(home, progress=lambda e: _post(context, e))
 
-        self._start("repairing…", work, describe_repair)
+        self._start("repairing…", work, describe_repair, repair_attention)
 
     def cancel(self) -> None:
         """Stop the run at its next progress event."""
@@ -258,7 +336,7 @@ class BackupView(QWidget):
         what: str,
         work: WorkFunction,
         describe: Callable[[Any], str],
-        attention: Callable[[Any], tuple[str, bool] | None] | None = None,
+        attention: Callable[[Any], tuple[str, bool] | None],
     ) -> None:
         """Run ``work``; show its report in words (``describe``) and, when ``attention``
         gives one, the sentence the owner should see first (an error or a warning)."""
@@ -274,7 +352,7 @@ class BackupView(QWidget):
             self.last_report = report
             self.status.setText("done")
             self.result.setPlainText(describe(report))
-            shown = attention(report) if attention is not None else None
+            shown = attention(report)
             if shown is not None:
                 text, severe = shown
                 self.status.setText("done, with errors" if severe else "done, with a warning")

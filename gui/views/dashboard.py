@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 
 from keyvault.backup.policy import CopyEvidence, Verdict
 
+from ._common import desktop_hints
+
 __all__ = [
     "DRILL_ACTION",
     "KIND_ICON",
@@ -137,7 +139,7 @@ def plain_action(
         "add-destination": "add another place for copies",
         "move-destination": "put copies on different drives",
         "add-immutable": "add a copy kept offline",
-    }.get(code, verdict.action)
+    }.get(code, desktop_hints(verdict.action))
 
 
 def overall_state(
@@ -282,7 +284,7 @@ class ItemCard(QFrame):
         if action_text is not None and not verdict.ok:
             self.fix_button = QPushButton(action_text, self)
             self.fix_button.setAccessibleName(f"{action_text}: {verdict.item}")
-            self.fix_button.setToolTip(verdict.action)
+            self.fix_button.setToolTip(desktop_hints(verdict.action))
             self.fix_button.clicked.connect(self._fix)
             top.addWidget(self.fix_button)
         layout.addLayout(top)

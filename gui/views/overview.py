@@ -41,7 +41,7 @@ from keyvault.vault.config import Config, load_config
 from keyvault.vault.state import open_state, utc_now
 
 from ..tasks import TaskContext, TaskRunner
-from ._common import attention_style, heading, run_task
+from ._common import attention_style, desktop_hints, heading, run_task
 from .dashboard import ItemCard, summary_sentence
 
 __all__ = ["ACTIONS", "OverviewView", "StatusRow", "action_for"]
@@ -345,7 +345,7 @@ class OverviewView(QWidget):
         self.table.resizeRowsToContents()
         self._banner(overview)
         advice = [
-            f"{_label(r.verdict.item)}: {r.verdict.action}"
+            f"{_label(r.verdict.item)}: {desktop_hints(r.verdict.action)}"
             for r in overview.rows
             if not r.verdict.ok
         ]
@@ -402,7 +402,7 @@ class OverviewView(QWidget):
             self.table.setCellWidget(index, len(self.COLUMNS), QLabel("—"))
             return
         button = QPushButton(ACTIONS[action], self.table)
-        button.setToolTip(verdict.action)
+        button.setToolTip(desktop_hints(verdict.action))
         item = verdict.item
         button.clicked.connect(lambda _c=False, a=action, i=item: self._request(a, i))
         self.table.setCellWidget(index, len(self.COLUMNS), button)
@@ -429,7 +429,7 @@ class OverviewView(QWidget):
                 else f"The last backup ran {_when(overview.last_backup_run, overview.now)}, "
                 f"longer ago than the policy allows ({overview.backup_max_age.days} days)."
             )
-        lines += overview.warnings
+        lines += [desktop_hints(warning) for warning in overview.warnings]
         self.banner.setText("\n".join(lines))
         self.banner.setStyleSheet(attention_style(bool(bad)))
         self.banner.setVisible(bool(lines))

@@ -121,6 +121,10 @@ def test_sentence_and_cards_safe_drive_away_copy_damaged(
     assert view.sentence.text() == "1 key needs you: repair the copy at 'office'."
     card = view.cards["wallet.dat"]
     assert card.fix_button is not None and card.fix_button.text() == "Repair"
+    # The policy's words ("run 'keyvault repair' to ...") name the button.
+    assert card.fix_button.toolTip() == (
+        "click Repair to re-copy the missing or damaged copy at 'office'"
+    )
     assert card.color == VERDICT_COLOR["not-met"]
     assert "does not count" in card.copy_text()
 

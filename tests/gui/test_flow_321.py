@@ -81,9 +81,13 @@ def test_wizard_to_green_then_red_after_a_lost_copy(
     objects[0].unlink()
     view = run_and_wait(qtbot, window, "verify_button")
     assert "usb: wallet.dat is missing" in view.result.toPlainText()
+    assert view.status.text() == "done, with a warning"
     state, color = overview_state(qtbot, window, "wallet.dat")
     assert (state, color) == ("not-met", RED)
-    assert overview.advice.text().startswith("wallet.dat: ")
+    # The policy's advice ("run 'keyvault repair' to ...") names the button.
+    advice = "click Repair to re-copy the missing or damaged copy at 'usb'"
+    assert overview.advice.text() == f"wallet.dat: {advice}"
+    assert overview.action_buttons["wallet.dat"].toolTip() == advice
 
     # The row's one action repairs it; the row is green again.
     button = overview.action_buttons["wallet.dat"]

@@ -64,10 +64,16 @@ def test_a_failed_scheduled_run_is_announced_once(
     ]
     _refresh(qtbot, window)  # the same run: not told twice
     assert len(window.tray.shown) == 1
-    missing = Alert("copy-missing", "critical", "a copy is missing at 'usb': run keyvault repair")
+    missing = Alert(
+        "copy-missing", "critical", "a stored copy is missing or damaged; run 'keyvault repair'"
+    )
     save_state(kv_home, RunState(last_run="2026-12-08T03:00:00Z", alerts=[missing.to_dict()]))
     _refresh(qtbot, window)
-    assert window.tray.shown[-1] == ("keyvault: a copy is missing", missing.message)
+    # The alert's advice names the app's button, not the command.
+    assert window.tray.shown[-1] == (
+        "keyvault: a copy is missing",
+        "a stored copy is missing or damaged; click Repair",
+    )
 
 
 def test_keep_running_in_the_tray_is_the_owners_choice(qtbot: QtBot, kv_home: Path) -> None:
