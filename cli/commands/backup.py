@@ -282,8 +282,8 @@ def verify(dest_name: str | None, deep: bool, passphrase_file: str | None) -> No
             click.echo(f"   {dest}: unknown object {key} (not from this machine; left alone)")
 
     app.output.emit(report.to_dict(), human)
-    if report.copies_missing:
-        raise click.exceptions.Exit(ExitCode.COPY_MISSING_OR_DAMAGED)
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)
 
 
 @click.command("repair")
@@ -310,8 +310,8 @@ def repair() -> None:
             click.echo("nothing to repair: every copy is intact")
 
     app.output.emit(report.to_dict(), human)
-    if report.unrepaired:
-        raise click.exceptions.Exit(ExitCode.COPY_MISSING_OR_DAMAGED)
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)
 
 
 # --- restore and recover -----------------------------------------------------------------

@@ -152,13 +152,13 @@ def verify_attention(report: VerifyReport) -> tuple[str, bool] | None:
     """What the owner should see first after a verification, or ``None`` when every
     copy it covered is there and intact.
 
-    Follows :attr:`VerifyReport.copies_missing` (``keyvault verify`` exits 4: a copy
-    missing or damaged, a destination that should be connected was not, or another
-    writer's manifest): a warning, as the backup's exit status 4 is. Returns one plain
+    Follows :attr:`VerifyReport.exit_code` (4: a copy missing or damaged, a destination
+    that should be connected was not, or another writer's manifest): a warning, as the
+    backup's exit status 4 is. Returns one plain
     sentence naming each such destination and what was found there, with what helps
     (Repair, connecting the destination), and ``False`` (not an error).
     """
-    if not report.copies_missing:
+    if not report.exit_code:
         return None
     found = ", ".join(
         f"{dest.name} ({_found(report, dest)})"
@@ -206,11 +206,11 @@ def repair_attention(report: RepairReport) -> tuple[str, bool] | None:
     """What the owner should see first after a repair, or ``None`` when it fixed every
     copy it found missing or damaged.
 
-    Follows ``keyvault repair``'s exit status, 4 when :attr:`RepairReport.unrepaired`
-    is not empty: a warning naming each destination that still holds a missing or
+    Follows :attr:`RepairReport.exit_code` (4: a copy could not be copied again): a
+    warning naming each destination that still holds a missing or
     damaged copy and what is wrong there; ``False`` (not an error).
     """
-    if not report.unrepaired:
+    if not report.exit_code:
         return None
     names = dict.fromkeys(c.dest for c in report.unrepaired)
     still = ", ".join(

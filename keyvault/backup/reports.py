@@ -290,6 +290,12 @@ class VerifyReport:
         manifest (a CONFLICT the user must see): ``keyvault verify`` exits 4."""
         return bool(self.problems or self.unavailable or self.conflicts)
 
+    @property
+    def exit_code(self) -> int:
+        """The exit code of ``keyvault verify`` (the one place it is decided): 4
+        (:attr:`ExitCode.COPY_MISSING_OR_DAMAGED`) when :attr:`copies_missing`, else 0."""
+        return ExitCode.COPY_MISSING_OR_DAMAGED if self.copies_missing else ExitCode.OK
+
     def _dest_dict(self, dest: VerifiedDest) -> dict[str, Any]:
         checks = [c for c in self.checks if c.dest == dest.name]
         return {
@@ -324,6 +330,14 @@ class RepairReport:
     before: VerifyReport
     repaired: list[CopyCheck]
     unrepaired: list[CopyCheck]
+
+    @property
+    def exit_code(self) -> int:
+        """The exit code of ``keyvault repair`` (the one place it is decided): 4
+        (:attr:`ExitCode.COPY_MISSING_OR_DAMAGED`) when a copy it found missing or
+        damaged could not be copied again, else 0 (a destination that was not connected
+        is listed, not counted: ``verify`` is the command that asks for every one)."""
+        return ExitCode.COPY_MISSING_OR_DAMAGED if self.unrepaired else ExitCode.OK
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
