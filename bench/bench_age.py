@@ -1,9 +1,11 @@
 """Benchmark: ``keyvault encrypt``/``decrypt`` against the stock ``age`` CLI, side by side.
 
-Usage::
+Usage (with the Python keyvault is installed in, e.g. the README's ``.venv``: keyvault
+runs as ``sys.executable -m keyvault_cli``, so the interpreter's start-up counts as a
+user's does)::
 
-    python bench/bench_age.py                      # 256 MiB and 1 GiB, 5 runs, on disk
-    python bench/bench_age.py --sizes-mib 256 --runs 7 --dir /some/disk/folder
+    .venv/bin/python bench/bench_age.py            # 256 MiB and 1 GiB, 5 runs, on disk
+    .venv/bin/python bench/bench_age.py --sizes-mib 256 --runs 7 --dir /some/disk/folder
 
 Measured as a user runs the tools: two CLI processes (start-up included), reading and
 writing real files on disk (a temp folder in ``--dir``, default the current directory;
