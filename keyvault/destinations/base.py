@@ -44,6 +44,7 @@ __all__ = [
     "MEDIA_KINDS",
     "Destination",
     "DestinationTraits",
+    "HashingTarget",
     "MediaKind",
     "ObjectInfo",
     "ProgressCallback",
@@ -204,6 +205,19 @@ class Destination(Protocol):
         Immutable destinations raise :class:`~keyvault.errors.DestinationPermissionError`
         while the object's retention lasts.
         """
+        ...
+
+
+@runtime_checkable
+class HashingTarget(Protocol):
+    """A get's sink that hashes what it is given (the wrappers' bounded reads): a backend
+    that checks a download's sha256 itself (B2) reads it here rather than hash the same
+    bytes a second time. ``sha256`` covers every byte written since the sink's start
+    (a retried get rewinds it, which starts the hash again)."""
+
+    @property
+    def sha256(self) -> str:
+        """The sha256 (hex) of the bytes written since the start."""
         ...
 
 

@@ -20,7 +20,7 @@ import hashlib
 import logging
 from typing import IO, TYPE_CHECKING, Any
 
-from ..base import refuse_larger
+from ..base import HashingTarget, refuse_larger
 from .config import LARGE_FILE_SHA1_INFO, SHA256_INFO
 from .errors import Mismatch, Truncated
 from .progress import Progress
@@ -49,10 +49,13 @@ def download_checked(
     :class:`~keyvault.errors.DamagedObjectError` before its body is read.
 
     ``mismatches`` maps file names to the sha256 of the wrong bytes their last download
-    gave; it is how the same damage seen twice is told from noise in transit.
+    gave; it is how the same damage seen twice is told from noise in transit. The sha256
+    is taken from ``out`` when it hashes what it is given (:class:`~..base.HashingTarget`,
+    the wrappers' read-back and ``verify``), so those bytes are hashed once.
     """
     api, _ = conn.ready()
     url = api.session.get_download_url_by_name(conn.bucket, file_name)
+    hashing_out = out if isinstance(out, HashingTarget) else None
     sha256, sha1 = hashlib.sha256(), hashlib.sha1()  # noqa: S324 - B2's checksum
     with api.session.download_file_from_url(url) as response:
         version = api.download_version_factory.from_response_headers(response.headers)
@@ -72,13 +75,14 @@ def download_checked(
             if received > size:
                 break
             out.write(chunk)
-            sha256.update(chunk)
+            if hashing_out is None:
+                sha256.update(chunk)
             if expected_sha1:
                 sha1.update(chunk)
             tracker.report(received)
     if received != size:
         raise Truncated(f"received {received} of {size} bytes")
-    got = sha256.hexdigest()
+    got = hashing_out.sha256 if hashing_out is not None else sha256.hexdigest()
     if (expected_sha256 and got != expected_sha256) or (
         expected_sha1 and sha1.hexdigest() != expected_sha1
     ):
