@@ -59,8 +59,13 @@ XCB_LIBRARIES: Mapping[str, str] = {
 
 
 def platform_is_xcb(environ: Mapping[str, str], argv: Sequence[str], system: str) -> bool:
-    """Whether Qt will pick its xcb plugin: asked for by ``-platform``/``QT_QPA_PLATFORM``,
-    or by default on Linux outside a Wayland session (offscreen, wayland, vnc... skip)."""
+    """Whether Qt will try its xcb plugin first: asked for by ``-platform``/``QT_QPA_PLATFORM``,
+    or by default on Linux unless Qt sees a Wayland session (offscreen, wayland, vnc... skip).
+
+    Qt 6's default order (``QGuiApplicationPrivate::createPlatformIntegration``) puts wayland
+    first when ``WAYLAND_DISPLAY`` is set (even empty) or ``XDG_SESSION_TYPE`` is ``wayland``:
+    a compositor started from a console (sway, weston: ``XDG_SESSION_TYPE=tty``) counts too.
+    """
     if system != "linux":
         return False
     requested = ""
@@ -71,7 +76,7 @@ def platform_is_xcb(environ: Mapping[str, str], argv: Sequence[str], system: str
     if requested:
         # "wayland;xcb" means wayland first, xcb as the fallback: only the first counts.
         return requested.split(";")[0].split(":")[0].strip() == "xcb"
-    return environ.get("XDG_SESSION_TYPE", "") != "wayland"
+    return "WAYLAND_DISPLAY" not in environ and environ.get("XDG_SESSION_TYPE", "") != "wayland"
 
 
 def _loads(soname: str) -> bool:

@@ -20,6 +20,11 @@ from keyvault_gui import launch, xcb_check
         ({"QT_QPA_PLATFORM": "offscreen"}, [], "linux", False),
         ({"QT_QPA_PLATFORM": "wayland;xcb"}, [], "linux", False),
         ({"XDG_SESSION_TYPE": "wayland"}, [], "linux", False),
+        # Qt tries wayland first wherever WAYLAND_DISPLAY is set: sway or weston from a console.
+        ({"XDG_SESSION_TYPE": "tty", "WAYLAND_DISPLAY": "wayland-1"}, [], "linux", False),
+        ({"WAYLAND_DISPLAY": ""}, [], "linux", False),
+        ({"XDG_SESSION_TYPE": "x11", "DISPLAY": ":0"}, [], "linux", True),
+        ({"WAYLAND_DISPLAY": "wayland-0", "QT_QPA_PLATFORM": "xcb"}, [], "linux", True),
         ({"QT_QPA_PLATFORM": "offscreen"}, ["-platform", "xcb"], "linux", True),
         ({}, ["-platform", "offscreen"], "linux", False),
         ({}, [], "darwin", False),
