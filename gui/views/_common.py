@@ -128,20 +128,36 @@ def attention_style(severe: bool) -> str:
 #: verify" screen that runs the same engine call.
 _BUTTONS = {"backup": "Back up now", "verify": "Verify copies", "repair": "Repair"}
 #: "run 'keyvault repair'", "Run 'keyvault backup'", "see 'keyvault verify'", "run
-#: 'keyvault verify --dest usb'", or the quoted command alone ("'keyvault repair' to ...").
-_CLI_HINT = re.compile(r"(?:\b(run|Run|see) )?'keyvault (backup|verify|repair)(?: --dest [^']*)?'")
+#: 'keyvault verify --dest usb'", or the quoted command alone ("'keyvault repair' to ...");
+#: "'keyvault paper kit'" (the Print screen); and what follows "'keyvault backup'" that the
+#: button's own words would garble: " now" ("click Back up now now") and " to a
+#: destination" ("click Back up now to a destination": a button is not clicked to a place).
+_CLI_HINT = re.compile(
+    r"(?:\b(run|Run|see) )?'keyvault (backup|verify|repair|paper kit)(?: --dest [^']*)?'"
+    r"( now\b| to a destination\b)?"
+)
+#: Those words after "'keyvault backup'" -> what follows "click Back up now" instead.
+_AFTER_BACKUP = {" now": "", " to a destination": " with a destination connected"}
 
 
 def desktop_hints(text: str) -> str:
     """``text`` (an engine message shown word for word) with each advice to run
     ``keyvault backup``, ``verify`` or ``repair`` turned into the button that does the
     same: "run 'keyvault repair'" and "see 'keyvault verify'" read "click Repair" and
-    "click Verify copies". ``--dest NAME`` is dropped (the button checks every
-    destination); other commands are left as they are."""
+    "click Verify copies"; "Run 'keyvault backup' to a destination" reads "Click Back up
+    now with a destination connected" (the button backs up to every connected one), and
+    "('keyvault paper kit')" "(on the Print screen)". ``--dest NAME`` is dropped (the
+    button checks every destination); other commands are left as they are."""
 
     def click(match: re.Match[str]) -> str:
-        verb = "Click" if match.group(1) == "Run" else "click"
-        return f"{verb} {_BUTTONS[match.group(2)]}"
+        said, command, after = match.group(1), match.group(2), match.group(3) or ""
+        if command == "paper kit":
+            hint = "open the Print screen" if said else "on the Print screen"
+        else:
+            if command == "backup":
+                after = _AFTER_BACKUP.get(after, after)
+            hint = f"click {_BUTTONS[command]}{after}"
+        return hint[0].upper() + hint[1:] if said == "Run" else hint
 
     return _CLI_HINT.sub(click, text)
 

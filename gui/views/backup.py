@@ -134,9 +134,15 @@ def _trouble(dest: DestResult) -> str:
     return f"{dest.name} ({what})"
 
 
+def _number_of(count: int, one: str, many: str) -> str:
+    """``count`` with the noun that agrees with it: "1 problem", "0 problems"."""
+    return f"{count} {one if count == 1 else many}"
+
+
 def describe_verify(report: VerifyReport) -> str:
     """The result of a verification, in a few lines."""
-    lines = [f"{len(report.checks)} copies checked, {len(report.problems)} problems"]
+    checked = _number_of(len(report.checks), "copy", "copies")
+    lines = [f"{checked} checked, {_number_of(len(report.problems), 'problem', 'problems')}"]
     for check in report.problems:
         lines.append(f"{check.dest}: {check.item or check.what} is {check.result}" + _why(check))
     for dest, message in report.unavailable:

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 from keyvault_gui.views._common import desktop_hints
-from keyvault_gui.views.backup import BackupView
+from keyvault_gui.views.backup import BackupView, describe_verify
 from keyvault_gui.views.main_window import MainWindow
 from pytestqt.qtbot import QtBot
 
 from keyvault.backup.engine import RepairReport, VerifyReport
+from keyvault.backup.reports import CheckResult, CopyCheck
 
 from ..cli.test_backup_support import vault_folder
 from .flows import add_folder_destination, protect_a_wallet, run_and_wait
@@ -79,7 +80,7 @@ def test_verify_names_the_damaged_destination_and_repair_fixes_it(
     )
     # The details: the copies of wallet.dat, the manifest, the key at each destination.
     assert view.result.toPlainText().splitlines() == [
-        "6 copies checked, 1 problems",
+        "6 copies checked, 1 problem",
         f"usb: wallet.dat is {found}: {why}",
     ]
 
@@ -160,9 +161,19 @@ def test_verify_names_a_destination_that_is_not_connected(
         (
             "lost. Run 'keyvault backup' to a destination and print the recovery kit "
             "('keyvault paper kit')",
-            "lost. Click Back up now to a destination and print the recovery kit "
-            "('keyvault paper kit')",
+            "lost. Click Back up now with a destination connected and print the recovery kit "
+            "(on the Print screen)",
         ),
+        (
+            "run 'keyvault backup' now: the original changed after its last backup",
+            "click Back up now: the original changed after its last backup",
+        ),
+        (
+            "run 'keyvault backup' to copy the current version to 'usb'",
+            "click Back up now to copy the current version to 'usb'",
+        ),
+        ("Run 'keyvault paper kit' again", "Open the Print screen again"),
+        ("run 'keyvault repair' now", "click Repair now"),
         (
             "run 'keyvault drill' to see why, 'keyvault repair' to re-copy it",
             "run 'keyvault drill' to see why, click Repair to re-copy it",
@@ -172,3 +183,18 @@ def test_verify_names_a_destination_that_is_not_connected(
 )
 def test_desktop_hints_name_the_buttons(engine: str, desktop: str) -> None:
     assert desktop_hints(engine) == desktop
+
+
+@pytest.mark.parametrize(
+    ("results", "first_line"),
+    [
+        ([], "0 copies checked, 0 problems"),
+        (["ok"], "1 copy checked, 0 problems"),
+        (["missing"], "1 copy checked, 1 problem"),
+        (["ok", "damaged", "missing"], "3 copies checked, 2 problems"),
+    ],
+)
+def test_the_verify_summary_agrees_in_number(results: list[CheckResult], first_line: str) -> None:
+    checks = [CopyCheck(dest="usb", what="object", result=result) for result in results]
+    report = VerifyReport(deep=False, checks=checks)
+    assert describe_verify(report).splitlines()[0] == first_line
