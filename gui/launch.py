@@ -1,7 +1,8 @@
 """The ``keyvault-gui`` command: check the system before Qt loads, then start the app.
 
 Imports no Qt until :func:`keyvault_gui.xcb_check.check` has passed: a missing xcb library
-makes Qt abort without a hint, so the missing packages are named first (exit 1). A library
+(or Wayland one, with ``QT_QPA_PLATFORM=wayland``) makes Qt abort without a hint, so the
+missing packages are named first (exit 1). A library
 Qt itself links (libEGL, libGL, fontconfig...) that will not load is named too, with the
 packages the README lists, instead of an ImportError traceback (exit 1).
 """

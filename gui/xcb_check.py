@@ -11,6 +11,12 @@ those that fail, so :mod:`keyvault_gui.launch` can print one ``apt install`` lin
 that a minimal system may lack, without the Qt libraries (shipped in the wheel) and libc;
 ``tests/gui/test_xcb_check.py`` re-reads the installed plugin's list and fails when one is
 not covered here.
+
+Qt's Wayland plugin (``libqwayland.so``) links two more system libraries,
+``WAYLAND_LIBRARIES``. They are checked only when Wayland alone is asked for
+(``QT_QPA_PLATFORM=wayland``): there Qt has no fallback and aborts with the same hintless
+message. Chosen by default (a Wayland session), a wayland plugin that will not load makes
+Qt fall back to xcb (XWayland), so nothing is checked.
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 
 __all__ = [
+    "WAYLAND_LIBRARIES",
     "XCB_LIBRARIES",
     "apt_install_line",
     "check",
     "missing_packages",
     "platform_is_xcb",
+    "requested_platform",
 ]
 
 #: soname -> the Debian 12 / Ubuntu 24.04 package that ships it (the one such table:
@@ -57,6 +65,28 @@ XCB_LIBRARIES: Mapping[str, str] = {
     "libglib-2.0.so.0": "libglib2.0-0",
 }
 
+#: soname -> package, for the system libraries ``libqwayland.so`` and
+#: ``libQt6WaylandClient.so.6`` link beyond those of Qt itself (libGL, libxkbcommon: above).
+WAYLAND_LIBRARIES: Mapping[str, str] = {
+    "libwayland-client.so.0": "libwayland-client0",
+    "libwayland-cursor.so.0": "libwayland-cursor0",
+}
+
+
+def requested_platform(environ: Mapping[str, str], argv: Sequence[str]) -> str:
+    """The platform list asked for by ``-platform`` (the last one wins) or, without it,
+    ``QT_QPA_PLATFORM``; "" when neither asks (Qt then picks by its default order)."""
+    requested = ""
+    for flag, value in itertools.pairwise(argv):
+        if flag in ("-platform", "--platform"):
+            requested = value
+    return requested or environ.get("QT_QPA_PLATFORM", "")
+
+
+def _first(platforms: str) -> str:
+    # "wayland;xcb" means wayland first, xcb as the fallback; "xcb:arg" passes an argument.
+    return platforms.split(";")[0].split(":")[0].strip()
+
 
 def platform_is_xcb(environ: Mapping[str, str], argv: Sequence[str], system: str) -> bool:
     """Whether Qt will try its xcb plugin first: asked for by ``-platform``/``QT_QPA_PLATFORM``,
@@ -68,14 +98,9 @@ def platform_is_xcb(environ: Mapping[str, str], argv: Sequence[str], system: str
     """
     if system != "linux":
         return False
-    requested = ""
-    for flag, value in itertools.pairwise(argv):
-        if flag in ("-platform", "--platform"):
-            requested = value
-    requested = requested or environ.get("QT_QPA_PLATFORM", "")
+    requested = requested_platform(environ, argv)
     if requested:
-        # "wayland;xcb" means wayland first, xcb as the fallback: only the first counts.
-        return requested.split(";")[0].split(":")[0].strip() == "xcb"
+        return _first(requested) == "xcb"
     return "WAYLAND_DISPLAY" not in environ and environ.get("XDG_SESSION_TYPE", "") != "wayland"
 
 
@@ -87,9 +112,11 @@ def _loads(soname: str) -> bool:
     return True
 
 
-def missing_packages(loads: Callable[[str], bool] = _loads) -> list[str]:
-    """The packages (sorted, once each) whose library cannot be loaded."""
-    return sorted({pkg for soname, pkg in XCB_LIBRARIES.items() if not loads(soname)})
+def missing_packages(
+    loads: Callable[[str], bool] = _loads, libraries: Mapping[str, str] = XCB_LIBRARIES
+) -> list[str]:
+    """The packages (sorted, once each) whose library in ``libraries`` cannot be loaded."""
+    return sorted({pkg for soname, pkg in libraries.items() if not loads(soname)})
 
 
 def apt_install_line(packages: Sequence[str]) -> str:
@@ -99,13 +126,17 @@ def apt_install_line(packages: Sequence[str]) -> str:
 
 def check(environ: Mapping[str, str], argv: Sequence[str]) -> str | None:
     """The message to print and exit 1 with, or None when the GUI can start."""
-    if not platform_is_xcb(environ, argv, sys.platform):
+    if platform_is_xcb(environ, argv, sys.platform):
+        missing, instead = missing_packages(), "without a display: QT_QPA_PLATFORM=offscreen"
+    elif sys.platform == "linux" and requested_platform(environ, argv).strip() == "wayland":
+        missing = missing_packages(libraries=WAYLAND_LIBRARIES)
+        instead = "through XWayland: QT_QPA_PLATFORM=xcb"
+    else:
         return None
-    missing = missing_packages()
     if not missing:
         return None
     return (
         "the desktop app needs system libraries that are not installed "
         f"({', '.join(missing)}). Install them with:\n\n    {apt_install_line(missing)}\n\n"
-        "(or run it without a display: QT_QPA_PLATFORM=offscreen)"
+        f"(or run it {instead})"
     )

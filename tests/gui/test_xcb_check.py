@@ -54,18 +54,23 @@ def test_the_table_covers_what_the_installed_plugin_links() -> None:
     import PySide6
 
     qt = Path(PySide6.__file__).parent / "Qt"
-    needed: set[str] = set()
-    for lib in (qt / "plugins/platforms/libqxcb.so", qt / "lib/libQt6XcbQpa.so.6"):
-        out = subprocess.run([readelf, "-d", str(lib)], capture_output=True, text=True).stdout
-        needed |= {
-            line.split("[", 1)[1].rstrip("]") for line in out.splitlines() if "NEEDED" in line
-        }
-    system = {
-        n
-        for n in needed
-        if not n.startswith(("libQt6", "libc.so", "libm.so", "libstdc++", "libgcc_s", "libgthread"))
-    }
-    assert system - set(xcb_check.XCB_LIBRARIES) == set()
+
+    def system_needed(*libs: str) -> set[str]:
+        needed: set[str] = set()
+        for lib in libs:
+            out = subprocess.run(
+                [readelf, "-d", str(qt / lib)], capture_output=True, text=True, check=True
+            ).stdout
+            needed |= {
+                line.split("[", 1)[1].rstrip("]") for line in out.splitlines() if "NEEDED" in line
+            }
+        own = ("libQt6", "libc.so", "libm.so", "libstdc++", "libgcc_s", "libgthread")
+        return {n for n in needed if not n.startswith(own)}
+
+    xcb = system_needed("plugins/platforms/libqxcb.so", "lib/libQt6XcbQpa.so.6")
+    assert xcb - set(xcb_check.XCB_LIBRARIES) == set()
+    wayland = system_needed("plugins/platforms/libqwayland.so", "lib/libQt6WaylandClient.so.6")
+    assert wayland - set(launch.QT_LIBRARIES) == set(xcb_check.WAYLAND_LIBRARIES)
 
 
 def _gui_version(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -92,6 +97,29 @@ def test_a_library_that_will_not_load_is_named_with_its_package(tmp_path: Path) 
     ok = _gui_version(env)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("keyvault ")
+
+
+def test_a_wayland_library_that_will_not_load_is_named_when_wayland_alone_is_asked_for(
+    tmp_path: Path,
+) -> None:
+    # Without the check, Qt aborts (SIGABRT) with "no Qt platform plugin could be initialized".
+    (tmp_path / "libwayland-client.so.0").write_bytes(b"not an ELF file")
+    env = {**os.environ, "LD_LIBRARY_PATH": str(tmp_path), "QT_QPA_PLATFORM": "wayland"}
+    result = _gui_version(env)
+    assert result.returncode == 1
+    # libwayland-cursor.so.0 links the broken libwayland-client.so.0, so it is named too.
+    lines = [line.strip() for line in result.stderr.splitlines()]
+    packages = next(line for line in lines if line.startswith("sudo apt install ")).split()[3:]
+    assert "libwayland-client0" in packages
+    assert set(packages) <= set(xcb_check.WAYLAND_LIBRARIES.values())
+    assert "QT_QPA_PLATFORM=xcb" in result.stderr
+    assert "Traceback" not in result.stderr
+    # With a fallback (or by default, in a Wayland session) Qt goes on to xcb by itself.
+    for environ in ({"QT_QPA_PLATFORM": "wayland;xcb"}, {"WAYLAND_DISPLAY": "wayland-0"}):
+        env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+        ok = _gui_version(env | {"LD_LIBRARY_PATH": str(tmp_path), **environ})
+        assert ok.returncode == 0, ok.stderr
+        assert ok.stdout.startswith("keyvault ")
 
 
 def test_a_qt_library_that_will_not_load_is_named_without_a_traceback(tmp_path: Path) -> None:
