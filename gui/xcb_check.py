@@ -33,7 +33,6 @@ __all__ = [
     "check",
     "missing_packages",
     "platform_is_xcb",
-    "requested_platform",
 ]
 
 #: soname -> the Debian 12 / Ubuntu 24.04 package that ships it (the one such table:
@@ -73,7 +72,7 @@ WAYLAND_LIBRARIES: Mapping[str, str] = {
 }
 
 
-def requested_platform(environ: Mapping[str, str], argv: Sequence[str]) -> str:
+def _requested_platform(environ: Mapping[str, str], argv: Sequence[str]) -> str:
     """The platform list asked for by ``-platform`` (the last one wins) or, without it,
     ``QT_QPA_PLATFORM``; "" when neither asks (Qt then picks by its default order)."""
     requested = ""
@@ -98,7 +97,7 @@ def platform_is_xcb(environ: Mapping[str, str], argv: Sequence[str], system: str
     """
     if system != "linux":
         return False
-    requested = requested_platform(environ, argv)
+    requested = _requested_platform(environ, argv)
     if requested:
         return _first(requested) == "xcb"
     return "WAYLAND_DISPLAY" not in environ and environ.get("XDG_SESSION_TYPE", "") != "wayland"
@@ -128,7 +127,7 @@ def check(environ: Mapping[str, str], argv: Sequence[str]) -> str | None:
     """The message to print and exit 1 with, or None when the GUI can start."""
     if platform_is_xcb(environ, argv, sys.platform):
         missing, instead = missing_packages(), "without a display: QT_QPA_PLATFORM=offscreen"
-    elif sys.platform == "linux" and requested_platform(environ, argv).strip() == "wayland":
+    elif sys.platform == "linux" and _requested_platform(environ, argv).strip() == "wayland":
         missing = missing_packages(libraries=WAYLAND_LIBRARIES)
         instead = "through XWayland: QT_QPA_PLATFORM=xcb"
     else:
