@@ -1,8 +1,11 @@
 """Writing a command's ``-o FILE``: never over an existing file unless ``--force``.
 
 The writer itself is atomic and decides the mode (0600 for anything secret); this module
-only turns the two ways a write can fail into messages for the user. For output written
-as a stream (``encrypt``/``decrypt``), :func:`output_stream` does both at once.
+only turns the two ways a write can fail into typed errors: a taken name, and any
+``OSError``, which becomes :func:`~keyvault.errors.from_os_error`'s error naming the file
+the user asked for (never the writer's temp name), so a full, read-only or forbidden disk
+reads the same as in ``restore`` or the desktop app. For output written as a stream
+(``encrypt``/``decrypt``), :func:`output_stream` does both at once.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any, BinaryIO, TypeVar
 import click
 
 from keyvault.atomic import atomic_writer
-from keyvault.errors import AlreadyExistsError, FileSystemError, from_os_error
+from keyvault.errors import AlreadyExistsError, from_os_error
 
 __all__ = ["check_free", "force_option", "output_option", "output_stream", "write_output"]
 
@@ -56,17 +59,13 @@ def check_free(path: Path, force: bool) -> None:
 def write_output(path: Path, write: Callable[[], object]) -> None:
     """Run ``write`` (an atomic write to ``path`` that raises ``FileExistsError`` when it
     must not replace the file): a taken name becomes :class:`AlreadyExistsError`, any other
-    ``OSError`` a ``cannot write`` message."""
+    ``OSError`` the :func:`~keyvault.errors.from_os_error` error naming ``path``."""
     try:
         write()
     except FileExistsError:
         raise _exists(path) from None
     except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
-
-
-def _write_error(path: Path, exc: OSError) -> FileSystemError:
-    return from_os_error(OSError(exc.errno, exc.strerror, str(path)))
+        raise from_os_error(exc, path=path) from None
 
 
 class _OutputFile:
@@ -80,7 +79,7 @@ class _OutputFile:
         try:
             return self._handle.write(data)
         except OSError as exc:
-            raise _write_error(self._path, exc) from None
+            raise from_os_error(exc, path=self._path) from None
 
 
 @contextlib.contextmanager
@@ -106,4 +105,4 @@ def output_stream(path: Path, force: bool) -> Iterator[_OutputFile]:
             raise
         if isinstance(exc, FileExistsError):
             raise _exists(path) from None
-        raise _write_error(path, exc) from None
+        raise from_os_error(exc, path=path) from None

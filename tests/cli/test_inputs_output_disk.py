@@ -6,15 +6,19 @@ refused); the source of each command stays intact.
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from ..destinations.local_fixtures import mounted_tmpfs
 from .helpers import Result, run_cli
 from .test_backup_support import PASSPHRASE, add_local_dest, init_vault
 
 ENV = {"KEYVAULT_PASSPHRASE": PASSPHRASE}
+PHRASE = "legal winner thank year wave sausage worth useful legal winner thank yellow"
 
 
 def _typed(result: Result, error_type: str) -> str:
@@ -84,3 +88,38 @@ def test_restore_and_decrypt_to_a_read_only_disk(kv_home: Path, tmp_path: Path) 
             str(encrypted), input=PASSPHRASE,
         )  # fmt: skip
         _typed(decrypted, "ReadOnlyError")
+
+
+def _fill(disk: Path) -> None:
+    """Write ``disk`` full, so the next write of any size fails with ENOSPC."""
+    with open(disk / "filler", "wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+
+
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [(["paper", "blank"], "blank.pdf"), (["qr", "encode"], "seed.png")],
+    ids=["paper", "qr"],
+)
+def test_written_outputs_to_a_full_or_read_only_disk(
+    tmp_path: Path, command: list[str], name: str
+) -> None:
+    """The ``-o`` files written whole (a sheet, an image) fail as restore's do: typed, with
+    the hint, naming the file asked for."""
+    with mounted_tmpfs(tmp_path / "full", "64k") as full:
+        _fill(full)
+        target = full / name
+        done = run_cli("--json", *command, "-o", str(target), input=PHRASE)
+        assert _typed(done, "DiskFullError") == f"no space left on device: {target}"
+        assert "nothing was lost" in done.json()["error"]["hint"]
+        assert sorted(p.name for p in full.iterdir()) == ["filler"]
+    with mounted_tmpfs(tmp_path / "ro", "1m") as ro:
+        subprocess.run(["mount", "-o", "remount,ro", str(ro)], check=True)
+        target = ro / name
+        done = run_cli("--json", *command, "-o", str(target), input=PHRASE)
+        assert _typed(done, "ReadOnlyError") == f"read-only file system: {target}"
+        assert done.json()["error"]["hint"] == "write to a disk that is not read-only"

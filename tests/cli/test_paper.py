@@ -95,8 +95,12 @@ def test_bad_phrase_is_refused_without_echo(tmp_path: Path) -> None:
 
 
 def test_unwritable_output(tmp_path: Path) -> None:
-    done = run_cli("paper", "blank", "-o", str(tmp_path / "missing-dir" / "x.pdf"))
-    assert done.code == 1 and "cannot write" in done.stderr
+    target = tmp_path / "missing-dir" / "x.pdf"
+    done = run_cli("--json", "paper", "blank", "-o", str(target))
+    assert done.code == 1 and "Traceback" not in done.stderr
+    # The OS's words and the file asked for, as from_os_error gives them everywhere.
+    error = done.json()["error"]
+    assert error == {"type": "FileSystemError", "message": f"no such file or directory: {target}"}
 
 
 def test_shares_pages_scan_back_and_combine(tmp_path: Path) -> None:
