@@ -160,9 +160,9 @@ def verify_attention(report: VerifyReport) -> tuple[str, bool] | None:
 
     Follows :attr:`VerifyReport.exit_code` (4: a copy missing or damaged, a destination
     that should be connected was not, or another writer's manifest): a warning, as the
-    backup's exit status 4 is. Returns one plain
-    sentence naming each such destination and what was found there, with what helps
-    (Repair, connecting the destination), and ``False`` (not an error).
+    backup's exit status 4 is. Returns one plain sentence naming each such destination
+    and what was found there, with what helps (Repair, connecting the destination), and
+    ``False`` (not an error).
     """
     if not report.exit_code:
         return None
@@ -213,8 +213,8 @@ def repair_attention(report: RepairReport) -> tuple[str, bool] | None:
     copy it found missing or damaged.
 
     Follows :attr:`RepairReport.exit_code` (4: a copy could not be copied again): a
-    warning naming each destination that still holds a missing or
-    damaged copy and what is wrong there; ``False`` (not an error).
+    warning naming each destination that still holds a missing or damaged copy and what
+    is wrong there; ``False`` (not an error).
     """
     if not report.exit_code:
         return None
